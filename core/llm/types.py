@@ -1,0 +1,52 @@
+"""What the core asks of an LLM and the errors a provider may raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionRequest:
+    model: str
+    messages: tuple[ChatMessage, ...]
+    temperature: float = 0.7
+    max_tokens: int = 1_024
+
+
+class LLMError(Exception):
+    """The provider could not produce an answer. ``cause`` is for the log only."""
+
+    user_text = "Sorry, I couldn't reach the language model just now. Please try again in a moment."
+
+    def __init__(self, cause: str):
+        super().__init__(cause)
+        self.cause = cause
+
+
+class ContextTooLong(LLMError):
+    """The request did not fit the model's context window."""
+
+    user_text = "Sorry, this conversation no longer fits the model's context. Try `/parley reset`."
+
+
+class LLMTimeout(LLMError):
+    user_text = "Sorry, the language model took too long to answer. Please try again."
+
+
+class LLMRateLimited(LLMError):
+    user_text = "The language model is busy right now (rate limited upstream). Please try again in a minute."
+
+
+class LLMRejected(LLMError):
+    """The server refused the request itself (bad model name, bad key, ...)."""
+
+    user_text = "Sorry, the language model refused this request. An admin can find the cause in the log."

@@ -1,0 +1,114 @@
+"""The values that cross the core's boundary: what comes in and what goes out."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationKey:
+    """Where a conversation lives.
+
+    In a channel each thread is one conversation (``thread`` is the thread's
+    root id); a DM is one conversation (``thread`` is ``""``).  Memory settings
+    (reset, retention, persona) belong to the channel: ``channel_scope()``.
+    """
+
+    platform: str
+    workspace: str
+    channel: str
+    thread: str = ""
+
+    def channel_scope(self) -> "ChannelScope":
+        return ChannelScope(platform=self.platform, workspace=self.workspace, channel=self.channel)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelScope:
+    platform: str
+    workspace: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A platform-neutral user message, as an adapter hands it to the core.
+
+    ``event_id`` identifies the *message* (not one delivery of it), so that a
+    platform's retries and double deliveries collapse into one answer.
+    ``text`` has the bot's own mention markup already stripped.
+    ``in_bot_thread`` lets an adapter say what it knows of the thread (e.g. a
+    Discord thread the bot created); the core also checks its own memory.
+    """
+
+    event_id: str
+    key: ConversationKey
+    user: str
+    text: str
+    is_dm: bool = False
+    mentions_bot: bool = False
+    in_bot_thread: bool = False
+    user_name: str = ""
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """One streamed piece of the answer, in order."""
+
+    text: str
+
+
+class OutcomeKind(enum.StrEnum):
+    ANSWERED = "answered"
+    IGNORED = "ignored"  # not for the bot (gate), or a duplicate delivery: show nothing
+    INVALID = "invalid"  # bad input: empty, too long
+    LIMITED = "limited"  # rate limit or budget; see retry_after
+    BLOCKED = "blocked"  # a content filter refused
+    FAILED = "failed"  # the LLM or the infrastructure failed after retries
+
+
+REFUSALS = frozenset({OutcomeKind.INVALID, OutcomeKind.LIMITED, OutcomeKind.BLOCKED, OutcomeKind.FAILED})
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How handling one message ended: always the last item of a reply stream.
+
+    ``text`` is what the user should see: the full answer for ANSWERED, the
+    short refusal for the refusal kinds, empty for IGNORED.  ``notices`` are
+    footer lines (e.g. "older messages were summarised").
+    """
+
+    kind: OutcomeKind
+    text: str = ""
+    reason: str = ""
+    retry_after: float | None = None
+    notices: tuple[str, ...] = field(default_factory=tuple)
+    usage: Usage | None = None
+    persona: str = ""
+
+    @property
+    def is_refusal(self) -> bool:
+        return self.kind in REFUSALS
+
+
+ReplyEvent = TextDelta | Outcome
