@@ -1,0 +1,83 @@
+"""structlog, configured once per process, with secrets masked in every event."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+
+SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"sk-[A-Za-z0-9_\-]{16,}"),  # OpenAI keys (sk-..., sk-proj-...)
+    re.compile(r"xox[abposr]-[A-Za-z0-9\-]{8,}"),  # Slack bot/user/app tokens
+    re.compile(r"xapp-[A-Za-z0-9\-]{8,}"),  # Slack app-level tokens
+    re.compile(r"[MNO][A-Za-z\d_\-]{23,27}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,40}"),  # Discord bot tokens
+    re.compile(r"(?i)\b(Bearer|Bot|Basic)\s+[A-Za-z0-9._~+/=\-]{8,}"),  # Authorization header values
+)
+SECRET_KEYS = frozenset({"authorization", "api_key", "openai_api_key", "token", "password", "secret"})
+MASK = "***"
+
+
+def mask_secrets_in(text: str) -> str:
+    for pattern in SECRET_PATTERNS:
+        text = pattern.sub(MASK, text)
+    return text
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_secrets_in(value)
+    if isinstance(value, dict):
+        return {k: (MASK if str(k).lower() in SECRET_KEYS else _mask(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_mask(v) for v in value)
+    return value
+
+
+def mask_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: no token, key or Authorization value leaves the process."""
+    return _mask(event_dict)
+
+
+def configure_logging(*, log_format: str = "console", level: str = "INFO", stream: Any = None) -> None:
+    """Configure structlog and the stdlib root logger once, for the whole process.
+
+    Logs go to stderr so that the terminal chat's stdout carries only the chat.
+    """
+    stream = stream or sys.stderr
+    level_no = logging.getLevelName(level.upper())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if log_format == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        mask_secrets,
+    ]
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level_no),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        cache_logger_on_first_use=False,
+    )
+    # Libraries (openai, sqlalchemy, discord, slack) log through stdlib logging:
+    # same stream, warnings and up unless we are debugging, secrets masked.
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(_MaskingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if level_no <= logging.DEBUG else logging.WARNING)
+
+
+class _MaskingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_secrets_in(record.getMessage())
+        record.args = None
+        return True
