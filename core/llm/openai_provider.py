@@ -1,0 +1,271 @@
+"""The production LLM provider: any OpenAI-compatible chat completions server.
+
+Works with OpenAI itself and with local servers (llama.cpp, vLLM, Ollama, LM
+Studio, ...) through ``base_url``.  Retrying is left to the openai SDK
+(``max_retries``; it honours ``Retry-After``); only the opening of a stream is
+retried, a stream that breaks midway raises ``LLMError``.
+
+Cancellation (``asyncio.CancelledError``, a BaseException) is never caught
+here: it propagates after the open stream is closed.
+
+Logging never includes message text or the api key; error causes are built
+from the status code, the error's ``type``/``code`` and exception class names,
+never from the server's error message (which may echo a partial key or input).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import openai
+import structlog
+
+from core.llm.types import (
+    CompletionRequest,
+    ContextTooLong,
+    LLMError,
+    LLMRateLimited,
+    LLMRejected,
+    LLMTimeout,
+)
+from core.messages import Usage
+from core.ports import TokenCounter
+from core.tokens import estimate_tokens
+
+log = structlog.get_logger(__name__)
+
+_CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
+_CONTEXT_TYPES = frozenset({"exceed_context_size_error"})  # llama.cpp server
+_CONTEXT_MESSAGE = re.compile(
+    r"maximum context length|context length|context size|context window|too many tokens|prompt is too long",
+    re.IGNORECASE,
+)
+_REJECTED_STATUSES = frozenset({400, 401, 403, 404, 422})
+
+
+def _short(value: object, limit: int = 64) -> str:
+    """An identifier-like value (error code/type) safe to log."""
+    text = str(value)
+    return text if len(text) <= limit and re.fullmatch(r"[\w.\-/:]*", text) else "<unprintable>"
+
+
+def _is_context_error(err: openai.APIError) -> bool:
+    if err.code is not None and str(err.code) in _CONTEXT_CODES:
+        return True
+    if err.type is not None and str(err.type) in _CONTEXT_TYPES:
+        return True
+    return bool(_CONTEXT_MESSAGE.search(err.message or ""))
+
+
+def map_error(exc: BaseException) -> LLMError:
+    """Translate an openai/transport exception into the core's LLMError family."""
+    if isinstance(exc, LLMError):
+        return exc
+    if isinstance(exc, openai.APITimeoutError):
+        return LLMTimeout("timeout waiting for the LLM server")
+    if isinstance(exc, openai.APIConnectionError):
+        under = type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown"
+        return LLMError(f"connection error ({under})")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        fields = (("type", exc.type), ("code", exc.code), ("param", exc.param))
+        detail = ", ".join(f"{name}={_short(value)}" for name, value in fields if value)
+        where = f"HTTP {status}" + (f", {detail}" if detail else "")
+        if status == 400 and _is_context_error(exc):
+            return ContextTooLong(f"context too long ({where})")
+        if isinstance(exc, openai.RateLimitError) or status == 429:
+            return LLMRateLimited(f"rate limited after retries ({where})")
+        if status in _REJECTED_STATUSES:
+            return LLMRejected(f"request rejected ({where})")
+        if status >= 500:
+            return LLMError(f"server error after retries ({where})")
+        return LLMError(f"unexpected status ({where})")
+    if isinstance(exc, openai.APIError):
+        # An error event inside the stream (``data: {"error": ...}``).
+        if _is_context_error(exc):
+            return ContextTooLong("context too long (error event in stream)")
+        code = f", code={_short(exc.code)}" if exc.code else ""
+        return LLMError(f"error event in stream{code}")
+    if isinstance(exc, openai.OpenAIError):
+        return LLMError(f"openai error ({type(exc).__name__})")
+    return LLMError(f"unexpected {type(exc).__name__} while talking to the LLM server")
+
+
+def _status_of(exc: BaseException) -> int | None:
+    return exc.status_code if isinstance(exc, openai.APIStatusError) else None
+
+
+class OpenAIProvider:
+    """LLMProvider over ``openai.AsyncOpenAI``."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float,
+        max_retries: int,
+        token_counter: TokenCounter | None = None,
+    ) -> None:
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key or "not-needed",
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        self._token_counter = token_counter
+        self._max_retries = max_retries
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
+        """Yield text deltas, then exactly one Usage. Raises core.llm.types.LLMError."""
+        started = time.monotonic()
+        log.info(
+            "llm.request",
+            model=request.model,
+            messages=len(request.messages),
+            temperature=request.temperature,
+            max_tokens=request.max_tokens,
+        )
+        try:
+            chunks = await self._client.chat.completions.create(
+                model=request.model,
+                messages=[{"role": m.role, "content": m.content} for m in request.messages],  # type: ignore[misc]
+                temperature=request.temperature,
+                max_tokens=request.max_tokens,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        except Exception as exc:
+            raise self._failed(exc, request, started, phase="open") from _chain(exc)
+
+        parts: list[str] = []
+        usage: Usage | None = None
+        finish_reason: str | None = None
+        try:
+            iterator = chunks.__aiter__()
+            while True:
+                try:
+                    chunk = await iterator.__anext__()
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:
+                    raise self._failed(exc, request, started, phase="stream", received=len(parts)) from _chain(exc)
+                if chunk.usage is not None:
+                    usage = Usage(
+                        prompt_tokens=chunk.usage.prompt_tokens or 0,
+                        completion_tokens=chunk.usage.completion_tokens or 0,
+                    )
+                if not chunk.choices:  # the include_usage chunk has no choices
+                    continue
+                choice = chunk.choices[0]
+                if choice.finish_reason:
+                    finish_reason = choice.finish_reason
+                content = choice.delta.content if choice.delta is not None else None
+                if content:
+                    parts.append(content)
+                    yield content
+        finally:
+            await chunks.close()
+
+        if finish_reason is None:
+            # The body ended cleanly but the answer never finished: a truncated stream.
+            err = LLMError("stream ended without a finish_reason")
+            log.warning(
+                "llm.failed",
+                model=request.model,
+                cause=err.cause,
+                phase="stream",
+                received_deltas=len(parts),
+                duration_ms=_ms(started),
+            )
+            raise err
+
+        answer = "".join(parts)
+        estimated = usage is None
+        if usage is None:
+            usage = self._estimate(request, answer)
+            log.debug("llm.usage_estimated", model=request.model, counter=self._token_counter is not None)
+        log.info(
+            "llm.done",
+            model=request.model,
+            finish_reason=finish_reason,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            usage_estimated=estimated,
+            duration_ms=_ms(started),
+        )
+        yield usage
+
+    async def complete(self, request: CompletionRequest) -> tuple[str, Usage]:
+        """Consume ``stream`` and return the whole answer (e.g. for summaries)."""
+        parts: list[str] = []
+        usage: Usage | None = None
+        async for item in self.stream(request):
+            if isinstance(item, Usage):
+                usage = item
+            else:
+                parts.append(item)
+        if usage is None:  # cannot happen: stream() ends with exactly one Usage or raises
+            raise LLMError("stream ended without usage")
+        return "".join(parts), usage
+
+    # -- internals
+
+    def _failed(
+        self,
+        exc: Exception,
+        request: CompletionRequest,
+        started: float,
+        *,
+        phase: str,
+        received: int = 0,
+    ) -> LLMError:
+        err = map_error(exc)
+        log.warning(
+            "llm.failed",
+            model=request.model,
+            status=_status_of(exc),
+            error=type(exc).__name__,
+            error_class=type(err).__name__,
+            cause=err.cause,
+            phase=phase,
+            received_deltas=received,
+            max_retries=self._max_retries,
+            duration_ms=_ms(started),
+        )
+        return err
+
+    def _estimate(self, request: CompletionRequest, answer: str) -> Usage:
+        prompt_text = "\n".join(m.content for m in request.messages)
+        if self._token_counter is not None:
+            try:
+                return Usage(
+                    prompt_tokens=self._token_counter.count(prompt_text, model=request.model),
+                    completion_tokens=self._token_counter.count(answer, model=request.model),
+                )
+            except Exception as exc:  # a counter bug must not lose an answered request
+                log.warning("llm.token_count_failed", model=request.model, error=type(exc).__name__)
+        return Usage(prompt_tokens=estimate_tokens(prompt_text), completion_tokens=estimate_tokens(answer))
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _chain(exc: Exception) -> Any:
+    """What to chain an LLMError to.
+
+    openai's errors carry the server's message (OpenAI's 401 echoes part of the
+    key; other servers may echo input), so they are not chained into
+    tracebacks; other exceptions are (they point at bugs).
+    """
+    return None if isinstance(exc, openai.OpenAIError) else exc
+
+
+__all__ = ["OpenAIProvider", "map_error"]
