@@ -1,0 +1,80 @@
+"""Per-channel memory/persona settings and the workspace default persona (ChannelSettingsStore)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.messages import ChannelScope
+from core.ports import ChannelSettings, WorkspaceScope
+from core.storage.database import Database, dialect_insert, sessions_of
+from core.storage.models import WORKSPACE_ROW, ChannelSettingsRow, utcnow
+
+C = ChannelSettingsRow
+KEY = ["platform", "workspace", "channel"]
+
+
+class SqlChannelSettingsStore:
+    """Channel rows hold ChannelSettings; the ``channel == "*"`` row holds the workspace default persona."""
+
+    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
+        self._sessions = sessions_of(database)
+
+    async def get(self, scope: ChannelScope) -> ChannelSettings:
+        """The channel's settings, or the defaults when it has none."""
+        query = select(C).where(
+            C.platform == scope.platform, C.workspace == scope.workspace, C.channel == scope.channel
+        )
+        async with self._sessions() as session:
+            row = await session.scalar(query)
+        if row is None:
+            return ChannelSettings()
+        return ChannelSettings(
+            persona=row.persona, retention_days=row.retention_days, memory_enabled=row.memory_enabled
+        )
+
+    async def put(self, scope: ChannelScope, settings: ChannelSettings) -> None:
+        """Replace the channel's settings."""
+        if scope.channel == WORKSPACE_ROW:
+            raise ValueError(f"channel {WORKSPACE_ROW!r} is reserved for the workspace default")
+        await self._upsert(
+            scope.platform,
+            scope.workspace,
+            scope.channel,
+            persona=settings.persona,
+            retention_days=settings.retention_days,
+            memory_enabled=settings.memory_enabled,
+        )
+
+    async def get_workspace_default(self, scope: WorkspaceScope) -> str | None:
+        query = select(C.persona).where(
+            C.platform == scope.platform, C.workspace == scope.workspace, C.channel == WORKSPACE_ROW
+        )
+        async with self._sessions() as session:
+            return await session.scalar(query)
+
+    async def set_workspace_default(self, scope: WorkspaceScope, persona: str | None) -> None:
+        """Set (or with None, clear) the workspace-wide default persona."""
+        await self._upsert(scope.platform, scope.workspace, WORKSPACE_ROW, persona=persona)
+
+    async def with_retention(self) -> list[tuple[ChannelScope, int]]:
+        """Every channel (on every platform and workspace) with a retention period, in a stable order."""
+        query = (
+            select(C.platform, C.workspace, C.channel, C.retention_days)
+            .where(C.channel != WORKSPACE_ROW, C.retention_days.is_not(None))
+            .order_by(C.platform, C.workspace, C.channel)
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [
+            (ChannelScope(platform=platform, workspace=workspace, channel=channel), days)
+            for platform, workspace, channel, days in rows
+        ]
+
+    async def _upsert(self, platform: str, workspace: str, channel: str, **fields: object) -> None:
+        fields["updated_at"] = utcnow()
+        async with self._sessions.begin() as session:
+            insert = dialect_insert(session, C).values(
+                platform=platform, workspace=workspace, channel=channel, **fields
+            )
+            await session.execute(insert.on_conflict_do_update(index_elements=KEY, set_=fields))

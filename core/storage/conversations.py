@@ -1,0 +1,151 @@
+"""Conversation memory: turns and running summaries (ConversationStore)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.messages import ChannelScope, ConversationKey
+from core.ports import NewTurn, Summary, Turn, WorkspaceScope
+from core.storage.database import Database, dialect_insert, sessions_of
+from core.storage.models import ConversationSummaryRow, ConversationTurnRow, utcnow
+
+T = ConversationTurnRow
+S = ConversationSummaryRow
+
+
+def _in_conversation(model: type[T] | type[S], key: ConversationKey) -> tuple:
+    return (
+        model.platform == key.platform,
+        model.workspace == key.workspace,
+        model.channel == key.channel,
+        model.thread == key.thread,
+    )
+
+
+def _in_channel(model: type[T] | type[S], scope: ChannelScope) -> tuple:
+    return (
+        model.platform == scope.platform,
+        model.workspace == scope.workspace,
+        model.channel == scope.channel,
+    )
+
+
+def _turn(row: T) -> Turn:
+    return Turn(
+        id=row.id,
+        key=ConversationKey(platform=row.platform, workspace=row.workspace, channel=row.channel, thread=row.thread),
+        role=row.role,
+        author=row.author,
+        content=row.content,
+        token_count=row.token_count,
+        status=row.status,
+        created_at=row.created_at,
+    )
+
+
+class SqlConversationStore:
+    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
+        self._sessions = sessions_of(database)
+
+    async def add_turns(self, turns: Sequence[NewTurn]) -> list[int]:
+        """Insert ``turns`` in order in one transaction; returns their ids in the same order."""
+        if not turns:
+            return []
+        now = utcnow()
+        rows = [
+            T(
+                platform=turn.key.platform,
+                workspace=turn.key.workspace,
+                channel=turn.key.channel,
+                thread=turn.key.thread,
+                role=turn.role,
+                author=turn.author,
+                content=turn.content,
+                token_count=turn.token_count,
+                status=turn.status,
+                created_at=turn.created_at or now,
+            )
+            for turn in turns
+        ]
+        async with self._sessions.begin() as session:
+            session.add_all(rows)
+            await session.flush()
+            return [row.id for row in rows]
+
+    async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:
+        """The newest ``limit`` "ok" turns with id > after_id, oldest first.
+
+        ``ORDER BY id DESC LIMIT n`` over ix_conversation_turns_conversation, so
+        the cost depends on ``limit``, not on the conversation's length.
+        """
+        if limit <= 0:
+            return []
+        query = (
+            select(T)
+            .where(*_in_conversation(T, key), T.status == "ok", T.id > after_id)
+            .order_by(T.id.desc())
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = (await session.scalars(query)).all()
+        return [_turn(row) for row in reversed(rows)]
+
+    async def has_assistant_turns(self, key: ConversationKey) -> bool:
+        query = select(exists().where(*_in_conversation(T, key), T.role == "assistant"))
+        async with self._sessions() as session:
+            return bool(await session.scalar(query))
+
+    async def get_summary(self, key: ConversationKey) -> Summary | None:
+        query = select(S).where(*_in_conversation(S, key))
+        async with self._sessions() as session:
+            row = await session.scalar(query)
+        if row is None:
+            return None
+        return Summary(text=row.text, through_turn_id=row.through_turn_id, token_count=row.token_count)
+
+    async def save_summary(self, key: ConversationKey, summary: Summary) -> None:
+        """Insert or replace the conversation's summary (one statement, race-free)."""
+        values = {
+            "text": summary.text,
+            "through_turn_id": summary.through_turn_id,
+            "token_count": summary.token_count,
+            "updated_at": utcnow(),
+        }
+        async with self._sessions.begin() as session:
+            insert = dialect_insert(session, S).values(
+                platform=key.platform, workspace=key.workspace, channel=key.channel, thread=key.thread, **values
+            )
+            await session.execute(
+                insert.on_conflict_do_update(index_elements=["platform", "workspace", "channel", "thread"], set_=values)
+            )
+
+    async def delete_channel(self, scope: ChannelScope) -> int:
+        """Delete every turn and summary of every thread in the channel; returns turns deleted."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                delete(T).where(*_in_channel(T, scope)), execution_options={"synchronize_session": False}
+            )
+            await session.execute(
+                delete(S).where(*_in_channel(S, scope)), execution_options={"synchronize_session": False}
+            )
+            return result.rowcount
+
+    async def delete_user(self, scope: WorkspaceScope, *, user: str) -> int:
+        """Delete the turns the user wrote (role "user") anywhere in the workspace."""
+        query = delete(T).where(
+            T.platform == scope.platform, T.workspace == scope.workspace, T.author == user, T.role == "user"
+        )
+        async with self._sessions.begin() as session:
+            result = await session.execute(query, execution_options={"synchronize_session": False})
+            return result.rowcount
+
+    async def delete_before(self, scope: ChannelScope, *, before: datetime) -> int:
+        """Delete the channel's turns created before ``before``; returns turns deleted."""
+        query = delete(T).where(*_in_channel(T, scope), T.created_at < before)
+        async with self._sessions.begin() as session:
+            result = await session.execute(query, execution_options={"synchronize_session": False})
+            return result.rowcount

@@ -1,0 +1,129 @@
+"""The database handle: one async engine and its session factory per process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+POSTGRES_CONNECT_TIMEOUT_S = 10
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; the message is one line, safe to show (no password)."""
+
+
+def describe(url: str | URL) -> str:
+    """Where a URL points, for messages: host and database, never the password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite database {parsed.database or ':memory:'}"
+    host = parsed.host or "localhost"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"PostgreSQL at {host}{port} (database {parsed.database or '?'})"
+
+
+def unavailable(url: str | URL, exc: BaseException) -> DatabaseUnavailable:
+    """A one-line DatabaseUnavailable for a failure to connect to ``url``."""
+    cause: BaseException = exc
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        cause = exc.orig  # the driver's message, without SQLAlchemy's [SQL: ...] and links
+    reason = " ".join(str(cause).split()) or type(cause).__name__
+    password = make_url(url).password
+    if password:
+        reason = reason.replace(str(password), "***")
+    if len(reason) > 200:
+        reason = reason[:197] + "..."
+    return DatabaseUnavailable(f"{describe(url)} is not reachable: {reason}")
+
+
+# What connecting can raise: refused/unresolvable/timed out sockets, plus the
+# driver's errors (bad password, unknown database, unopenable file) as wrapped
+# by SQLAlchemy.  Anything else is a bug and propagates unchanged.
+CONNECT_ERRORS: tuple[type[BaseException], ...] = (OSError, TimeoutError, SQLAlchemyError)
+try:  # asyncpg raises some connect-time errors (e.g. auth) unwrapped
+    import asyncpg
+
+    CONNECT_ERRORS += (asyncpg.PostgresError, asyncpg.InterfaceError)
+except ImportError:  # pragma: no cover - asyncpg is a dependency
+    pass
+
+
+def create_engine_for(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine with Parley's per-backend connection settings."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)  # survive a PostgreSQL restart
+        kwargs["connect_args"] = {"timeout": POSTGRES_CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
+    engine = create_async_engine(parsed, **kwargs)
+    if backend == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers proceed while one writer writes; the busy timeout makes a
+    # second writer wait for the lock instead of failing with "database is locked".
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+class Database:
+    """An async engine plus ``sessions``, an ``async_sessionmaker(expire_on_commit=False)``."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Database:
+        return cls(create_engine_for(url, **engine_kwargs))
+
+    @property
+    def url(self) -> URL:
+        """The engine's URL (``str()`` of it hides the password)."""
+        return self.engine.url
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def check(self) -> None:
+        """Run ``SELECT 1``; raise DatabaseUnavailable (one line) if that fails."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except CONNECT_ERRORS as exc:
+            raise unavailable(self.engine.url, exc) from None
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def sessions_of(source: Database | async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """Repositories accept either a Database or its session factory."""
+    return source.sessions if isinstance(source, Database) else source
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """``INSERT`` with ``on_conflict_do_update/nothing`` for the session's backend.
+
+    SQLite and PostgreSQL spell upserts the same way in SQLAlchemy, which makes
+    single-statement, race-free upserts possible on both.
+    """
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upserts are not implemented for {name}")

@@ -1,0 +1,199 @@
+"""SQLAlchemy models: the tables behind the storage ports.
+
+The schema itself is created by the hand-written alembic migrations in
+``migrations/versions``; these models must stay in step with them (a test
+compares the two).  Every datetime column is stored as UTC and read back as a
+timezone-aware UTC datetime on every backend (see ``UTCDateTime``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+WORKSPACE_ROW = "*"
+"""``channel_settings.channel`` of the row holding the workspace-wide default persona."""
+
+# 64-bit ids on PostgreSQL; plain INTEGER on SQLite, which only autoincrements
+# an ``INTEGER PRIMARY KEY`` (the rowid alias).
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A timezone-aware UTC datetime; a naive one is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` that always binds UTC and always returns aware UTC.
+
+    SQLite has no time zones: SQLAlchemy writes the wall-clock fields and drops
+    ``tzinfo``, so a non-UTC value would be stored wrong and naive values come
+    back.  Converting to UTC on the way in keeps stored values (and the string
+    comparisons SQLite does on them) consistent; tagging UTC on the way out
+    gives callers aware datetimes everywhere.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class ConversationTurnRow(Base):
+    __tablename__ = "conversation_turns"
+    __table_args__ = (
+        # recent_turns: newest N of one conversation via this index + LIMIT.
+        Index("ix_conversation_turns_conversation", "platform", "workspace", "channel", "thread", "id"),
+        Index("ix_conversation_turns_author", "platform", "workspace", "author"),
+        Index("ix_conversation_turns_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    thread: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    role: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(String(128))
+    content: Mapped[str] = mapped_column(Text)
+    token_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConversationSummaryRow(Base):
+    __tablename__ = "conversation_summaries"
+    __table_args__ = (
+        UniqueConstraint(
+            "platform", "workspace", "channel", "thread", name="uq_conversation_summaries_conversation"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    thread: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    text: Mapped[str] = mapped_column(Text)
+    through_turn_id: Mapped[int] = mapped_column(BigInteger)
+    token_count: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PersonaRow(Base):
+    __tablename__ = "personas"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "name", name="uq_personas_name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(64))
+    system_prompt: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(128))
+    temperature: Mapped[float] = mapped_column(Float)
+    max_tokens: Mapped[int] = mapped_column(Integer)
+    memory_budget: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChannelSettingsRow(Base):
+    __tablename__ = "channel_settings"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", name="uq_channel_settings_channel"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    persona: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    memory_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProcessedEventRow(Base):
+    __tablename__ = "processed_events"
+    __table_args__ = (Index("ix_processed_events_created_at", "created_at"),)
+
+    platform: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UsageRecordRow(Base):
+    __tablename__ = "usage_records"
+    __table_args__ = (Index("ix_usage_records_workspace_created_at", "platform", "workspace", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    user: Mapped[str] = mapped_column(String(128))
+    model: Mapped[str] = mapped_column(String(128))
+    prompt_tokens: Mapped[int] = mapped_column(Integer)
+    completion_tokens: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditLogRow(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_workspace_created_at", "platform", "workspace", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255))
+    # none_as_null: a missing before/after is SQL NULL, not the JSON literal null.
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+PARLEY_TABLES: tuple[str, ...] = tuple(table.name for table in Base.metadata.sorted_tables)
+"""Every table this module defines (not ``alembic_version``)."""

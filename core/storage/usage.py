@@ -1,0 +1,70 @@
+"""Token usage per request, and reports over it (UsageStore)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.ports import UsageRecord, UsageRow, WorkspaceScope
+from core.storage.database import Database, sessions_of
+from core.storage.models import UsageRecordRow, utcnow
+
+U = UsageRecordRow
+GROUP_COLUMNS = {"user": U.user, "channel": U.channel, "model": U.model}
+
+
+class SqlUsageStore:
+    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
+        self._sessions = sessions_of(database)
+
+    async def record(self, record: UsageRecord) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                insert(U).values(
+                    platform=record.platform,
+                    workspace=record.workspace,
+                    channel=record.channel,
+                    user=record.user,
+                    model=record.model,
+                    prompt_tokens=record.prompt_tokens,
+                    completion_tokens=record.completion_tokens,
+                    created_at=record.created_at or utcnow(),
+                )
+            )
+
+    async def report(
+        self,
+        scope: WorkspaceScope,
+        *,
+        since: datetime,
+        user: str | None = None,
+        group_by: str | None = None,
+        limit: int = 10,
+    ) -> list[UsageRow]:
+        """Requests and tokens since ``since``, optionally for one user.
+
+        ``group_by`` None gives one row with group "" (none when nothing was
+        used); "user", "channel" or "model" give one row per value, the biggest
+        total (prompt + completion) first, at most ``limit`` rows.
+        """
+        if group_by is not None and group_by not in GROUP_COLUMNS:
+            raise ValueError(f"group_by must be None, 'user', 'channel' or 'model', not {group_by!r}")
+        prompt = func.coalesce(func.sum(U.prompt_tokens), 0)
+        completion = func.coalesce(func.sum(U.completion_tokens), 0)
+        group = GROUP_COLUMNS[group_by] if group_by else literal("")
+        query = select(group, func.count(), prompt, completion).where(
+            U.platform == scope.platform, U.workspace == scope.workspace, U.created_at >= since
+        )
+        if user is not None:
+            query = query.where(U.user == user)
+        if group_by:
+            query = query.group_by(group).order_by((prompt + completion).desc(), group).limit(limit)
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [
+            UsageRow(group=str(name), requests=n, prompt_tokens=int(p), completion_tokens=int(c))
+            for name, n, p, c in rows
+            if n  # an ungrouped aggregate over no rows still yields one row
+        ]
