@@ -13,7 +13,9 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", env_ignore_empty=True, extra="ignore", frozen=True
+    )
 
     # LLM
     openai_api_key: str | None = None
@@ -34,6 +36,32 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=16_000, ge=1, le=1_000_000)
     memory_summaries: bool = True
     retention_purge_interval_seconds: float = Field(default=3_600.0, gt=0)
+
+    # Slack adapter (bots/slack)
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None  # xapp-...: Socket Mode instead of HTTP
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = Field(default=3000, ge=1, le=65_535)
+
+    # Discord adapter (bots/discord)
+    discord_bot_token: str | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    discord_shard_count: int | None = Field(default=None, ge=1)
+    discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    discord_guild_id: int | None = None
+
+    # Shared by the adapters
+    allow_bot_messages: bool = False
+    stream_edit_interval_seconds: float = Field(default=1.0, ge=0.2, le=30)
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _split_shard_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("parley_admins", mode="before")
     @classmethod

@@ -42,11 +42,14 @@ def mask_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict
 
 
 def configure_logging(*, log_format: str = "console", level: str = "INFO", stream: Any = None) -> None:
-    """Configure structlog and the stdlib root logger once, for the whole process.
+    """Configure structlog and stdlib logging once, for the whole process.
 
-    Logs go to stderr so that the terminal chat's stdout carries only the chat.
+    Parley's own events (loggers under ``core`` and ``bots``) go out at
+    ``level``; libraries (openai, sqlalchemy, discord, slack) at WARNING unless
+    debugging.  Both pass through the same processors: one format, secrets
+    masked.  Logs go to stderr so that the terminal chat's stdout carries only
+    the chat.
     """
-    stream = stream or sys.stderr
     level_no = logging.getLevelName(level.upper())
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -55,29 +58,30 @@ def configure_logging(*, log_format: str = "console", level: str = "INFO", strea
     )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_logger_name,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
-        mask_secrets,
     ]
     structlog.configure(
-        processors=[*shared, renderer],
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(level_no),
-        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=False,
     )
-    # Libraries (openai, sqlalchemy, discord, slack) log through stdlib logging:
-    # same stream, warnings and up unless we are debugging, secrets masked.
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(_MaskingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                mask_secrets,
+                renderer,
+            ],
+        )
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if level_no <= logging.DEBUG else logging.WARNING)
-
-
-class _MaskingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_secrets_in(record.getMessage())
-        record.args = None
-        return True
+    for ours in ("core", "bots"):
+        logging.getLogger(ours).setLevel(level_no)

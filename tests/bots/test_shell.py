@@ -1,0 +1,89 @@
+"""The terminal chat, run as a real process against the stand-in OpenAI server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.standins.openai_server import OpenAIStandIn
+
+CLEARED = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "DEFAULT_MODEL", "PARLEY_ADMINS")
+
+
+def shell_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}"
+    env.update(extra)
+    return env
+
+
+async def run_shell(tmp_path: Path, lines: list[str], **env: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.shell",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path, env=shell_env(tmp_path, **env),
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate("".join(f"{l}\n" for l in lines).encode()), 60)
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+@pytest.fixture
+async def llm():
+    async with OpenAIStandIn() as server:
+        yield server
+
+
+async def test_chat_commands_and_memory_across_restarts(tmp_path, llm):
+    env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "test-key-not-real"}
+    code, out, err = await run_shell(
+        tmp_path,
+        ["my name is Ada", "/persona create pirate Talk like a pirate.", "/persona use pirate", "/help", "/usage"],
+        **env,
+    )
+    assert code == 0, err
+    assert "parley> echo: my name is Ada" in out
+    assert "Created persona `pirate`" in out and "now uses persona `pirate`" in out
+    assert "/parley reset" in out and "Your usage today: 1 requests" in out
+
+    code, out, err = await run_shell(tmp_path, ["what is my name?"], **env)
+    assert code == 0, err
+    last = llm.chat_requests[-1].json
+    contents = [m["content"] for m in last["messages"]]
+    assert last["stream"] is True and contents[0] == "Talk like a pirate."
+    assert contents[1:] == ["my name is Ada", "echo: my name is Ada", "what is my name?"]
+
+    code, out, err = await run_shell(tmp_path, ["/parley reset", "who am I?"], **env)
+    assert "forgot" in out
+    assert [m["content"] for m in llm.chat_requests[-1].json["messages"][1:]] == ["who am I?"]
+
+
+async def test_an_llm_failure_is_said_not_swallowed(tmp_path, llm):
+    from tests.standins.openai_server import Status
+
+    llm.script(Status(500), Status(500), Status(500))
+    code, out, _ = await run_shell(
+        tmp_path, ["hello?"], OPENAI_BASE_URL=llm.base_url, LLM_MAX_RETRIES="0"
+    )
+    assert code == 0 and "Sorry" in out
+
+
+async def test_without_an_llm_it_says_how_to_set_one_and_exits_non_zero(tmp_path):
+    code, out, err = await run_shell(tmp_path, ["hi"])
+    assert code != 0 and "OPENAI_API_KEY" in err and "OPENAI_BASE_URL" in err
+
+
+async def test_a_bad_setting_fails_at_start_with_one_line_naming_the_key(tmp_path):
+    code, _, err = await run_shell(tmp_path, [], OPENAI_API_KEY="k", MAX_MESSAGE_CHARS="lots")
+    assert code == 2 and err.strip().count("\n") == 0 and "MAX_MESSAGE_CHARS" in err
+
+
+async def test_an_unreachable_database_is_one_clear_line(tmp_path):
+    code, _, err = await run_shell(
+        tmp_path, [], OPENAI_API_KEY="k", DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:1/parley"
+    )
+    assert code == 1 and "Traceback" not in err
+    assert err.strip().count("\n") == 0 and "127.0.0.1:1" in err
