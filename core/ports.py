@@ -136,10 +136,12 @@ class ConversationStore(Protocol):
         ...
 
     async def delete_user(self, scope: WorkspaceScope, *, user: str) -> int:
-        """Delete the user's turns in the workspace; returns turns deleted."""
+        """Delete the user's turns in the workspace, and the summaries of their conversations."""
         ...
 
-    async def delete_before(self, scope: ChannelScope, *, before: datetime) -> int: ...
+    async def delete_before(self, scope: ChannelScope, *, before: datetime) -> int:
+        """Delete the channel's turns older than ``before``, and summaries that folded them."""
+        ...
 
 
 class PersonaStore(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.messages import ChannelScope, ConversationKey
@@ -135,17 +135,41 @@ class SqlConversationStore:
             return result.rowcount
 
     async def delete_user(self, scope: WorkspaceScope, *, user: str) -> int:
-        """Delete the turns the user wrote (role "user") anywhere in the workspace."""
-        query = delete(T).where(
-            T.platform == scope.platform, T.workspace == scope.workspace, T.author == user, T.role == "user"
-        )
+        """Delete the turns the user wrote (role "user") anywhere in the workspace.
+
+        The running summaries of the conversations they took part in go too:
+        a summary would otherwise keep what they said.
+        """
+        mine = (T.platform == scope.platform, T.workspace == scope.workspace, T.author == user, T.role == "user")
         async with self._sessions.begin() as session:
-            result = await session.execute(query, execution_options={"synchronize_session": False})
+            where = (await session.execute(select(T.channel, T.thread).where(*mine).distinct())).all()
+            result = await session.execute(delete(T).where(*mine), execution_options={"synchronize_session": False})
+            await self._delete_summaries(session, scope.platform, scope.workspace, [tuple(row) for row in where])
             return result.rowcount
 
     async def delete_before(self, scope: ChannelScope, *, before: datetime) -> int:
-        """Delete the channel's turns created before ``before``; returns turns deleted."""
-        query = delete(T).where(*_in_channel(T, scope), T.created_at < before)
+        """Delete the channel's turns created before ``before``; returns turns deleted.
+
+        A summary that folded any of those turns is deleted with them.
+        """
+        old = (*_in_channel(T, scope), T.created_at < before)
         async with self._sessions.begin() as session:
-            result = await session.execute(query, execution_options={"synchronize_session": False})
+            threads = (await session.execute(select(T.thread).where(*old).distinct())).scalars().all()
+            result = await session.execute(delete(T).where(*old), execution_options={"synchronize_session": False})
+            await self._delete_summaries(
+                session, scope.platform, scope.workspace, [(scope.channel, thread) for thread in threads]
+            )
             return result.rowcount
+
+    @staticmethod
+    async def _delete_summaries(
+        session: AsyncSession, platform: str, workspace: str, conversations: list[tuple[str, str]]
+    ) -> None:
+        for start in range(0, len(conversations), 500):
+            batch = conversations[start : start + 500]
+            await session.execute(
+                delete(S).where(
+                    S.platform == platform, S.workspace == workspace, tuple_(S.channel, S.thread).in_(batch)
+                ),
+                execution_options={"synchronize_session": False},
+            )

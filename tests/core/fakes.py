@@ -71,12 +71,16 @@ class MemoryConversationStore:
             return (t.key.platform, t.key.workspace, t.author, t.role) == (scope.platform, scope.workspace, user, "user")
 
         keep = [t for t in self.turns if not mine(t)]
+        touched = {t.key for t in self.turns if mine(t)}
         deleted = len(self.turns) - len(keep)
         self.turns[:] = keep
+        self.summaries = {k: v for k, v in self.summaries.items() if k not in touched}
         return deleted
 
     async def delete_before(self, scope: ChannelScope, *, before: datetime) -> int:
         keep = [t for t in self.turns if not (t.key.channel_scope() == scope and t.created_at < before)]
+        touched = {t.key for t in self.turns if t not in keep}
+        self.summaries = {k: v for k, v in self.summaries.items() if k not in touched}
         deleted = len(self.turns) - len(keep)
         self.turns[:] = keep
         return deleted

@@ -203,3 +203,29 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_database: Data
     async with sqlite_database.engine.connect() as connection:
         assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() > 0
+
+
+async def test_forgetting_a_user_drops_the_summaries_that_hold_their_words(store: SqlConversationStore) -> None:
+    other = ConversationKey(platform="slack", workspace="T1", channel="C1", thread="200.2")
+    ids = await store.add_turns([turn(content="my secret"), turn(other, "not me", author="U2")])
+    await store.save_summary(KEY, Summary(text="U1 said a secret", through_turn_id=ids[0], token_count=5))
+    await store.save_summary(other, Summary(text="U2 chatted", through_turn_id=ids[1], token_count=3))
+
+    await store.delete_user(WorkspaceScope(platform="slack", workspace="T1"), user="U1")
+
+    assert await store.get_summary(KEY) is None
+    assert (await store.get_summary(other)).text == "U2 chatted"
+
+
+async def test_retention_drops_summaries_that_folded_purged_turns(store: SqlConversationStore) -> None:
+    fresh = ConversationKey(platform="slack", workspace="T1", channel="C1", thread="300.3")
+    ids = await store.add_turns(
+        [turn(content="old", created_at=T0 - timedelta(days=40)), turn(fresh, "new", created_at=T0)]
+    )
+    await store.save_summary(KEY, Summary(text="old stuff", through_turn_id=ids[0], token_count=2))
+    await store.save_summary(fresh, Summary(text="new stuff", through_turn_id=ids[1], token_count=2))
+
+    await store.delete_before(KEY.channel_scope(), before=T0 - timedelta(days=30))
+
+    assert await store.get_summary(KEY) is None
+    assert (await store.get_summary(fresh)).text == "new stuff"
