@@ -7,16 +7,22 @@ fakes at the ports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from core.admin import AdminPolicy
 from core.channel_admin import ChannelAdmin
 from core.chat_service import ChatService
 from core.commands import CommandRouter
+from core.limits.admin import LimitsAdmin
+from core.limits.budgets import BudgetCaps, TokenBudget
+from core.limits.pricing import Pricing
+from core.limits.rate import LimitDefaults, RequestRateLimiter, limits_storage
+from core.llm.concurrency import ConcurrencyLimitedProvider
 from core.memory import MemoryWindowBuilder
 from core.persona_admin import PersonaAdmin, PersonaDirectory
 from core.ports import (
-    AuditLog, ChannelSettingsStore, Clock, ContentFilter, ConversationStore, Inbox, LLMProvider,
+    AuditLog, BudgetCounterStore, ChannelSettingsStore, LimitOverrideStore, Clock, ContentFilter, ConversationStore, Inbox, LLMProvider,
     PersonaStore, RateLimiter, TokenCounter, UsageStore,
 )
 from core.retention import RetentionPurger
@@ -30,6 +36,24 @@ class Stores:
     inbox: Inbox
     usage: UsageStore
     audit: AuditLog
+    budget_counters: BudgetCounterStore
+    limit_overrides: LimitOverrideStore
+
+
+@dataclass(frozen=True, slots=True)
+class LimitOptions:
+    """Rate limits ("none" = no limit), budgets, prices and upstream protection."""
+
+    user: str = "none"
+    channel: str = "none"
+    workspace: str = "none"
+    exempt_admins: bool = False
+    caps: BudgetCaps = field(default_factory=lambda: BudgetCaps({}))
+    prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    budget_timezone: str = "UTC"
+    max_in_flight: int | None = None  # None: no cap on concurrent LLM calls
+    max_waiting: int = 100
+    wait_timeout: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +62,7 @@ class CoreOptions:
     admins: frozenset[str] = frozenset()
     max_message_chars: int = 16_000
     memory_summaries: bool = True
+    limits: LimitOptions = field(default_factory=LimitOptions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +73,7 @@ class Core:
     channels: ChannelAdmin
     purger: RetentionPurger
     policy: AdminPolicy
+    limits: LimitsAdmin
 
 
 def assemble_core(
@@ -57,10 +83,30 @@ def assemble_core(
     tokens: TokenCounter,
     clock: Clock,
     options: CoreOptions,
+    rate_limit_storage=None,
     rate_limiter: RateLimiter | None = None,
     content_filter: ContentFilter | None = None,
 ) -> Core:
+    """Wire the core. ``rate_limit_storage`` is a ``limits`` async storage (memory when None)."""
     policy = AdminPolicy(admins=options.admins)
+    limit_options = options.limits
+    if limit_options.max_in_flight is not None:
+        llm = ConcurrencyLimitedProvider(
+            llm, max_in_flight=limit_options.max_in_flight, max_waiting=limit_options.max_waiting,
+            wait_timeout=limit_options.wait_timeout,
+        )
+    request_limiter = RequestRateLimiter(
+        storage=rate_limit_storage or limits_storage("memory://"),
+        defaults=LimitDefaults(user=limit_options.user, channel=limit_options.channel, workspace=limit_options.workspace),
+        overrides=stores.limit_overrides,
+        admins=options.admins,
+        exempt_admins=limit_options.exempt_admins,
+    )
+    pricing = Pricing(limit_options.prices)
+    budget = TokenBudget(
+        counters=stores.budget_counters, caps=limit_options.caps, pricing=pricing, clock=clock,
+        timezone=limit_options.budget_timezone,
+    )
     directory = PersonaDirectory(
         personas=stores.personas, settings=stores.channel_settings, default_model=options.default_model
     )
@@ -78,8 +124,10 @@ def assemble_core(
         usage=stores.usage,
         clock=clock,
         max_message_chars=options.max_message_chars,
-        rate_limiter=rate_limiter,
+        rate_limiter=rate_limiter or request_limiter,
         content_filter=content_filter,
+        budget=budget,
+        pricing=pricing,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
@@ -89,8 +137,15 @@ def assemble_core(
         conversations=stores.conversations, settings=stores.channel_settings, usage=stores.usage,
         audit=stores.audit, policy=policy, clock=clock,
     )
-    commands = CommandRouter(personas=personas, channels=channels, default_model=options.default_model)
+    limits = LimitsAdmin(
+        limiter=request_limiter, overrides=stores.limit_overrides, counters=stores.budget_counters,
+        caps=limit_options.caps, audit=stores.audit, policy=policy, clock=clock,
+        budget_timezone=limit_options.budget_timezone,
+    )
+    commands = CommandRouter(personas=personas, channels=channels, limits=limits, default_model=options.default_model)
     purger = RetentionPurger(
         conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock
     )
-    return Core(chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy)
+    return Core(
+        chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy, limits=limits
+    )

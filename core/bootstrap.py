@@ -1,4 +1,4 @@
-"""Starting the core for real: settings → migrations → database → stores → LLM.
+"""Starting the core for real: settings → LLM choice → migrations → database → stores → LLM.
 
 Each process's composition root calls ``start_core`` once and ``aclose`` at
 the end.  Nothing here is a module-level singleton.
@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from core.assembly import Core, CoreOptions, Stores, assemble_core
+from core.assembly import Core, CoreOptions, LimitOptions, Stores, assemble_core
+from core.limits.budgets import BudgetCaps
+from core.limits.rate import limits_storage
 from core.clock import SystemClock
-from core.config import Settings
+from core.config import Settings, SettingsError
 from core.llm.openai_provider import OpenAIProvider
 from core.ports import LLMProvider
 from core.storage.audit import SqlAuditLog
+from core.storage.budgets import SqlBudgetCounterStore
+from core.storage.limit_overrides import SqlLimitOverrideStore
 from core.storage.channel_settings import SqlChannelSettingsStore
 from core.storage.conversations import SqlConversationStore
 from core.storage.database import Database, describe
@@ -31,7 +35,8 @@ log = structlog.get_logger(__name__)
 
 NO_LLM_CONFIGURED = (
     "No language model configured: set OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL "
-    "(any OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 for Ollama) in .env or the environment."
+    "(any OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 for Ollama) in .env or the environment, "
+    "or unset LLM_PROVIDER=openai to use the bundled local model."
 )
 
 
@@ -66,6 +71,23 @@ def sql_stores(database: Database) -> Stores:
         inbox=SqlInbox(database),
         usage=SqlUsageStore(database),
         audit=SqlAuditLog(database),
+        budget_counters=SqlBudgetCounterStore(database),
+        limit_overrides=SqlLimitOverrideStore(database),
+    )
+
+
+def limit_options(settings: Settings) -> LimitOptions:
+    return LimitOptions(
+        user=settings.rate_limit_user,
+        channel=settings.rate_limit_channel,
+        workspace=settings.rate_limit_workspace,
+        exempt_admins=settings.rate_limit_exempt_admins,
+        caps=BudgetCaps.from_settings(settings),
+        prices=settings.model_prices,
+        budget_timezone=settings.budget_timezone,
+        max_in_flight=settings.llm_max_concurrency,
+        max_waiting=settings.llm_queue_max,
+        wait_timeout=settings.llm_queue_timeout_seconds,
     )
 
 
@@ -79,23 +101,89 @@ def openai_provider(settings: Settings) -> OpenAIProvider:
     )
 
 
+def check_llm_settings(settings: Settings) -> None:
+    """Fail fast, before any I/O, on an LLM choice that cannot work. Raises SettingsError (one line)."""
+    if settings.resolved_llm_provider == "openai":
+        if not settings.llm_configured:
+            raise SettingsError(NO_LLM_CONFIGURED)
+        return
+    from core.llm.local_provider import require_engine, resolve_model_path
+
+    resolve_model_path(settings)
+    require_engine()
+
+
+async def llm_provider(settings: Settings) -> LLMProvider:
+    """The provider LLM_PROVIDER resolves to; the local model is loaded here, once, off the event loop."""
+    if settings.resolved_llm_provider == "openai":
+        return openai_provider(settings)
+    from core.llm.local_provider import LocalProvider, resolve_model_path
+
+    path = resolve_model_path(settings)
+    return await asyncio.to_thread(LocalProvider.load, path)
+
+
+def describe_llm(settings: Settings) -> str:
+    """One sentence for the startup banner (terminal) or log line (bots): which provider and model."""
+    if settings.resolved_llm_provider == "openai":
+        where = f"the OpenAI-compatible server at {settings.openai_base_url}" if settings.openai_base_url else "OpenAI"
+        return f"Model {settings.default_model} via {where}."
+    from core.llm.local_provider import BUNDLED_NOTE, is_bundled, model_name_of, resolve_model_path
+
+    try:
+        path = resolve_model_path(settings)
+    except SettingsError:
+        return f"Local model (llama.cpp in process) from LOCAL_MODEL_PATH {settings.local_model_path} (not found)."
+    if is_bundled(path):
+        return (
+            f"Local model {model_name_of(path)}, bundled, in process (llama.cpp): {BUNDLED_NOTE}. "
+            "Set OPENAI_API_KEY or OPENAI_BASE_URL for a real model."
+        )
+    return f"Local model {model_name_of(path)} from {path}, in process (llama.cpp)."
+
+
 async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> RunningCore:
-    """Migrate, connect and assemble. Raises DatabaseUnavailable with a one-line message."""
+    """Check the LLM choice, migrate, connect, load the LLM and assemble.
+
+    Raises SettingsError (an LLM choice that cannot work, e.g. a missing
+    LOCAL_MODEL_PATH) or DatabaseUnavailable, each with a one-line message.
+    """
+    if llm is None:
+        check_llm_settings(settings)
     await upgrade_to_head(settings.database_url)
     database = Database.from_url(settings.database_url)
     await database.check()
-    llm = llm or openai_provider(settings)
+    provider = "given"  # a test's or a benchmark's own LLM
+    default_model = settings.default_model
+    if llm is None:
+        provider = settings.resolved_llm_provider
+        try:
+            llm = await llm_provider(settings)
+        except BaseException:
+            await database.dispose()
+            raise
+        if provider == "local":
+            # One local model answers whatever a persona names: label the built-in persona and usage with it.
+            default_model = llm.model_name  # type: ignore[attr-defined]
     core = assemble_core(
         stores=sql_stores(database),
         llm=llm,
         tokens=BpeTokenCounter(),
         clock=SystemClock(),
         options=CoreOptions(
-            default_model=settings.default_model,
+            default_model=default_model,
             admins=settings.parley_admins,
             max_message_chars=settings.max_message_chars,
             memory_summaries=settings.memory_summaries,
+            limits=limit_options(settings),
         ),
+        rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
     )
-    log.info("core.started", database=describe(settings.database_url), model=settings.default_model)
+    log.info(
+        "core.started",
+        database=describe(settings.database_url),
+        provider=provider,
+        model=default_model,
+        llm=describe_llm(settings) if provider != "given" else type(llm).__name__,
+    )
     return RunningCore(core=core, database=database, llm=llm)

@@ -57,6 +57,9 @@ class ChannelAdmin:
         await self._record(actor, "user.forget", actor.user, after={"turns_deleted": deleted})
         return deleted
 
+    def is_admin(self, actor: Actor) -> bool:
+        return self._policy.is_admin(actor)
+
     async def usage(self, actor: Actor, *, group_by: str | None = None) -> UsageReport:
         """The actor's own usage; with ``group_by``, the workspace's (admins only)."""
         now = self._clock.now()

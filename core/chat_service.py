@@ -15,21 +15,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import structlog
 
 from core.conversation_locks import ConversationLocks
 from core.hooks import NoContentFilter, NoRateLimit
 from core.input_text import check_text, clean_text
-from core.llm.types import CompletionRequest, ContextTooLong, LLMError
-from core.memory import MemoryWindowBuilder
+from core.limits.budgets import NoBudget
+from core.limits.pricing import Pricing
+from core.llm.types import CompletionRequest, ContextTooLong, LLMBusy, LLMError
+from core.memory import MemoryWindow, MemoryWindowBuilder
 from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent, TextDelta, Usage
 from core.persona_admin import PersonaDirectory
 from core.personas import Persona
 from core.ports import (
-    ChannelSettingsStore, Clock, ContentFilter, ConversationStore, Inbox, LLMProvider,
+    Budget, ChannelSettingsStore, Clock, ContentFilter, ConversationStore, Inbox, LimitDecision, LLMProvider,
     NewTurn, RateLimiter, TokenCounter, UsageRecord, UsageStore,
 )
+from core.tokens import MESSAGE_OVERHEAD_TOKENS
 
 log = structlog.get_logger(__name__)
 
@@ -55,6 +59,8 @@ class ChatService:
         max_message_chars: int,
         rate_limiter: RateLimiter | None = None,
         content_filter: ContentFilter | None = None,
+        budget: Budget | None = None,
+        pricing: Pricing | None = None,
         output_check_chars: int = 500,
     ) -> None:
         self._inbox = inbox
@@ -69,6 +75,8 @@ class ChatService:
         self._max_message_chars = max_message_chars
         self._rate_limiter = rate_limiter or NoRateLimit()
         self._content_filter = content_filter or NoContentFilter()
+        self._budget = budget or NoBudget()
+        self._pricing = pricing or Pricing({})
         self._output_check_chars = output_check_chars
         self._locks = ConversationLocks()
 
@@ -115,8 +123,7 @@ class ChatService:
 
         limit = await self._rate_limiter.check(message, persona=persona)
         if limit is not None:
-            event_log.info("message.limited", reason=limit.reason, retry_after=limit.retry_after)
-            yield Outcome(OutcomeKind.LIMITED, text=limit.text, reason=limit.reason, retry_after=limit.retry_after)
+            yield _limited(limit, event_log)
             return
         verdict = await self._content_filter.check_input(message, text)
         if not verdict.allowed:
@@ -125,55 +132,61 @@ class ChatService:
             return
         text = verdict.text
 
-        budget = None
-        for attempt in (1, 2):
-            window = await self._memory.build(
-                message.key, persona=persona, user_text=text, budget=budget, remember=settings.memory_enabled
-            )
-            if window.summary_usage is not None:
-                await self._account(message, persona, window.summary_usage)
-            request = CompletionRequest(
-                model=persona.model, messages=window.messages,
-                temperature=persona.temperature, max_tokens=persona.max_tokens,
-            )
-            pieces: list[str] = []
-            usage = Usage(0, 0)
-            try:
-                checked_up_to = 0
-                async for piece in self._llm.stream(request):
-                    if isinstance(piece, Usage):
-                        usage = piece
-                        continue
-                    pieces.append(piece)
-                    yield TextDelta(piece)
-                    length = sum(map(len, pieces))
-                    if length - checked_up_to >= self._output_check_chars:
-                        checked_up_to = length
-                        held = await self._content_filter.check_output(message, "".join(pieces), final=False)
-                        if not held.allowed:
-                            raise _OutputBlocked(held.reason, held.user_text)
-                break
-            except ContextTooLong as exc:
-                if attempt == 1 and not pieces:
-                    budget = window.history_tokens // 2
-                    event_log.warning("llm.context_too_long", cause=exc.cause, retry_budget=budget)
-                    continue
-                yield await self._fail(message, text, persona, exc, keep_turns, event_log)
-                return
-            except LLMError as exc:
-                yield await self._fail(message, text, persona, exc, keep_turns, event_log)
-                return
-            except _OutputBlocked as blocked:
-                yield await self._block_output(message, text, persona, blocked.reason, blocked.user_text, keep_turns, event_log)
-                return
+        reply = _Reply()
+        hold = None
+        try:
+            window_budget = None
+            for attempt in (1, 2):
+                reply.restart()
+                reply.window = await self._memory.build(
+                    message.key, persona=persona, user_text=text, budget=window_budget,
+                    remember=settings.memory_enabled,
+                )
+                if reply.window.summary_usage is not None:
+                    await self._account(message, persona, reply.window.summary_usage)
+                    await self._budget.charge(message, model=persona.model, usage=reply.window.summary_usage)
+                if hold is None:
+                    hold = await self._budget.reserve(
+                        message, model=persona.model, max_tokens=persona.max_tokens,
+                        prompt_tokens=self._prompt_estimate(reply.window, persona),
+                    )
+                    if isinstance(hold, LimitDecision):
+                        yield _limited(hold, event_log)
+                        return
+                try:
+                    async for delta in self._stream(message, persona, reply):
+                        yield delta
+                    break
+                except ContextTooLong as exc:
+                    if attempt == 2 or reply.pieces:
+                        raise
+                    window_budget = reply.window.history_tokens // 2
+                    event_log.warning("llm.context_too_long", cause=exc.cause, retry_budget=window_budget)
+        except LLMBusy as busy:
+            event_log.warning("reply.busy", retry_after=busy.retry_after)
+            yield Outcome(OutcomeKind.LIMITED, text=busy.user_text, reason="llm_busy", retry_after=busy.retry_after)
+            return
+        except LLMError as exc:
+            event_log.warning("reply.failed", error=type(exc).__name__, cause=exc.cause)
+            yield await self._refuse(message, text, persona, keep_turns, OutcomeKind.FAILED, type(exc).__name__, exc.user_text)
+            return
+        except _OutputBlocked as blocked:
+            event_log.info("message.blocked", direction="output", reason=blocked.reason)
+            yield await self._refuse(message, text, persona, keep_turns, OutcomeKind.BLOCKED, blocked.reason, blocked.user_text)
+            return
+        finally:
+            if hold is not None and not isinstance(hold, LimitDecision):
+                await self._budget.settle(hold, reply.usage)
 
-        answer = "".join(pieces).strip()
+        answer = "".join(reply.pieces).strip()
         if not answer:
-            yield await self._fail(message, text, persona, LLMError("empty answer"), keep_turns, event_log, EMPTY_ANSWER_TEXT)
+            event_log.warning("reply.failed", error="EmptyAnswer", cause="the model sent an empty answer")
+            yield await self._refuse(message, text, persona, keep_turns, OutcomeKind.FAILED, "empty_answer", EMPTY_ANSWER_TEXT)
             return
         final = await self._content_filter.check_output(message, answer, final=True)
         if not final.allowed:
-            yield await self._block_output(message, text, persona, final.reason, final.user_text, keep_turns, event_log)
+            event_log.info("message.blocked", direction="output", reason=final.reason)
+            yield await self._refuse(message, text, persona, keep_turns, OutcomeKind.BLOCKED, final.reason, final.user_text)
             return
         answer = final.text
         if keep_turns:
@@ -181,35 +194,55 @@ class ChatService:
                 self._turn(message, "user", message.user, text, persona),
                 self._turn(message, "assistant", "parley", answer, persona),
             ])
-        await self._account(message, persona, usage)
+        await self._account(message, persona, reply.usage)
         event_log.info(
-            "reply.sent", prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+            "reply.sent", prompt_tokens=reply.usage.prompt_tokens, completion_tokens=reply.usage.completion_tokens,
             chars=len(answer), ms=round((time.perf_counter() - started) * 1000),
         )
         yield Outcome(
-            OutcomeKind.ANSWERED, text=answer, notices=window.notices + final.notices,
-            usage=usage, persona=persona.name,
+            OutcomeKind.ANSWERED, text=answer, notices=reply.window.notices + final.notices,
+            usage=reply.usage, persona=persona.name,
         )
 
-    async def _fail(
-        self, message, text, persona, exc: LLMError, keep_turns: bool, event_log, user_text: str | None = None
-    ):
-        event_log.warning("reply.failed", error=type(exc).__name__, cause=exc.cause)
-        if keep_turns:
-            await self._conversations.add_turns([self._turn(message, "user", message.user, text, persona, status="failed")])
-        return Outcome(OutcomeKind.FAILED, text=user_text or exc.user_text, reason=type(exc).__name__)
+    async def _stream(self, message: IncomingMessage, persona: Persona, reply: "_Reply") -> AsyncIterator[TextDelta]:
+        """One LLM call: deltas out, usage into ``reply``, output filters at checkpoints."""
+        request = CompletionRequest(
+            model=persona.model, messages=reply.window.messages,
+            temperature=persona.temperature, max_tokens=persona.max_tokens,
+        )
+        checked_up_to = 0
+        async for piece in self._llm.stream(request):
+            if isinstance(piece, Usage):
+                reply.usage = piece
+                continue
+            reply.pieces.append(piece)
+            yield TextDelta(piece)
+            length = sum(map(len, reply.pieces))
+            if length - checked_up_to >= self._output_check_chars:
+                checked_up_to = length
+                held = await self._content_filter.check_output(message, "".join(reply.pieces), final=False)
+                if not held.allowed:
+                    raise _OutputBlocked(held.reason, held.user_text)
 
-    async def _block_output(self, message, text, persona, reason: str, user_text: str, keep_turns: bool, event_log):
-        event_log.info("message.blocked", direction="output", reason=reason)
+    def _prompt_estimate(self, window: MemoryWindow, persona: Persona) -> int:
+        """Tokens of the request: the stored history's counts plus the system prompt and new message."""
+        fresh = (window.messages[0], window.messages[-1])
+        counted = sum(self._tokens.count(m.content, model=persona.model) + MESSAGE_OVERHEAD_TOKENS for m in fresh)
+        return counted + window.history_tokens
+
+    async def _refuse(
+        self, message, text: str, persona: Persona, keep_turns: bool, kind: OutcomeKind, reason: str, user_text: str
+    ) -> Outcome:
+        """A refusal after the LLM was asked: keep the question, marked failed, never half an answer."""
         if keep_turns:
             await self._conversations.add_turns([self._turn(message, "user", message.user, text, persona, status="failed")])
-        return Outcome(OutcomeKind.BLOCKED, text=user_text or OUTPUT_BLOCKED_TEXT, reason=reason)
+        fallback = OUTPUT_BLOCKED_TEXT if kind is OutcomeKind.BLOCKED else INTERNAL_ERROR_TEXT
+        return Outcome(kind, text=user_text or fallback, reason=reason)
 
     def _turn(self, message, role: str, author: str, content: str, persona: Persona, *, status: str = "ok"):
-        model = persona.model
         return NewTurn(
             key=message.key, role=role, author=author, content=content,
-            token_count=self._tokens.count(content, model=model), status=status, created_at=self._clock.now(),
+            token_count=self._tokens.count(content, model=persona.model), status=status, created_at=self._clock.now(),
         )
 
     async def _account(self, message: IncomingMessage, persona: Persona, usage: Usage) -> None:
@@ -219,8 +252,27 @@ class ChatService:
                 platform=key.platform, workspace=key.workspace, channel=key.channel, user=message.user,
                 model=persona.model, prompt_tokens=usage.prompt_tokens,
                 completion_tokens=usage.completion_tokens, created_at=self._clock.now(),
+                cost_micro_usd=self._pricing.cost_micro_usd(persona.model, usage),
             )
         )
+
+
+def _limited(decision: LimitDecision, event_log) -> Outcome:
+    event_log.info("message.limited", reason=decision.reason, retry_after=decision.retry_after)
+    return Outcome(OutcomeKind.LIMITED, text=decision.text, reason=decision.reason, retry_after=decision.retry_after)
+
+
+@dataclass
+class _Reply:
+    """The answer being built by one attempt."""
+
+    window: MemoryWindow = field(default_factory=lambda: MemoryWindow(messages=()))
+    pieces: list[str] = field(default_factory=list)
+    usage: Usage = field(default_factory=lambda: Usage(0, 0))
+
+    def restart(self) -> None:
+        self.pieces = []
+        self.usage = Usage(0, 0)
 
 
 class _OutputBlocked(Exception):

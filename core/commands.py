@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 from core.admin import Actor, AdminError
 from core.channel_admin import ChannelAdmin, UsageReport
+from core.limits.admin import LIMITS_USAGE, LimitsAdmin
+from core.limits.pricing import usd
 from core.personas import Persona, PersonaInvalid, parse_persona
 from core.persona_admin import PersonaAdmin
 from core.ports import UsageRow
@@ -26,8 +28,9 @@ PERSONA_HELP = (
 )
 PARLEY_HELP = (
     "`/parley help` · `/parley reset` (forget this channel's conversations) · `/parley usage` "
-    "(yours; admins: `/parley usage workspace`) · `/parley forget-me` (delete everything you said) · "
-    "`/parley retention <days|off>`"
+    "(yours; admins also see the workspace's) · `/parley forget-me` (delete everything you said) · "
+    "`/parley retention <days|off>` · `/parley limits show | set <user|channel|workspace> <limit> | "
+    "clear <user|channel|workspace>`"
 )
 HELP_TEXT = (
     "*Talk to me* by mentioning me in a channel (I answer in a thread; follow-ups in that thread need "
@@ -59,9 +62,12 @@ def split_command_line(line: str) -> tuple[str, str] | None:
 
 
 class CommandRouter:
-    def __init__(self, *, personas: PersonaAdmin, channels: ChannelAdmin, default_model: str) -> None:
+    def __init__(
+        self, *, personas: PersonaAdmin, channels: ChannelAdmin, limits: LimitsAdmin | None, default_model: str
+    ) -> None:
         self._personas = personas
         self._channels = channels
+        self._limits = limits
         self._default_model = default_model
 
     async def run(self, actor: Actor, command: str, args: str = "") -> CommandReply:
@@ -151,12 +157,12 @@ class CommandRouter:
             deleted = await self._channels.forget_user(actor)
             return CommandReply(f"Done: I deleted {deleted} stored messages of yours in this workspace.")
         if sub == "usage":
-            if rest and rest.lower() != "workspace":
-                return _problem("Usage: `/parley usage` or, for admins, `/parley usage workspace`.")
-            if rest:
-                reports = [await self._channels.usage(actor, group_by=g) for g in ("user", "channel", "model")]
-                return CommandReply("\n\n".join(_format_grouped(r) for r in reports))
-            return CommandReply(_format_own(await self._channels.usage(actor)))
+            parts = [_format_own(await self._channels.usage(actor))]
+            if self._channels.is_admin(actor):
+                parts += [_format_grouped(await self._channels.usage(actor, group_by=g)) for g in ("user", "channel", "model")]
+            return CommandReply("\n\n".join(parts))
+        if sub == "limits" and self._limits is not None:
+            return await self._limits_command(actor, rest)
         if sub == "retention":
             days = _parse_retention(rest)
             if days is False:
@@ -165,6 +171,19 @@ class CommandRouter:
             kept = "forever" if days is None else f"for {days} days" if days else "only while answering"
             return CommandReply(f"This channel's messages are now kept {kept}.")
         return _problem(f"Unknown command `/parley {sub}`. " + PARLEY_HELP)
+
+
+    async def _limits_command(self, actor: Actor, rest: str) -> CommandReply:
+        action, _, tail = rest.partition(" ")
+        scope, _, value = tail.strip().partition(" ")
+        action, scope, value = action.lower(), scope.lower(), value.strip()
+        if action in ("", "show"):
+            return CommandReply(await self._limits.show(actor))
+        if action == "set" and scope and value:
+            return CommandReply(await self._limits.set(actor, scope, value))
+        if action == "clear" and scope and not value:
+            return CommandReply(await self._limits.set(actor, scope, None))
+        return _problem(LIMITS_USAGE)
 
 
 def _options_and_prompt(tail: str) -> tuple[dict[str, str], str]:
@@ -191,7 +210,8 @@ def _describe(p: Persona) -> str:
 
 
 def _row(row: UsageRow) -> str:
-    return f"{row.requests:,} requests, {row.prompt_tokens:,} prompt + {row.completion_tokens:,} completion tokens"
+    cost = f" (about {usd(row.cost_micro_usd)})" if row.cost_micro_usd else ""
+    return f"{row.requests:,} requests, {row.prompt_tokens:,} prompt + {row.completion_tokens:,} completion tokens{cost}"
 
 
 def _format_own(report: UsageReport) -> str:
@@ -202,7 +222,7 @@ def _format_own(report: UsageReport) -> str:
 
 def _format_grouped(report: UsageReport) -> str:
     lines = [f"• `{row.group}`: {_row(row)}" for row in report.this_month] or ["• nothing yet"]
-    return f"This month by {report.group_by} (top 10):\n" + "\n".join(lines)
+    return f"Workspace this month by {report.group_by} (top 10):\n" + "\n".join(lines)
 
 
 def _problem(text: str) -> CommandReply:

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class SettingsError(Exception):
     """A bad configuration value; the message is one line that names the key."""
+
+
+# USD per million tokens: (prompt, completion). MODEL_PRICES in the environment
+# replaces this table (JSON, e.g. {"gpt-4o-mini": [0.15, 0.6]}).
+DEFAULT_MODEL_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+}
+NO_BUDGET_WORDS = frozenset({"none", "unlimited", "off"})
+
+
+def _no_budget(value: object) -> object:
+    """``none``/``unlimited``/``off`` mean no budget; ``0`` means nothing is allowed."""
+    if isinstance(value, str) and value.strip().lower() in NO_BUDGET_WORDS:
+        return None
+    return value
 
 
 class Settings(BaseSettings):
@@ -23,6 +42,9 @@ class Settings(BaseSettings):
     default_model: str = Field(default="gpt-4o-mini", min_length=1)
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
+    # openai | local | auto (openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local)
+    llm_provider: Literal["auto", "openai", "local"] = "auto"
+    local_model_path: str | None = None  # a .gguf file; default: the bundled SmolLM2-135M-Instruct
 
     # Storage
     database_url: str = "sqlite+aiosqlite:///parley.db"
@@ -36,6 +58,26 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=16_000, ge=1, le=1_000_000)
     memory_summaries: bool = True
     retention_purge_interval_seconds: float = Field(default=3_600.0, gt=0)
+
+    # Rate limits, budgets, upstream protection (see core/limits/)
+    rate_limit_storage_url: str = "memory://"
+    rate_limit_user: str = "20/minute;200/day"
+    rate_limit_channel: str = "60/minute"
+    rate_limit_workspace: str = "300/minute"
+    rate_limit_exempt_admins: bool = False
+    budget_workspace_daily_tokens: Annotated[int | None, BeforeValidator(_no_budget)] = None
+    budget_workspace_monthly_tokens: Annotated[int | None, BeforeValidator(_no_budget)] = None
+    budget_user_daily_tokens: Annotated[int | None, BeforeValidator(_no_budget)] = None
+    budget_user_monthly_tokens: Annotated[int | None, BeforeValidator(_no_budget)] = None
+    budget_workspace_daily_usd: Annotated[float | None, BeforeValidator(_no_budget)] = None
+    budget_workspace_monthly_usd: Annotated[float | None, BeforeValidator(_no_budget)] = None
+    budget_user_daily_usd: Annotated[float | None, BeforeValidator(_no_budget)] = None
+    budget_user_monthly_usd: Annotated[float | None, BeforeValidator(_no_budget)] = None
+    budget_timezone: str = "UTC"
+    model_prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_MODEL_PRICES))
+    llm_max_concurrency: int = Field(default=8, ge=1, le=1_000)
+    llm_queue_max: int = Field(default=100, ge=0, le=100_000)
+    llm_queue_timeout_seconds: float = Field(default=30.0, gt=0)
 
     # Slack adapter (bots/slack)
     slack_bot_token: str | None = None
@@ -55,6 +97,43 @@ class Settings(BaseSettings):
     # Shared by the adapters
     allow_bot_messages: bool = False
     stream_edit_interval_seconds: float = Field(default=1.0, ge=0.2, le=30)
+
+    @field_validator("rate_limit_user", "rate_limit_channel", "rate_limit_workspace")
+    @classmethod
+    def _valid_limits(cls, value: str) -> str:
+        from core.limits.parsing import parse_limits  # the limits library, lazily
+
+        parse_limits(value)
+        return value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("must be memory:// or redis://host:port/db")
+        return value
+
+    @field_validator(
+        "budget_workspace_daily_tokens", "budget_workspace_monthly_tokens", "budget_user_daily_tokens",
+        "budget_user_monthly_tokens", "budget_workspace_daily_usd", "budget_workspace_monthly_usd",
+        "budget_user_daily_usd", "budget_user_monthly_usd",
+    )
+    @classmethod
+    def _not_negative(cls, value: float | None) -> float | None:
+        if value is not None and value < 0:
+            raise ValueError("must be 0 (nothing allowed), a positive number, or none")
+        return value
+
+    @field_validator("budget_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from None
+        return value
 
     @field_validator("discord_shard_ids", mode="before")
     @classmethod
@@ -87,9 +166,21 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
+    @field_validator("llm_provider", mode="before")
+    @classmethod
+    def _lower_provider(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def resolved_llm_provider(self) -> Literal["openai", "local"]:
+        """LLM_PROVIDER with ``auto`` decided: openai when a key or base URL is set, local otherwise."""
+        if self.llm_provider == "auto":
+            return "openai" if self.llm_configured else "local"
+        return self.llm_provider
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -41,6 +41,8 @@ class IncomingMessage:
     ``text`` has the bot's own mention markup already stripped.
     ``in_bot_thread`` lets an adapter say what it knows of the thread (e.g. a
     Discord thread the bot created); the core also checks its own memory.
+    ``sender_is_admin`` is the platform's verdict where the adapter has it
+    cheaply; PARLEY_ADMINS are known to the core.
     """
 
     event_id: str
@@ -50,6 +52,7 @@ class IncomingMessage:
     is_dm: bool = False
     mentions_bot: bool = False
     in_bot_thread: bool = False
+    sender_is_admin: bool = False  # the platform says the sender is an admin (for limit exemptions)
     user_name: str = ""
     received_at: datetime | None = None
 

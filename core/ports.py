@@ -75,6 +75,7 @@ class UsageRecord:
     prompt_tokens: int
     completion_tokens: int
     created_at: datetime
+    cost_micro_usd: int | None = None  # None: the model has no price in MODEL_PRICES
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ class UsageRow:
     requests: int
     prompt_tokens: int
     completion_tokens: int
+    cost_micro_usd: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +198,54 @@ class AuditLog(Protocol):
     async def recent(self, scope: WorkspaceScope, *, limit: int = 20) -> list[AuditEntry]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class BudgetKey:
+    """One budget counter: a workspace's (user "") or a user's, for one period, in one unit."""
+
+    platform: str
+    workspace: str
+    user: str  # "" for the workspace's own budget
+    period: str  # "day:2026-11-23" | "month:2026-11"
+    unit: str  # "tokens" | "micro_usd"
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    key: BudgetKey
+    cap: int
+    amount: int
+
+
+class BudgetCounterStore(Protocol):
+    async def reserve(self, lines: Sequence[BudgetLine]) -> BudgetKey | None:
+        """Add each line's amount to its counter's reservations, all or nothing.
+
+        Returns None when every counter stays within its cap (used + reserved),
+        else the first key that would not (and nothing is reserved).  Must hold
+        under concurrency, across processes.
+        """
+        ...
+
+    async def settle(self, lines: Sequence[tuple[BudgetKey, int, int]]) -> None:
+        """For each (key, reserved, actual): take back the reservation, count the actual use."""
+        ...
+
+    async def used(self, keys: Sequence[BudgetKey]) -> dict[BudgetKey, int]: ...
+
+
+class LimitOverrideStore(Protocol):
+    """Rate limits an admin set from chat: (channel, scope) → limit string.
+
+    ``channel`` is "*" for workspace-wide overrides.
+    """
+
+    async def get(self, workspace: WorkspaceScope, *, channels: Sequence[str]) -> dict[tuple[str, str], str]: ...
+
+    async def set(self, workspace: WorkspaceScope, *, channel: str, scope: str, value: str | None) -> None:
+        """Store an override; ``None`` clears it."""
+        ...
+
+
 # --- hooks filled in by the limits and filtering issues ------------------------
 
 
@@ -206,6 +256,20 @@ class LimitDecision:
     reason: str
     retry_after: float
     text: str
+
+
+class Budget(Protocol):
+    """Token/money budgets: reserve the worst case before the call, settle after."""
+
+    async def reserve(
+        self, message: IncomingMessage, *, model: str, prompt_tokens: int, max_tokens: int
+    ) -> Any: ...  # a hold to settle later, or a LimitDecision
+
+    async def settle(self, hold: Any, usage: Usage) -> None: ...
+
+    async def charge(self, message: IncomingMessage, *, model: str, usage: Usage) -> None:
+        """Count usage that had no reservation (a memory summary)."""
+        ...
 
 
 class RateLimiter(Protocol):

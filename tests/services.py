@@ -58,3 +58,16 @@ def postgres_reachable(url: str = POSTGRES_URL) -> bool:
             await database.dispose()
 
     return run_in_fresh_loop(check)
+
+
+REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_reachable(url: str = REDIS_URL) -> bool:
+    """True if Redis answers PING at ``url``."""
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False

@@ -7,7 +7,7 @@ import sys
 from collections.abc import AsyncIterator
 
 from bots.shell.chat import ShellChat
-from core.bootstrap import NO_LLM_CONFIGURED, start_core
+from core.bootstrap import describe_llm, start_core
 from core.config import SettingsError, load_settings
 from core.log import configure_logging
 from core.storage.database import DatabaseUnavailable
@@ -30,17 +30,16 @@ async def main() -> int:
         return 2
     # The terminal is shared with the chat: only warnings, unless debugging.
     configure_logging(log_format=settings.log_format, level="DEBUG" if settings.log_level == "DEBUG" else "WARNING")
-    if not settings.llm_configured:
-        print(NO_LLM_CONFIGURED, file=sys.stderr)
-        return 2
     try:
-        running = await start_core(settings)
+        running = await start_core(settings)  # no key or base URL: the bundled local model
+    except SettingsError as error:  # e.g. LLM_PROVIDER=openai without a key, a missing LOCAL_MODEL_PATH
+        print(error, file=sys.stderr)
+        return 2
     except DatabaseUnavailable as error:
         print(error, file=sys.stderr)
         return 1
     running.start_background_jobs(purge_interval_seconds=settings.retention_purge_interval_seconds)
-    where = settings.openai_base_url or "OpenAI"
-    print(f"Parley terminal chat: model {settings.default_model} via {where}. /help lists commands; Ctrl-D quits.")
+    print(f"Parley terminal chat. {describe_llm(settings)} /help lists commands; Ctrl-D quits.")
     try:
         await ShellChat(running.core, out=sys.stdout).run(stdin_lines())
     finally:

@@ -50,3 +50,17 @@ class LLMRejected(LLMError):
     """The server refused the request itself (bad model name, bad key, ...)."""
 
     user_text = "Sorry, the language model refused this request. An admin can find the cause in the log."
+
+
+class LLMBusy(LLMError):
+    """Too many calls in flight in this process, and the wait for a slot ran out."""
+
+    def __init__(self, cause: str, *, retry_after: float):
+        super().__init__(cause)
+        self.retry_after = retry_after
+
+    @property
+    def user_text(self) -> str:  # type: ignore[override]
+        from core.limits.parsing import human_duration
+
+        return f"I'm busy answering others right now. Please try again in {human_duration(self.retry_after)}."

@@ -177,6 +177,42 @@ class UsageRecordRow(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer)
     completion_tokens: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cost_micro_usd: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class BudgetCounterRow(Base):
+    """Tokens (or micro-USD) used and reserved against one budget in one period."""
+
+    __tablename__ = "budget_counters"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "user", "period", "unit", name="uq_budget_counters_counter"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    user: Mapped[str] = mapped_column(String(128))
+    period: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(16))
+    used: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class LimitOverrideRow(Base):
+    """A rate limit an admin set from chat; ``channel`` "*" for workspace-wide."""
+
+    __tablename__ = "limit_overrides"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "channel", "scope", name="uq_limit_overrides_override"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    scope: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class AuditLogRow(Base):

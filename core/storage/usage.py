@@ -30,6 +30,7 @@ class SqlUsageStore:
                     model=record.model,
                     prompt_tokens=record.prompt_tokens,
                     completion_tokens=record.completion_tokens,
+                    cost_micro_usd=record.cost_micro_usd,
                     created_at=record.created_at or utcnow(),
                 )
             )
@@ -53,8 +54,9 @@ class SqlUsageStore:
             raise ValueError(f"group_by must be None, 'user', 'channel' or 'model', not {group_by!r}")
         prompt = func.coalesce(func.sum(U.prompt_tokens), 0)
         completion = func.coalesce(func.sum(U.completion_tokens), 0)
+        cost = func.coalesce(func.sum(U.cost_micro_usd), 0)
         group = GROUP_COLUMNS[group_by] if group_by else literal("")
-        query = select(group, func.count(), prompt, completion).where(
+        query = select(group, func.count(), prompt, completion, cost).where(
             U.platform == scope.platform, U.workspace == scope.workspace, U.created_at >= since
         )
         if user is not None:
@@ -64,7 +66,7 @@ class SqlUsageStore:
         async with self._sessions() as session:
             rows = (await session.execute(query)).all()
         return [
-            UsageRow(group=str(name), requests=n, prompt_tokens=int(p), completion_tokens=int(c))
-            for name, n, p, c in rows
+            UsageRow(group=str(name), requests=n, prompt_tokens=int(p), completion_tokens=int(c), cost_micro_usd=int(m))
+            for name, n, p, c, m in rows
             if n  # an ungrouped aggregate over no rows still yields one row
         ]

@@ -11,7 +11,10 @@ import pytest
 
 from tests.standins.openai_server import OpenAIStandIn
 
-CLEARED = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "DEFAULT_MODEL", "PARLEY_ADMINS")
+CLEARED = (
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "DEFAULT_MODEL", "PARLEY_ADMINS",
+    "LLM_PROVIDER", "LOCAL_MODEL_PATH",
+)
 
 
 def shell_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -71,9 +74,19 @@ async def test_an_llm_failure_is_said_not_swallowed(tmp_path, llm):
     assert code == 0 and "Sorry" in out
 
 
-async def test_without_an_llm_it_says_how_to_set_one_and_exits_non_zero(tmp_path):
-    code, out, err = await run_shell(tmp_path, ["hi"])
-    assert code != 0 and "OPENAI_API_KEY" in err and "OPENAI_BASE_URL" in err
+async def test_openai_chosen_without_a_key_or_url_says_how_to_set_one_and_exits_non_zero(tmp_path):
+    # With nothing set the chat starts on the bundled local model instead
+    # (tests/infra/test_local_provider.py covers that path).
+    code, out, err = await run_shell(tmp_path, ["hi"], LLM_PROVIDER="openai")
+    assert code == 2 and err.strip().count("\n") == 0
+    assert "OPENAI_API_KEY" in err and "OPENAI_BASE_URL" in err and "LLM_PROVIDER" in err
+
+
+async def test_a_missing_local_model_path_fails_at_start_with_one_line_naming_it(tmp_path):
+    code, out, err = await run_shell(tmp_path, ["hi"], LLM_PROVIDER="local", LOCAL_MODEL_PATH="/nonexistent.gguf")
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().count("\n") == 0 and "LOCAL_MODEL_PATH" in err and "/nonexistent.gguf" in err
+    assert out == ""
 
 
 async def test_a_bad_setting_fails_at_start_with_one_line_naming_the_key(tmp_path):

@@ -10,7 +10,7 @@ from core.assembly import Core, CoreOptions, Stores, assemble_core
 from core.messages import ConversationKey, IncomingMessage, Outcome, TextDelta
 from core.tokens import EstimatingTokenCounter
 from tests.core.fakes import (
-    FakeClock, FakeLLM, MemoryAuditLog, MemoryChannelSettingsStore, MemoryConversationStore,
+    FakeClock, FakeLLM, MemoryAuditLog, MemoryBudgetCounterStore, MemoryLimitOverrideStore, MemoryChannelSettingsStore, MemoryConversationStore,
     MemoryInbox, MemoryPersonaStore, MemoryUsageStore,
 )
 
@@ -49,10 +49,16 @@ def build_world(**option_overrides) -> World:
         inbox=MemoryInbox(),
         usage=MemoryUsageStore(),
         audit=MemoryAuditLog(),
+        budget_counters=MemoryBudgetCounterStore(),
+        limit_overrides=MemoryLimitOverrideStore(),
     )
     llm = FakeLLM()
     clock = FakeClock()
-    hooks = {k: option_overrides.pop(k) for k in ("rate_limiter", "content_filter") if k in option_overrides}
+    hooks = {
+        k: option_overrides.pop(k)
+        for k in ("rate_limiter", "content_filter", "rate_limit_storage")
+        if k in option_overrides
+    }
     options = CoreOptions(**{"default_model": "gpt-4o-mini", "admins": frozenset({"U_OWNER"}), **option_overrides})
     core = assemble_core(
         stores=stores, llm=llm, tokens=EstimatingTokenCounter(), clock=clock, options=options, **hooks

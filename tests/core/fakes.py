@@ -11,7 +11,7 @@ from core.llm.types import CompletionRequest, LLMError
 from core.messages import ChannelScope, ConversationKey, Usage
 from core.personas import Persona
 from core.ports import (
-    AuditEntry, ChannelSettings, NewTurn, Summary, Turn, UsageRecord, UsageRow, WorkspaceScope,
+    AuditEntry, BudgetKey, ChannelSettings, NewTurn, Summary, Turn, UsageRecord, UsageRow, WorkspaceScope,
 )
 from core.tokens import EstimatingTokenCounter
 
@@ -159,12 +159,51 @@ class MemoryUsageStore:
             if user is not None and r.user != user:
                 continue
             group = "" if group_by is None else getattr(r, group_by)
-            acc = rows.setdefault(group, [0, 0, 0])
+            acc = rows.setdefault(group, [0, 0, 0, 0])
             acc[0] += 1
             acc[1] += r.prompt_tokens
             acc[2] += r.completion_tokens
+            acc[3] += r.cost_micro_usd or 0
         ordered = sorted(rows.items(), key=lambda kv: -(kv[1][1] + kv[1][2]))
         return [UsageRow(g, *v) for g, v in ordered[:limit]]
+
+
+class MemoryBudgetCounterStore:
+    """All-or-nothing reservations; atomic because nothing awaits in between."""
+
+    def __init__(self) -> None:
+        self.used_: dict[BudgetKey, int] = {}
+        self.reserved: dict[BudgetKey, int] = {}
+
+    async def reserve(self, lines) -> BudgetKey | None:
+        for line in lines:
+            if self.used_.get(line.key, 0) + self.reserved.get(line.key, 0) + line.amount > line.cap:
+                return line.key
+        for line in lines:
+            self.reserved[line.key] = self.reserved.get(line.key, 0) + line.amount
+        return None
+
+    async def settle(self, lines) -> None:
+        for key, reserved, actual in lines:
+            self.reserved[key] = self.reserved.get(key, 0) - reserved
+            self.used_[key] = self.used_.get(key, 0) + actual
+
+    async def used(self, keys) -> dict[BudgetKey, int]:
+        return {key: self.used_.get(key, 0) for key in keys}
+
+
+class MemoryLimitOverrideStore:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[WorkspaceScope, str, str], str] = {}
+
+    async def get(self, workspace, *, channels) -> dict[tuple[str, str], str]:
+        return {(c, s): v for (w, c, s), v in self.rows.items() if w == workspace and c in channels}
+
+    async def set(self, workspace, *, channel, scope, value) -> None:
+        if value is None:
+            self.rows.pop((workspace, channel, scope), None)
+        else:
+            self.rows[(workspace, channel, scope)] = value
 
 
 class MemoryAuditLog:

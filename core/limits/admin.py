@@ -1,0 +1,96 @@
+"""``/parley limits``: see and change the rate limits in force, audited."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from core.admin import Actor, AdminError, AdminPolicy
+from core.limits.budgets import PERIODS, UNITS, WHO, BudgetCaps
+from core.limits.parsing import LimitSyntaxError, parse_limits
+from core.limits.pricing import usd
+from core.limits.rate import SCOPES, RequestRateLimiter, override_channel
+from core.ports import AuditEntry, AuditLog, BudgetCounterStore, BudgetKey, Clock, LimitOverrideStore
+
+log = structlog.get_logger(__name__)
+
+LIMITS_USAGE = (
+    "Usage: `/parley limits show`, `/parley limits set <user|channel|workspace> <limit>` "
+    "(like `20/minute` or `10/minute;100/day`, or `none`), `/parley limits clear <user|channel|workspace>`."
+)
+
+
+class LimitsAdmin:
+    def __init__(
+        self,
+        *,
+        limiter: RequestRateLimiter,
+        overrides: LimitOverrideStore,
+        counters: BudgetCounterStore,
+        caps: BudgetCaps,
+        audit: AuditLog,
+        policy: AdminPolicy,
+        clock: Clock,
+        budget_timezone: str = "UTC",
+    ) -> None:
+        self._limiter = limiter
+        self._overrides = overrides
+        self._counters = counters
+        self._caps = caps
+        self._audit = audit
+        self._policy = policy
+        self._clock = clock
+        self._zone = budget_timezone
+
+    async def show(self, actor: Actor) -> str:
+        in_force = await self._limiter.effective(actor.workspace_scope, actor.channel)
+        lines = ["Rate limits here (user and workspace limits apply workspace-wide; channel limits per channel):"]
+        lines += [f"• {scope}: `{in_force[scope]}`" for scope in SCOPES]
+        lines += await self._budget_lines(actor)
+        return "\n".join(lines)
+
+    async def set(self, actor: Actor, scope: str, value: str | None) -> str:
+        self._policy.require_admin(actor, doing="change rate limits")
+        if scope not in SCOPES:
+            raise AdminError(LIMITS_USAGE)
+        if value is not None:
+            try:
+                parse_limits(value)
+            except LimitSyntaxError as bad:
+                raise AdminError(f"{bad}. {LIMITS_USAGE}") from None
+            value = value.strip().lower()
+        before = (await self._limiter.effective(actor.workspace_scope, actor.channel))[scope]
+        channel = override_channel(scope, actor.channel)
+        await self._overrides.set(actor.workspace_scope, channel=channel, scope=scope, value=value)
+        after = (await self._limiter.effective(actor.workspace_scope, actor.channel))[scope]
+        await self._audit.record(
+            AuditEntry(
+                platform=actor.platform, workspace=actor.workspace, actor=actor.user,
+                action="limits.set" if value is not None else "limits.clear", target=f"{scope}@{channel}",
+                before={"limit": before}, after={"limit": after}, created_at=self._clock.now(),
+            )
+        )
+        log.info("admin.changed", action="limits", scope=scope, actor=actor.user)
+        where = "in this channel" if scope == "channel" else "in this workspace"
+        return f"The {scope} limit {where} is now `{after}`."
+
+    async def _budget_lines(self, actor: Actor) -> list[str]:
+        if not self._caps.any:
+            return ["Budgets: none set."]
+        now = self._clock.now().astimezone(ZoneInfo(self._zone))
+        periods = {"daily": f"day:{now:%Y-%m-%d}", "monthly": f"month:{now:%Y-%m}"}
+        wanted = [
+            (who, period, unit, BudgetKey(actor.platform, actor.workspace, actor.user if who == "user" else "",
+                                          periods[period], "tokens" if unit == "tokens" else "micro_usd"))
+            for who in WHO for period in PERIODS for unit in UNITS
+            if self._caps.get(who, period, unit) is not None
+        ]
+        used = await self._counters.used([key for *_, key in wanted])
+        lines = [f"Budgets ({self._zone}):"]
+        for who, period, unit, key in wanted:
+            cap = self._caps.get(who, period, unit)
+            spent = used[key]
+            shown = f"{spent:,} of {int(cap):,} tokens" if unit == "tokens" else f"{usd(spent)} of ${cap:,.2f}"
+            lines.append(f"• {'your' if who == 'user' else 'workspace'} {period}: {shown}")
+        return lines

@@ -1,0 +1,131 @@
+"""Request-rate limits per user, per channel and per workspace (the ``limits`` library).
+
+Moving windows, counted in ``memory://`` by default or in Redis when
+RATE_LIMIT_STORAGE_URL says so, so that several processes share the counts.
+Defaults come from settings; admins override them from chat: the user and
+workspace limits for the whole workspace, the channel limit per channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import structlog
+from limits import RateLimitItem
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from core.limits.parsing import describe, human_duration, parse_limits
+from core.messages import IncomingMessage
+from core.personas import Persona
+from core.ports import LimitDecision, LimitOverrideStore, WorkspaceScope
+
+log = structlog.get_logger(__name__)
+
+SCOPES = ("user", "channel", "workspace")
+WORKSPACE_WIDE = "*"
+SCOPE_NAMES = {"user": "your personal", "channel": "this channel's", "workspace": "this workspace's"}
+
+
+def override_channel(scope: str, channel: str) -> str:
+    """Where an override of ``scope`` lives: the channel limit per channel, the others workspace-wide."""
+    return channel if scope == "channel" else WORKSPACE_WIDE
+
+
+def limits_storage(url: str, *, key_prefix: str = "parley"):
+    """A ``limits`` async storage for ``memory://`` or ``redis://…``."""
+    if url.startswith("memory://"):
+        return storage_from_string("async+memory://")
+    return storage_from_string("async+" + url, implementation="redispy", key_prefix=key_prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitDefaults:
+    user: str
+    channel: str
+    workspace: str
+
+    def of(self, scope: str) -> str:
+        return getattr(self, scope)
+
+
+class RequestRateLimiter:
+    """The core's RateLimiter port, filled in."""
+
+    def __init__(
+        self,
+        *,
+        storage,
+        defaults: LimitDefaults,
+        overrides: LimitOverrideStore,
+        admins: frozenset[str] = frozenset(),
+        exempt_admins: bool = False,
+    ) -> None:
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._remote = not isinstance(storage, MemoryStorage)
+        self._defaults = defaults
+        self._overrides = overrides
+        self._admins = admins
+        self._exempt_admins = exempt_admins
+
+    async def effective(self, workspace: WorkspaceScope, channel: str) -> dict[str, str]:
+        """The limit string in force for each scope in this channel."""
+        stored = await self._overrides.get(workspace, channels=(channel, WORKSPACE_WIDE))
+        return {
+            scope: stored.get((override_channel(scope, channel), scope), self._defaults.of(scope))
+            for scope in SCOPES
+        }
+
+    async def check(self, message: IncomingMessage, *, persona: Persona) -> LimitDecision | None:
+        if self._exempt_admins and (message.sender_is_admin or message.user in self._admins):
+            return None
+        key = message.key
+        workspace = WorkspaceScope(platform=key.platform, workspace=key.workspace)
+        in_force = await self.effective(workspace, key.channel)
+        identity = {
+            "user": (key.platform, key.workspace, "user", message.user),
+            "channel": (key.platform, key.workspace, "channel", key.channel),
+            "workspace": (key.platform, key.workspace, "workspace"),
+        }
+        checks = [(scope, item, identity[scope]) for scope in SCOPES for item in _parsed(in_force[scope])]
+        # Test every window first so that a refusal by one scope uses up none of the
+        # others; the windows are independent, so ask them all at once (one round
+        # trip's latency on Redis instead of one per window).
+        passed = await self._each([self._limiter.test(item, *ids) for _, item, ids in checks])
+        for (scope, item, ids), ok in zip(checks, passed):
+            if not ok:
+                return await self._refuse(scope, item, ids)
+        hit = await self._each([self._limiter.hit(item, *ids) for _, item, ids in checks])
+        for (scope, item, ids), ok in zip(checks, hit):
+            if not ok:  # lost a race since the test
+                return await self._refuse(scope, item, ids)
+        return None
+
+    async def _each(self, calls: list) -> list[bool]:
+        """Run the window calls: at once for a remote storage, one by one in memory (cheaper there)."""
+        if self._remote:
+            return list(await asyncio.gather(*calls))
+        return [await call for call in calls]
+
+    async def _refuse(self, scope: str, item: RateLimitItem, ids: tuple[str, ...]) -> LimitDecision:
+        stats = await self._limiter.get_window_stats(item, *ids)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        log.info("limit.hit", scope=scope, limit=str(item))
+        return LimitDecision(
+            reason=f"rate_limit.{scope}",
+            retry_after=float(retry_after),
+            text=f"You've reached {SCOPE_NAMES[scope]} limit of {describe(item)}. Try again in {human_duration(retry_after)}.",
+        )
+
+
+_parsed = lru_cache(maxsize=256)(parse_limits)
+
+
+def render_limits(in_force: Mapping[str, str]) -> str:
+    return "\n".join(f"• {scope}: `{in_force[scope]}`" for scope in SCOPES)

