@@ -1,0 +1,99 @@
+"""Composition root of the Slack adapter: ``python -m bots.slack``.
+
+Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT.  Stops on
+SIGTERM/SIGINT: stops taking events, lets answers in flight finish (a few
+seconds at most), then closes the core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from contextlib import suppress
+
+import structlog
+
+from bots.slack.app import build_bot
+from bots.slack.server import HttpServer, connect_socket_mode
+from core.bootstrap import start_core
+from core.config import Settings, SettingsError, load_settings
+from core.log import configure_logging
+from core.storage.database import DatabaseUnavailable
+
+log = structlog.get_logger("bots.slack")
+
+DRAIN_SECONDS = 20.0  # Heroku gives 30 s between SIGTERM and SIGKILL
+
+
+def missing_setting(settings: Settings) -> str | None:
+    """The one line to print when the settings cannot run the Slack adapter."""
+    if not settings.slack_bot_token:
+        return "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) of your Slack app into .env."
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        return (
+            "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's Signing Secret (Basic Information page); "
+            "or set SLACK_APP_TOKEN (xapp-…) to use Socket Mode instead."
+        )
+    return None
+
+
+def stop_signal() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    problem = missing_setting(settings)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        running = await start_core(settings)
+    except SettingsError as error:  # an LLM choice that cannot work (e.g. LLM_PROVIDER=openai without a key)
+        print(error, file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as error:
+        print(error, file=sys.stderr)
+        return 1
+    running.start_background_jobs(purge_interval_seconds=settings.retention_purge_interval_seconds)
+    stop = stop_signal()
+    bot = build_bot(running.core, settings)
+    server: HttpServer | None = None
+    socket = None
+    try:
+        if settings.slack_app_token:
+            socket = await connect_socket_mode(bot.app, app_token=settings.slack_app_token)
+            log.info("slack.started", mode="socket", api=settings.slack_api_url)
+        else:
+            server = HttpServer(bot.app, port=settings.port)
+            port = await server.start()
+            log.info("slack.started", mode="http", port=port, path="/slack/events", api=settings.slack_api_url)
+        await stop.wait()
+        log.info("slack.stopping", in_flight=bot.in_flight.active)
+    finally:
+        if socket is not None:
+            await socket.close_async()
+        if server is not None:
+            await server.aclose()
+        if not await bot.in_flight.drain(timeout=DRAIN_SECONDS):
+            log.warning("slack.stopped_with_answers_in_flight", in_flight=bot.in_flight.active)
+        await running.aclose()
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(asyncio.run(main()))
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,87 @@
+"""The bolt AsyncApp with Parley's listeners: messages, mentions, the assistant, commands, the form.
+
+``build_bot`` is what a composition root (``__main__``) or a test calls; the
+transport (HTTP or Socket Mode) is chosen separately, in ``bots.slack.server``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack.assistant import AssistantSurface
+from bots.slack.commands import COMMANDS, CommandHandler
+from bots.slack.conversation import MessageHandler, MessageOptions
+from bots.slack.inflight import InFlight
+from bots.slack.modal import CALLBACK_ID
+from bots.slack.translate import BotIdentity
+from bots.slack.users import UserDirectory
+from core.assembly import Core
+from core.config import Settings
+
+
+def api_base_url(url: str) -> str:
+    """slack_sdk joins method names onto the base URL, which must end in '/'."""
+    return url if url.endswith("/") else url + "/"
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    """The one Web API client: SLACK_API_URL as base, and Slack's 429s waited out (Retry-After) twice at most."""
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=api_base_url(settings.slack_api_url))
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+class SlackBot:
+    def __init__(
+        self,
+        *,
+        core: Core,
+        client: AsyncWebClient,
+        signing_secret: str,
+        options: MessageOptions,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.in_flight = InFlight()
+        self.users = UserDirectory(client)
+        self.messages = MessageHandler(
+            chat=core.chat, client=client, users=self.users, in_flight=self.in_flight, options=options, clock=clock
+        )
+        self.commands = CommandHandler(router=core.commands, users=self.users, in_flight=self.in_flight)
+        # process_before_response=False: bolt acks first and runs the listeners after.
+        self.app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False, name="parley")
+        self._register()
+
+    def _register(self) -> None:
+        self.app.assistant(AssistantSurface(messages=self.messages).build())
+        self.app.event("app_mention")(self.on_message_event)
+        self.app.event("message")(self.on_message_event)
+        for command in COMMANDS:
+            self.app.command(command)(self.commands.on_command)
+        self.app.view(CALLBACK_ID)(self.commands.on_form_submit)
+
+    async def on_message_event(
+        self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext
+    ) -> None:
+        bot = BotIdentity(user_id=context.bot_user_id or "", bot_id=context.bot_id or "")
+        await self.messages.handle(event, team_id=str(body.get("team_id") or context.team_id or ""), bot=bot)
+
+
+def build_bot(core: Core, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> SlackBot:
+    return SlackBot(
+        core=core,
+        client=web_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        options=MessageOptions(
+            allow_bot_messages=settings.allow_bot_messages,
+            stream_interval=settings.stream_edit_interval_seconds,
+        ),
+        clock=clock,
+    )

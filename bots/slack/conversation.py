@@ -1,0 +1,82 @@
+"""One message event, after bolt's ack: translate it, hand it to the core, render the reply."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack.inflight import InFlight
+from bots.slack.render import ReplyRenderer
+from bots.slack.translate import BotIdentity, Skipped, skip_reason, translate_event, users_to_resolve
+from bots.slack.users import UserDirectory
+from core.chat_service import ChatService
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageOptions:
+    allow_bot_messages: bool = False
+    stream_interval: float = 1.0
+
+
+class MessageHandler:
+    def __init__(
+        self,
+        *,
+        chat: ChatService,
+        client: AsyncWebClient,
+        users: UserDirectory,
+        in_flight: InFlight,
+        options: MessageOptions,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._chat = chat
+        self._client = client
+        self._users = users
+        self._in_flight = in_flight
+        self._options = options
+        self._clock = clock
+
+    async def handle(
+        self,
+        event: Mapping[str, Any],
+        *,
+        team_id: str,
+        bot: BotIdentity,
+        before_answer: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Answer one Slack message event (or skip it); never raises."""
+        async with self._in_flight.track():
+            event_log = log.bind(
+                team=team_id, channel=event.get("channel"), event_id=f"{event.get('channel')}:{event.get('ts')}"
+            )
+            try:
+                reason = skip_reason(event, bot=bot, allow_bot_messages=self._options.allow_bot_messages)
+                if reason is not None:
+                    event_log.debug("slack.message_skipped", reason=reason, subtype=event.get("subtype"))
+                    return
+                names = await self._users.names(users_to_resolve(event, bot=bot))
+                translated = translate_event(
+                    event, team_id=team_id, bot=bot, names=names,
+                    allow_bot_messages=self._options.allow_bot_messages,
+                )
+                if isinstance(translated, Skipped):  # pragma: no cover - skip_reason said otherwise
+                    return
+                event_log = event_log.bind(thread=translated.message.key.thread)
+                event_log.debug("slack.message_received", dm=translated.message.is_dm,
+                                mentions_bot=translated.message.mentions_bot)
+                if before_answer is not None:
+                    await before_answer()
+                renderer = ReplyRenderer(
+                    self._client, place=translated.place, interval=self._options.stream_interval,
+                    clock=self._clock, log=event_log,
+                )
+                await renderer.render(self._chat.handle(translated.message))
+            except Exception:
+                event_log.exception("slack.message_failed")

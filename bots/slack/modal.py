@@ -1,0 +1,146 @@
+"""The persona form as a Slack modal: building the view, reading a submission (pure).
+
+Each field is an input block whose ``block_id`` is the core's field name, so
+a ``PersonaInvalid`` error maps straight onto the block Slack shows it under.
+When editing, the name is shown read-only and travels in ``private_metadata``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bots.slack import texts
+from core.personas import MAX_PROMPT_CHARS, Persona, PersonaInvalid
+
+CALLBACK_ID = "parley_persona_form"
+ACTION_ID = "value"
+FIELDS = ("name", "system_prompt", "model", "temperature", "max_tokens", "memory_budget")
+OPTIONAL = frozenset({"model", "temperature", "max_tokens", "memory_budget"})
+SLACK_INPUT_MAX = 3_000  # Slack's limit for one plain_text_input
+PROMPT_MAX = min(MAX_PROMPT_CHARS, SLACK_INPUT_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class FormContext:
+    """Where the form was opened, carried through Slack in ``private_metadata``."""
+
+    channel: str
+    is_dm: bool = False
+    editing: str | None = None
+
+    def encode(self) -> str:
+        return json.dumps({"channel": self.channel, "dm": self.is_dm, "editing": self.editing})
+
+    @classmethod
+    def decode(cls, metadata: str) -> "FormContext":
+        data = json.loads(metadata or "{}")
+        return cls(channel=str(data.get("channel") or ""), is_dm=bool(data.get("dm")), editing=data.get("editing"))
+
+
+def fits_in_form(persona: Persona | None) -> bool:
+    """Whether Slack's input limits can hold this persona's system prompt."""
+    return persona is None or len(persona.system_prompt) <= PROMPT_MAX
+
+
+def persona_view(persona: Persona | None, *, context: FormContext) -> dict[str, Any]:
+    editing = persona is not None
+    initial = _initial_values(persona)
+    blocks: list[dict[str, Any]] = []
+    if persona is not None:
+        blocks.append(_section(f"*{texts.FORM_LABELS['name']}:* `{persona.name}`", block_id="name"))
+    else:
+        blocks.append(_input("name", max_length=32))
+    blocks.append(_input("system_prompt", initial=initial.get("system_prompt"), multiline=True, max_length=PROMPT_MAX))
+    for field in ("model", "temperature", "max_tokens", "memory_budget"):
+        blocks.append(_input(field, initial=initial.get(field), max_length=200))
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "private_metadata": context.encode(),
+        "title": _plain(texts.FORM_TITLE_EDIT if editing else texts.FORM_TITLE_CREATE),
+        "submit": _plain(texts.FORM_SUBMIT),
+        "close": _plain(texts.FORM_CLOSE),
+        "blocks": blocks,
+    }
+
+
+def submitted_fields(state_values: Mapping[str, Any]) -> dict[str, str]:
+    """``view.state.values`` → ``{field: text}`` for the fields that were filled in."""
+    fields: dict[str, str] = {}
+    for field in FIELDS:
+        value = ((state_values.get(field) or {}).get(ACTION_ID) or {}).get("value")
+        if value is not None and str(value).strip():
+            fields[field] = str(value)
+    return fields
+
+
+def field_errors(invalid: PersonaInvalid, *, editing: bool) -> dict[str, str]:
+    """``PersonaInvalid`` → Slack's ``response_action: errors`` map (block_id → message)."""
+    errors: dict[str, list[str]] = {}
+    for error in invalid.errors:
+        block = error.field if error.field in FIELDS else "system_prompt"
+        if editing and block == "name":  # no input to show it under
+            block = "system_prompt"
+        label = texts.FORM_LABELS.get(error.field, error.field)
+        message = error.message if block == error.field else f"{label}: {error.message}"
+        errors.setdefault(block, []).append(_sentence(message.rstrip(".") + "."))
+    return {block: " ".join(messages) for block, messages in errors.items()}
+
+
+def result_view(text: str) -> dict[str, Any]:
+    """What the modal turns into after a submission: the outcome, and a Close button."""
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID + "_done",
+        "title": _plain(texts.FORM_TITLE_RESULT),
+        "close": _plain(texts.FORM_DONE),
+        "blocks": [_section(text[:3_000])],
+    }
+
+
+def _initial_values(persona: Persona | None) -> dict[str, str]:
+    if persona is None:
+        return {}
+    return {
+        "system_prompt": persona.system_prompt,
+        "model": persona.model,
+        "temperature": f"{persona.temperature:g}",
+        "max_tokens": str(persona.max_tokens),
+        "memory_budget": str(persona.memory_budget),
+    }
+
+
+def _input(field: str, *, initial: str | None = None, multiline: bool = False, max_length: int) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": ACTION_ID, "max_length": max_length}
+    if multiline:
+        element["multiline"] = True
+    if initial:
+        element["initial_value"] = initial
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": field,
+        "label": _plain(texts.FORM_LABELS[field]),
+        "element": element,
+        "optional": field in OPTIONAL,
+    }
+    if field in texts.FORM_HINTS:
+        block["hint"] = _plain(texts.FORM_HINTS[field])
+    return block
+
+
+def _section(text: str, *, block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def _plain(text: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": text}
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,158 @@
+"""The core's reply stream → Slack messages.
+
+- Text streams into one live message (chat streaming API in threads, falling
+  back to chat.postMessage + chat.update), at most once per ``interval``.
+- The final answer replaces what was streamed; an answer longer than one
+  Slack message is split with ``split_markdown`` (code fences intact) into
+  several thread replies.  Notices become an italic footer line.
+- Refusals are short and ephemeral in channels (a plain message in DMs); a
+  refusal after text was shown replaces that text.  IGNORED shows nothing.
+- Any failure while rendering is logged and the user told, where possible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import texts
+from bots.slack.live_message import EditedMessage, LiveMessage, StreamedMessage, StreamUnavailable
+from bots.slack.translate import ReplyPlace
+from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
+from core.text_split import split_markdown
+
+# slack_sdk and Slack's docs: markdown_text is limited to 12,000 characters per call,
+# and chat.postMessage / chat.update take one markdown_text each.
+MESSAGE_LIMIT = 12_000
+# Stream at most this much of a long answer live; the rest waits for the final
+# split, so the streamed part is (almost always) a prefix of the first piece.
+STREAM_CAP = 11_000
+
+
+class Throttle:
+    """Allows one action per ``interval`` seconds of ``clock``; the first at once."""
+
+    def __init__(self, interval: float, *, clock: Callable[[], float]) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._last: float | None = None
+
+    def ready(self) -> bool:
+        return self._last is None or self._clock() - self._last >= self._interval
+
+    def mark(self) -> None:
+        self._last = self._clock()
+
+
+def with_footer(text: str, notices: tuple[str, ...]) -> str:
+    notes = [n.strip() for n in notices if n.strip()]
+    return f"{text}\n\n_{' · '.join(notes)}_" if notes else text
+
+
+class ReplyRenderer:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        place: ReplyPlace,
+        interval: float,
+        clock: Callable[[], float],
+        log,
+    ) -> None:
+        self._client = client
+        self._place = place
+        self._throttle = Throttle(interval, clock=clock)
+        self._log = log
+        self._live: LiveMessage | None = None
+        self._text = ""
+
+    async def render(self, events: AsyncIterator[ReplyEvent]) -> OutcomeKind | None:
+        """Show the reply stream; returns how it ended (None if rendering failed)."""
+        try:
+            async with aclosing(events):  # type: ignore[type-var]
+                async for event in events:
+                    if isinstance(event, TextDelta):
+                        await self._grow(event.text)
+                    else:
+                        await self._conclude(event)
+                        return event.kind
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self._log.exception("slack.render_failed")
+            await self._say_failure()
+        return None
+
+    async def _grow(self, delta: str) -> None:
+        self._text += delta
+        shown = self._text.lstrip()[:STREAM_CAP]  # the core's final answer is stripped too
+        if shown and self._throttle.ready():
+            self._throttle.mark()
+            await self._show(shown)
+
+    async def _show(self, text: str) -> None:
+        if self._live is None:
+            self._live = self._new_live()
+        try:
+            await self._live.show(text)
+        except StreamUnavailable as gone:
+            self._fall_back(gone)
+            await self._live.show(text)
+
+    async def _conclude(self, outcome: Outcome) -> None:
+        if outcome.kind is OutcomeKind.ANSWERED:
+            pieces = split_markdown(with_footer(outcome.text, outcome.notices), limit=MESSAGE_LIMIT)
+            await self._finish(pieces[0])
+            for piece in pieces[1:]:
+                await self._post(piece)
+            self._log.debug("slack.reply_rendered", messages=len(pieces))
+        elif outcome.is_refusal:
+            if self._live is not None and self._live.ts is not None:
+                await self._live.replace(outcome.text)
+            else:
+                await self._notify(outcome.text)
+            self._log.debug("slack.refusal_rendered", kind=outcome.kind.value)
+
+    async def _finish(self, text: str) -> None:
+        if self._live is None:  # nothing was shown: one plain message
+            self._live = EditedMessage(self._client, place=self._place)
+        try:
+            await self._live.finish(text)
+        except StreamUnavailable as gone:
+            self._fall_back(gone)
+            await self._live.finish(text)
+
+    def _new_live(self) -> LiveMessage:
+        if self._place.thread_ts:
+            return StreamedMessage(self._client, place=self._place)
+        return EditedMessage(self._client, place=self._place)  # a top-level DM reply cannot be streamed
+
+    def _fall_back(self, gone: StreamUnavailable) -> None:
+        self._log.warning("slack.stream_unavailable", error=gone.error, started=gone.ts is not None)
+        self._live = EditedMessage(self._client, place=self._place, ts=gone.ts, shown=gone.shown)
+
+    async def _post(self, text: str) -> None:
+        await self._client.chat_postMessage(
+            channel=self._place.channel, thread_ts=self._place.thread_ts, markdown_text=text
+        )
+
+    async def _notify(self, text: str) -> None:
+        """A short note to the user: ephemeral in a channel, a plain message in a DM."""
+        if self._place.is_dm:
+            await self._post(text)
+            return
+        await self._client.chat_postEphemeral(
+            channel=self._place.channel, user=self._place.user, thread_ts=self._place.thread_ts, markdown_text=text
+        )
+
+    async def _say_failure(self) -> None:
+        try:
+            if self._live is not None and self._live.ts is not None:
+                await self._live.replace(texts.RENDER_FAILED)
+            else:
+                await self._notify(texts.RENDER_FAILED)
+        except Exception:
+            self._log.exception("slack.failure_notice_failed")

@@ -1,0 +1,140 @@
+"""A Slack message event → the core's ``IncomingMessage`` and where to reply (pure: no I/O).
+
+Conversation mapping:
+- ``app_mention`` (or the ``message`` copy of it) in a channel: the thread
+  under the message, or the thread it was posted in (``thread_ts or ts``);
+- any other message in a channel thread: that thread, without
+  ``mentions_bot`` (the core answers if it already took part);
+- a DM (``channel_type`` ``im``): one conversation per DM (``thread=""``),
+  answered in the DM, in the message's thread when it has one.
+
+``event_id`` is ``"{channel}:{ts}"``: it names the message, so Slack's retries
+and the ``message`` + ``app_mention`` double delivery collapse in the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bots.slack.markup import mentioned_users, mentions, plain_text
+from core.messages import ConversationKey, IncomingMessage
+
+PLATFORM = "slack"
+MESSAGE_EVENTS = frozenset({"message", "app_mention"})
+# Subtypes that are still a person (or, when allowed, a bot) saying something.
+SPOKEN_SUBTYPES = frozenset({"thread_broadcast", "file_share"})
+BOT_SUBTYPE = "bot_message"
+
+
+@dataclass(frozen=True, slots=True)
+class BotIdentity:
+    """Who the bot is in this workspace (from ``auth.test``, via bolt's context)."""
+
+    user_id: str
+    bot_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPlace:
+    """Where and to whom an answer goes. ``thread_ts`` None: top level (DMs only).
+
+    ``team`` is the *user's* team (another one for a Slack Connect guest), as
+    Slack's streaming API wants it.
+    """
+
+    team: str
+    channel: str
+    user: str
+    thread_ts: str | None
+    is_dm: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Translated:
+    message: IncomingMessage
+    place: ReplyPlace
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    reason: str
+
+
+def skip_reason(event: Mapping[str, Any], *, bot: BotIdentity, allow_bot_messages: bool) -> str | None:
+    """Why this event is no message for the core, or None when it is one."""
+    if event.get("type") not in MESSAGE_EVENTS:
+        return "not_a_message"
+    subtype = event.get("subtype")
+    if subtype is not None and subtype not in SPOKEN_SUBTYPES and subtype != BOT_SUBTYPE:
+        return "subtype"
+    user, bot_id = event.get("user") or "", event.get("bot_id") or ""
+    if (user and user == bot.user_id) or (bot_id and bot_id == bot.bot_id):
+        return "own_message"
+    if (bot_id or subtype == BOT_SUBTYPE) and not allow_bot_messages:
+        return "bot_message"
+    if not (user or bot_id) or not event.get("channel") or not event.get("ts"):
+        return "incomplete"
+    if not _is_dm(event) and not event.get("thread_ts") and event.get("type") != "app_mention":
+        if not mentions(event.get("text") or "", bot.user_id):
+            return "not_addressed"  # a top-level channel message that does not mention the bot
+    return None
+
+
+def users_to_resolve(event: Mapping[str, Any], *, bot: BotIdentity) -> list[str]:
+    """The sender and every user mentioned, except the bot: whose names the text needs."""
+    sender = event.get("user") or ""
+    ids = ([sender] if sender else []) + mentioned_users(event.get("text") or "")
+    return [user_id for user_id in dict.fromkeys(ids) if user_id != bot.user_id]
+
+
+def translate_event(
+    event: Mapping[str, Any],
+    *,
+    team_id: str,
+    bot: BotIdentity,
+    names: Mapping[str, str],
+    allow_bot_messages: bool,
+) -> Translated | Skipped:
+    reason = skip_reason(event, bot=bot, allow_bot_messages=allow_bot_messages)
+    if reason is not None:
+        return Skipped(reason)
+    channel, ts = str(event["channel"]), str(event["ts"])
+    thread_ts = event.get("thread_ts") or None
+    raw_text = event.get("text") or ""
+    mentions_bot = mentions(raw_text, bot.user_id)
+    is_dm = _is_dm(event)
+    if is_dm:
+        thread, reply_in = "", thread_ts
+    elif mentions_bot or event.get("type") == "app_mention":
+        thread = reply_in = thread_ts or ts
+    else:
+        thread = reply_in = thread_ts
+    user = str(event.get("user") or event.get("bot_id"))
+    message = IncomingMessage(
+        event_id=f"{channel}:{ts}",
+        key=ConversationKey(platform=PLATFORM, workspace=team_id, channel=channel, thread=thread),
+        user=user,
+        text=plain_text(raw_text, bot_user_id=bot.user_id, names=names),
+        is_dm=is_dm,
+        mentions_bot=mentions_bot,
+        in_bot_thread=bool(thread_ts) and bool(bot.user_id) and event.get("parent_user_id") == bot.user_id,
+        user_name=names.get(user, "") or str(event.get("username") or ""),
+        received_at=_time_of(ts),
+    )
+    user_team = str(event.get("user_team") or event.get("team") or team_id)
+    place = ReplyPlace(team=user_team, channel=channel, user=user, thread_ts=reply_in, is_dm=is_dm)
+    return Translated(message=message, place=place)
+
+
+def _is_dm(event: Mapping[str, Any]) -> bool:
+    return event.get("channel_type") == "im"
+
+
+def _time_of(ts: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(ts), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None

@@ -1,0 +1,148 @@
+"""Mentions, threads and DMs through the real bolt app, over signed HTTP deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.bots.slack import payloads
+from tests.bots.slack.payloads import ADA, BOT_USER, CHANNEL, DM, TEAM
+from tests.standins.openai_server import Reply
+
+
+async def test_a_mention_is_answered_in_a_thread_by_streaming(parley, slack, llm, clock):
+    gate = asyncio.Event()
+    llm.script(Reply("alpha beta gamma delta epsilon", gate=gate, gate_after=2))
+    mention = payloads.app_mention(f"<@{BOT_USER}> tell me about <@{ADA}>")
+
+    assert await parley.deliver(mention) == 200
+
+    start = await slack.wait_for_call("chat.startStream")
+    clock.advance()  # one interval later, the next piece may be appended
+    gate.set()
+    stop = await slack.wait_for_call("chat.stopStream")
+    await parley.handled(1)
+
+    assert start.params["channel"] == CHANNEL and start.params["thread_ts"] == mention["ts"]
+    assert start.params["recipient_team_id"] == TEAM and start.params["recipient_user_id"] == ADA
+    assert start.token == "xoxb-test-not-real"
+    assert len(slack.calls_to("chat.appendStream")) == 1
+    streamed = slack.messages[(CHANNEL, stop.params["ts"])]
+    assert streamed.text == "alpha beta gamma delta epsilon" and len(streamed.pieces) == 3
+    assert streamed.thread_ts == mention["ts"] and not streamed.streaming
+    sent = llm.chat_requests[0].json["messages"][-1]
+    assert sent == {"role": "user", "content": "tell me about @ada"}
+
+
+async def test_a_dm_is_answered_in_the_dm_and_is_one_conversation(parley, slack, llm):
+    await parley.deliver(payloads.dm_message("my name is Ada"))
+    await parley.handled(1)
+    await parley.deliver(payloads.dm_message("what is my name?"))
+    await parley.handled(2)
+
+    posts = slack.calls_to("chat.postMessage")
+    assert [p.params["channel"] for p in posts] == [DM, DM]
+    assert all("thread_ts" not in p.params for p in posts)  # top level, like the question
+    assert slack.text_of(DM, posts[0].response["ts"]) == "echo: my name is Ada"
+    assert slack.text_of(DM, posts[1].response["ts"]) == "echo: what is my name?"
+    assert not slack.calls_to("chat.postEphemeral")
+    history = [m["content"] for m in llm.chat_requests[1].json["messages"][1:]]
+    assert history == ["my name is Ada", "echo: my name is Ada", "what is my name?"]
+
+
+async def test_a_follow_up_in_the_thread_needs_no_mention(parley, slack, llm):
+    mention = payloads.app_mention(f"<@{BOT_USER}> remember the number 42")
+    await parley.deliver(mention)
+    await parley.handled(1)
+
+    follow_up = payloads.channel_message("which number was it?", thread_ts=mention["ts"])
+    await parley.deliver(follow_up)
+    await parley.handled(2)
+    elsewhere = payloads.channel_message("a thread the bot is not in", thread_ts=payloads.next_ts())
+    await parley.deliver(elsewhere)
+    await parley.handled(3)
+
+    starts = slack.calls_to("chat.startStream")
+    assert [s.params["thread_ts"] for s in starts] == [mention["ts"], mention["ts"]]
+    history = [m["content"] for m in llm.chat_requests[1].json["messages"][1:]]
+    assert history == ["remember the number 42", "echo: remember the number 42", "which number was it?"]
+    assert len(llm.chat_requests) == 2  # the other thread was not for the bot
+
+
+async def test_retries_and_the_double_delivery_of_a_mention_give_one_answer(parley, slack, llm):
+    gate = llm.hold()
+    text = f"<@{BOT_USER}> just once, please"
+    mention = payloads.app_mention(text)
+    copy = payloads.channel_message(text, ts=mention["ts"])  # the message.channels copy of the same message
+
+    statuses = [
+        await parley.deliver(copy),
+        await parley.deliver(mention),
+        await parley.deliver(mention, retry_num=1),
+        await parley.deliver(mention, retry_num=2),
+    ]
+    await llm.wait_for_requests(1)
+    gate.set()
+    await parley.handled(4)
+
+    assert statuses == [200, 200, 200, 200]
+    assert len(llm.chat_requests) == 1
+    assert len(slack.calls_to("chat.startStream")) == 1 and len(slack.calls_to("chat.stopStream")) == 1
+    assert not slack.calls_to("chat.postMessage") and not slack.calls_to("chat.postEphemeral")
+
+
+async def test_a_bad_signature_or_a_stale_timestamp_gets_401_and_runs_nothing(parley, slack, llm):
+    import time
+
+    event = payloads.app_mention(f"<@{BOT_USER}> hi")
+    assert await parley.deliver(event, secret="not-the-signing-secret") == 401
+    assert await parley.deliver(event, timestamp=int(time.time()) - 6 * 60) == 401
+    unsigned = await parley.session.post(parley.url, data=b"{}", headers={"Content-Type": "application/json"})
+    assert unsigned.status == 401
+
+    assert parley.bot.in_flight.finished == 0 and parley.bot.in_flight.active == 0
+    assert llm.requests == [] and slack.calls == []
+
+
+async def test_edits_joins_other_bots_own_messages_and_chatter_are_ignored(parley, slack, llm):
+    ignored_by_bolt = payloads.own_message("my own answer", thread_ts=payloads.next_ts())
+    assert await parley.deliver(ignored_by_bolt) == 200
+    for event in (
+        payloads.message_changed(),
+        payloads.channel_join(),
+        payloads.bot_message(f"<@{BOT_USER}> deploy finished"),
+        payloads.channel_message("lunch, anyone?"),  # top level, no mention
+    ):
+        assert await parley.deliver(event) == 200
+    await parley.handled(4)
+
+    assert llm.requests == []
+    assert [c.method for c in slack.calls] == ["auth.test"]
+
+
+async def test_a_refusal_is_ephemeral_in_a_channel(parley, slack, llm):
+    from tests.standins.openai_server import Status
+
+    llm.script(Status(500))
+    mention = payloads.app_mention(f"<@{BOT_USER}> are you there?")
+    await parley.deliver(mention)
+    note = await slack.wait_for_call("chat.postEphemeral")
+    await parley.handled(1)
+
+    assert note.params["user"] == ADA and note.params["channel"] == CHANNEL
+    assert note.params["thread_ts"] == mention["ts"] and "Sorry" in note.params["markdown_text"]
+    assert not slack.calls_to("chat.startStream") and not slack.calls_to("chat.postMessage")
+
+
+async def test_a_failure_after_text_was_streamed_replaces_that_text(parley, slack, llm):
+    from tests.standins.openai_server import BreakMidStream
+
+    llm.script(BreakMidStream("this answer will be cut off before it ends", deltas_before_break=3))
+    await parley.deliver(payloads.app_mention(f"<@{BOT_USER}> tell me a long story"))
+    update = await slack.wait_for_call("chat.update")
+    await parley.handled(1)
+
+    stop = slack.calls_to("chat.stopStream")
+    assert len(stop) == 1 and stop[0].params["ts"] == update.params["ts"]
+    assert slack.text_of(CHANNEL, update.params["ts"]) == update.params["markdown_text"]
+    assert "Sorry" in update.params["markdown_text"] and "cut off" not in update.params["markdown_text"]
+    assert not slack.calls_to("chat.postEphemeral")

@@ -1,0 +1,84 @@
+"""How answers look in Slack: the streaming fallback, long answers, footers."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from bots.slack.render import MESSAGE_LIMIT
+from tests.bots.slack import payloads
+from tests.bots.slack.payloads import BOT_USER, CHANNEL
+from tests.standins.openai_server import Reply
+
+
+async def test_without_the_streaming_api_it_posts_once_then_edits_at_most_once_per_interval(parley, slack, llm, clock):
+    slack.fail("chat.startStream", "not_allowed_token_type")
+    gate = asyncio.Event()
+    llm.script(Reply("one two three four five six", gate=gate, gate_after=2))
+    mention = payloads.app_mention(f"<@{BOT_USER}> count for me")
+
+    await parley.deliver(mention)
+    post = await slack.wait_for_call("chat.postMessage")
+    clock.advance()
+    gate.set()
+    await parley.handled(1)
+
+    assert len(slack.calls_to("chat.startStream")) == 1  # tried once, then fell back
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert post.params["thread_ts"] == mention["ts"] and post.params["markdown_text"].startswith("one")
+    updates = slack.calls_to("chat.update")
+    assert len(updates) == 2  # one per clock interval, then the final text
+    assert all(u.params["ts"] == post.response["ts"] for u in updates)
+    assert slack.text_of(CHANNEL, post.response["ts"]) == "one two three four five six"
+
+
+def long_answer() -> str:
+    parts = []
+    for n in range(1, 6):
+        parts.append(f"## Part {n}\n\n" + " ".join(f"word{n}-{i}" for i in range(170)))
+        code = "\n".join(f"    total_{n} += compute({i}, {n})  # step {i}" for i in range(60))
+        parts.append(f"```python\ndef part_{n}():\n{code}\n    return total_{n}\n```")
+    text = "\n\n".join(parts)
+    assert 19_000 < len(text) < 26_000
+    return text
+
+
+def fences_balanced(piece: str) -> bool:
+    return len(re.findall(r"^```", piece, flags=re.MULTILINE)) % 2 == 0
+
+
+async def test_a_long_answer_becomes_several_thread_replies_with_code_blocks_intact(parley, slack, llm):
+    answer = long_answer()
+    llm.script(Reply(answer))
+    mention = payloads.app_mention(f"<@{BOT_USER}> write a lot")
+
+    await parley.deliver(mention)
+    await slack.wait_for_call("chat.stopStream")
+    await parley.handled(1)
+
+    replies = slack.replies_in(CHANNEL, mention["ts"])
+    assert len(replies) >= 2
+    assert replies[0].pieces and not replies[0].streaming  # the first one was streamed
+    texts = [r.text for r in replies]
+    assert all(len(t) <= MESSAGE_LIMIT for t in texts)
+    assert all(fences_balanced(t) for t in texts)
+    assert all(len(c.params.get("markdown_text", "")) <= MESSAGE_LIMIT for c in slack.calls)
+
+    def content(text: str) -> list[str]:
+        return [line for line in text.split("\n") if line.strip() and not line.startswith("```")]
+
+    assert [line for t in texts for line in content(t)] == content(answer)
+    assert any(t.startswith("```python") for t in texts[1:])  # a block cut in two is reopened with its language
+
+
+async def test_a_rate_limited_call_is_retried_after_retry_after(parley, slack, llm):
+    slack.fail("chat.startStream", "ratelimited", times=1, status=429)
+    mention = payloads.app_mention(f"<@{BOT_USER}> busy day?")
+
+    await parley.deliver(mention)
+    stop = await slack.wait_for_call("chat.stopStream")
+    await parley.handled(1)
+
+    assert [c.response["ok"] for c in slack.calls_to("chat.startStream")] == [False, True]
+    assert not slack.calls_to("chat.postMessage")  # no fallback needed
+    assert slack.text_of(CHANNEL, stop.params["ts"]) == "echo: busy day?"
