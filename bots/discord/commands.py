@@ -1,0 +1,159 @@
+"""``/persona`` and ``/parley`` as Discord application command groups → the core's CommandRouter.
+
+Discord lets only top-level commands carry default member permissions, so
+``default_permissions(manage_guild=True)`` would hide a whole group from
+non-admins, including ``/persona list|show`` and ``/parley help|usage|forget-me``,
+which everyone may use (in a DM, persona and memory changes are the user's
+own).  So the groups carry none; changing subcommands are refused at run time
+by the core for members without Manage Server (or PARLEY_ADMINS), and server
+owners can still narrow either command in Server Settings → Integrations.
+"""
+
+# No `from __future__ import annotations`: discord.py reads these signatures to build the options.
+from typing import Literal, Optional
+
+import discord
+import structlog
+from discord import app_commands
+
+from bots.discord.forms import PROMPT_LIMIT, PersonaForm, fits_in_form
+from bots.discord.live import MESSAGE_LIMIT
+from bots.discord.places import Place, actor_from, place_of
+from bots.discord.texts import COMMAND_FAILED, FORM_PROMPT_TOO_LONG, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION
+from core.admin import Actor
+from core.commands import CommandReply, CommandRouter
+from core.text_split import split_markdown
+
+log = structlog.get_logger(__name__)
+
+
+def actor_of(interaction: discord.Interaction) -> Actor:
+    """Who runs a command, where: admins have Manage Server as Discord resolved it for this interaction."""
+    place = place_of(interaction.channel) or Place(guild_id=interaction.guild_id, channel_id=interaction.channel_id or 0)
+    return actor_from(place, user_id=interaction.user.id, manages_guild=interaction.permissions.manage_guild)
+
+
+class _RouterGroup(app_commands.Group):
+    command_word = ""
+
+    def __init__(self, *, router: CommandRouter) -> None:
+        super().__init__()
+        self._router = router
+
+    async def run(self, interaction: discord.Interaction, args: str) -> None:
+        actor = actor_of(interaction)
+        reply = await self._router.run(actor, self.command_word, args)
+        await respond(interaction, reply, router=self._router)
+
+
+class PersonaCommands(_RouterGroup, name="persona", description=PERSONA_DESCRIPTION):
+    command_word = "persona"
+
+    @app_commands.command(name="list", description="The personas, with the one this channel uses")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "list")
+
+    @app_commands.command(name="show", description="A persona's prompt and settings")
+    @app_commands.describe(name="The persona (default: this channel's)")
+    async def show(self, interaction: discord.Interaction, name: Optional[str] = None) -> None:
+        await self.run(interaction, f"show {name or ''}")
+
+    @app_commands.command(name="use", description="Admins: the persona this channel uses (in a DM: yours)")
+    @app_commands.describe(name="The persona to use")
+    async def use(self, interaction: discord.Interaction, name: str) -> None:
+        await self.run(interaction, f"use {name}")
+
+    @app_commands.command(name="default", description="Admins: the server's default persona")
+    @app_commands.describe(name="The persona channels use unless they chose one")
+    async def default(self, interaction: discord.Interaction, name: str) -> None:
+        await self.run(interaction, f"default {name}")
+
+    @app_commands.command(name="delete", description="Admins: delete a persona")
+    @app_commands.describe(name="The persona to delete")
+    async def delete(self, interaction: discord.Interaction, name: str) -> None:
+        await self.run(interaction, f"delete {name}")
+
+    @app_commands.command(name="create", description="Admins: create a persona (opens a form)")
+    @app_commands.describe(definition="Skip the form: <name> [model=…] [temperature=…] [max_tokens=…] <system prompt>")
+    async def create(self, interaction: discord.Interaction, definition: Optional[str] = None) -> None:
+        await self.run(interaction, f"create {definition or ''}")
+
+    @app_commands.command(name="edit", description="Admins: edit a persona (opens a form)")
+    @app_commands.describe(name="The persona to edit", changes="Skip the form: [field=value …] [new system prompt]")
+    async def edit(self, interaction: discord.Interaction, name: str, changes: Optional[str] = None) -> None:
+        await self.run(interaction, f"edit {name} {changes or ''}")
+
+
+class ParleyCommands(_RouterGroup, name="parley", description=PARLEY_DESCRIPTION):
+    command_word = "parley"
+
+    @app_commands.command(name="help", description="What Parley can do")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "help")
+
+    @app_commands.command(name="reset", description="Admins (in a DM: you): forget this channel's conversations")
+    async def reset(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "reset")
+
+    @app_commands.command(name="usage", description="Your usage today and this month (admins also see the server's)")
+    async def usage(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "usage")
+
+    @app_commands.command(name="forget-me", description="Delete every stored message of yours on this server")
+    async def forget_me(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "forget-me")
+
+    @app_commands.command(name="retention", description="Admins (in a DM: you): how long this channel's messages are kept")
+    @app_commands.describe(days="Days to keep messages (0: none after answering), or off: forever")
+    async def retention(self, interaction: discord.Interaction, days: str) -> None:
+        await self.run(interaction, f"retention {days}")
+
+    @app_commands.command(name="limits", description="Rate limits: show them; admins: set or clear them")
+    @app_commands.describe(
+        action="show (default), set or clear", scope="user, channel or workspace",
+        limit="For set: like 20/minute or 10/minute;100/day, or none",
+    )
+    async def limits(
+        self,
+        interaction: discord.Interaction,
+        action: Literal["show", "set", "clear"] = "show",
+        scope: Optional[Literal["user", "channel", "workspace"]] = None,
+        limit: Optional[str] = None,
+    ) -> None:
+        await self.run(interaction, " ".join(part for part in ("limits", action, scope, limit) if part))
+
+
+def install_commands(tree: app_commands.CommandTree, *, router: CommandRouter) -> None:
+    tree.add_command(PersonaCommands(router=router))
+    tree.add_command(ParleyCommands(router=router))
+    tree.error(_on_error)
+
+
+async def respond(interaction: discord.Interaction, reply: CommandReply, *, router: CommandRouter) -> None:
+    """A command reply: a form when the core asks for one, else text (ephemeral unless the core says not)."""
+    if reply.form is not None:
+        persona = reply.form.persona
+        if fits_in_form(persona):
+            await interaction.response.send_modal(PersonaForm(router=router, actor_of=actor_of, persona=persona))
+            return
+        reply = CommandReply(FORM_PROMPT_TOO_LONG.format(limit=PROMPT_LIMIT, name=persona.name), ok=False)
+    pieces = [p for p in split_markdown(reply.text, limit=MESSAGE_LIMIT) if p.strip()] or ["…"]
+    await interaction.response.send_message(pieces[0], ephemeral=reply.ephemeral)
+    for piece in pieces[1:]:
+        await interaction.followup.send(piece, ephemeral=reply.ephemeral)
+
+
+async def _on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    cause = getattr(error, "original", error)
+    log.error(
+        "discord.command_failed", guild=interaction.guild_id, channel=interaction.channel_id,
+        user=interaction.user.id, command=interaction.command.qualified_name if interaction.command else None,
+        error=type(cause).__name__, exc_info=cause,
+    )
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(COMMAND_FAILED, ephemeral=True)
+        else:
+            await interaction.response.send_message(COMMAND_FAILED, ephemeral=True)
+    except discord.HTTPException as failed:
+        log.warning("discord.apology_failed", status=failed.status, code=failed.code)

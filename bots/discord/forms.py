@@ -1,0 +1,83 @@
+"""The persona form: a Discord modal whose submission goes to the core's submit_persona_form."""
+
+from __future__ import annotations
+
+import discord
+import structlog
+
+from bots.discord.texts import FIELD_LABELS, FORM_FAILED, FORM_INVALID
+from core.commands import CommandRouter
+from core.personas import MAX_TOKENS_RANGE, TEMPERATURE_RANGE, Persona, PersonaInvalid
+
+log = structlog.get_logger(__name__)
+
+FORM_TIMEOUT_SECONDS = 15 * 60
+PROMPT_LIMIT = 4_000  # the longest text a Discord text input takes
+TITLE_LIMIT = 45
+
+
+class PersonaForm(discord.ui.Modal):
+    """Create a persona (``persona`` None) or edit one (pre-filled; its name is fixed)."""
+
+    def __init__(self, *, router: CommandRouter, actor_of, persona: Persona | None = None) -> None:
+        title = f"Edit persona {persona.name}" if persona else "New persona"
+        super().__init__(title=title[:TITLE_LIMIT], timeout=FORM_TIMEOUT_SECONDS)
+        self._router = router
+        self._actor_of = actor_of
+        self._editing = persona.name if persona else None
+        self._memory_budget = str(persona.memory_budget) if persona else ""
+        self._inputs: dict[str, discord.ui.TextInput] = {}
+        if persona is None:
+            self._add("name", description="1–32 of a-z 0-9 _ -", max_length=32, placeholder="pirate")
+        self._add(
+            "system_prompt", style=discord.TextStyle.paragraph, max_length=PROMPT_LIMIT,
+            default=persona.system_prompt if persona else None, placeholder="You are a helpful pirate…",
+        )
+        self._add("model", required=False, max_length=100, default=persona.model if persona else None,
+                  description="Empty: the default model")
+        self._add("temperature", required=False, max_length=8, default=f"{persona.temperature:g}" if persona else None,
+                  description=f"{TEMPERATURE_RANGE[0]:g}–{TEMPERATURE_RANGE[1]:g}", placeholder="0.7")
+        self._add("max_tokens", required=False, max_length=6, default=str(persona.max_tokens) if persona else None,
+                  description=f"Longest answer, {MAX_TOKENS_RANGE[0]:,}–{MAX_TOKENS_RANGE[1]:,} tokens",
+                  placeholder="1024")
+
+    def _add(self, field: str, *, description: str | None = None, **options) -> None:
+        text_input = discord.ui.TextInput(custom_id=field, **options)
+        self._inputs[field] = text_input
+        self.add_item(discord.ui.Label(text=FIELD_LABELS[field], description=description, component=text_input))
+
+    def submitted_fields(self) -> dict[str, str]:
+        values = {field: text_input.value or "" for field, text_input in self._inputs.items()}
+        if self._memory_budget:
+            values["memory_budget"] = self._memory_budget
+        return values
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        try:
+            reply = await self._router.submit_persona_form(
+                self._actor_of(interaction), editing=self._editing, fields=self.submitted_fields()
+            )
+        except PersonaInvalid as invalid:
+            await interaction.response.send_message(invalid_text(invalid), ephemeral=True)
+            return
+        await interaction.response.send_message(reply.text, ephemeral=True)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        log.error("discord.form_failed", guild=interaction.guild_id, channel=interaction.channel_id,
+                  user=interaction.user.id, error=type(error).__name__, exc_info=error)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(FORM_FAILED, ephemeral=True)
+            else:
+                await interaction.response.send_message(FORM_FAILED, ephemeral=True)
+        except discord.HTTPException as failed:
+            log.warning("discord.apology_failed", status=failed.status, code=failed.code)
+
+
+def invalid_text(invalid: PersonaInvalid) -> str:
+    lines = [f"• **{FIELD_LABELS.get(e.field, e.field)}** ({e.field}): {e.message}" for e in invalid.errors]
+    return "\n".join([FORM_INVALID, *lines])
+
+
+def fits_in_form(persona: Persona | None) -> bool:
+    return persona is None or len(persona.system_prompt) <= PROMPT_LIMIT

@@ -1,0 +1,148 @@
+"""An answer shown live in one or more Discord messages, edited as it grows.
+
+Edits are paced: at most one change per ``interval`` (measured from the end of
+the previous change, so the server sees them at least that far apart), and
+the latest text always gets shown within one interval.  Text longer than a
+message continues in follow-up messages, split by ``split_markdown`` so code
+blocks are closed and reopened with their language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import discord
+
+from core.text_split import split_markdown
+
+MESSAGE_LIMIT = 2_000  # Discord's limit for one message's content
+
+
+class EditPacer:
+    """When the next change may happen; the caller passes the time (like discord.py's Cooldown)."""
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._last: float | None = None
+
+    def delay(self, *, now: float) -> float:
+        return 0.0 if self._last is None else max(0.0, self._last + self._interval - now)
+
+    def mark(self, *, now: float) -> None:
+        self._last = now
+
+
+class LiveReply:
+    def __init__(
+        self,
+        channel: discord.abc.Messageable,
+        *,
+        reference: discord.Message | None = None,
+        interval: float,
+        limit: int = MESSAGE_LIMIT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._channel = channel
+        self._reference = reference.to_reference(fail_if_not_exists=False) if reference is not None else None
+        self._limit = limit
+        self._clock = clock
+        self._pacer = EditPacer(interval)
+        self._sent: list[discord.Message] = []
+        self._shown: list[str] = []
+        self._wanted = ""
+        self._synced = ""
+        self._flusher: asyncio.Task[None] | None = None
+        self._writing = False
+
+    @property
+    def messages(self) -> tuple[discord.Message, ...]:
+        return tuple(self._sent)
+
+    async def show(self, text: str) -> None:
+        """Show ``text`` (a longer version of the last one): the first piece at once, then paced."""
+        self._wanted = text
+        if not self._sent:
+            await self._sync(self._pieces(text))
+            self._synced = text
+            return
+        if self._flusher is not None and self._flusher.done():
+            self._flusher.result()  # a failed edit surfaces here
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._catch_up())
+
+    async def settle(self, text: str, *, footer: str = "") -> None:
+        """Show the final ``text`` (plus a footer line) and delete messages it no longer needs."""
+        pieces = self._pieces(text)
+        if footer:
+            if pieces and len(pieces[-1]) + 1 + len(footer) <= self._limit:
+                pieces[-1] = f"{pieces[-1]}\n{footer}"
+            else:
+                pieces.append(footer[: self._limit])
+        await self._stop_flushing()
+        if pieces == self._shown:
+            return
+        if self._sent:
+            await asyncio.sleep(self._pacer.delay(now=self._clock()))
+        await self._sync(pieces, prune=True)
+
+    async def abandon(self) -> None:
+        """Stop any pending edit (after a failure)."""
+        try:
+            await self._stop_flushing()
+        except Exception:
+            pass
+
+    async def _stop_flushing(self) -> None:
+        """Cancel a pending edit that is only waiting its turn; let one that is under way finish."""
+        flusher, self._flusher = self._flusher, None
+        if flusher is None:
+            return
+        if not self._writing:
+            flusher.cancel()
+        try:
+            await flusher
+        except asyncio.CancelledError:
+            if not flusher.cancelled():
+                raise
+
+    async def _catch_up(self) -> None:
+        while self._synced != self._wanted:
+            await asyncio.sleep(self._pacer.delay(now=self._clock()))
+            wanted = self._wanted
+            await self._sync(self._pieces(wanted))
+            self._synced = wanted
+
+    def _pieces(self, text: str) -> list[str]:
+        return [piece for piece in split_markdown(text, limit=self._limit) if piece.strip()]
+
+    async def _sync(self, pieces: list[str], *, prune: bool = False) -> None:
+        self._writing = True
+        try:
+            changed = await self._write(pieces, prune=prune)
+        finally:
+            self._writing = False
+        if changed:
+            self._pacer.mark(now=self._clock())
+
+    async def _write(self, pieces: list[str], *, prune: bool) -> bool:
+        changed = False
+        for index, piece in enumerate(pieces):
+            if index < len(self._sent):
+                if self._shown[index] != piece:
+                    self._sent[index] = await self._sent[index].edit(content=piece)
+                    self._shown[index] = piece
+                    changed = True
+                continue
+            reference = self._reference if index == 0 else None
+            sent = await self._channel.send(piece, reference=reference)
+            self._sent.append(sent)
+            self._shown.append(piece)
+            changed = True
+        if prune:
+            while len(self._sent) > len(pieces):
+                await self._sent.pop().delete()
+                self._shown.pop()
+                changed = True
+        return changed

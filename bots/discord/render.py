@@ -1,0 +1,48 @@
+"""The core's reply stream → Discord: typing, a streamed answer, or a short refusal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
+
+from bots.discord.live import LiveReply
+from bots.discord.texts import NOTICE_FORMAT
+from bots.discord.typing_indicator import TypingIndicator
+from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
+
+
+async def render_reply(
+    events: AsyncIterator[ReplyEvent], *, live: LiveReply, typing: TypingIndicator
+) -> Outcome | None:
+    """Show one reply stream; returns its Outcome (None if the stream broke its contract).
+
+    Typing shows until the first piece arrives; the answer streams into
+    ``live``; the final text (with notices as a footer) replaces what was
+    streamed.  A refusal is short and, if text was already streamed, replaces
+    it.  IGNORED shows nothing.  Discord errors propagate to the caller.
+    """
+    typing.start()
+    text = ""
+    try:
+        async with aclosing(events) as stream:  # type: ignore[type-var]
+            async for event in stream:
+                await typing.stop()
+                if isinstance(event, TextDelta):
+                    text += event.text
+                    await live.show(text)
+                    continue
+                if event.kind is OutcomeKind.ANSWERED:
+                    await live.settle(event.text, footer=footer(event.notices))
+                elif event.kind is not OutcomeKind.IGNORED:
+                    await live.settle(event.text)
+                return event
+        return None
+    except BaseException:
+        await live.abandon()
+        raise
+    finally:
+        await typing.stop()
+
+
+def footer(notices: Sequence[str]) -> str:
+    return "\n".join(NOTICE_FORMAT.format(notice=" ".join(n.split())) for n in notices if n.strip())

@@ -1,0 +1,27 @@
+"""Every text the Discord adapter itself shows people, in one place.
+
+Answers, refusals and command replies come from the core; these are only what
+is specific to Discord (its forms, its failures).
+"""
+
+RENDER_FAILED = "Sorry, I couldn't post my whole answer here. Please try again."
+COMMAND_FAILED = "Sorry, that command failed on my side. Please try again."
+FORM_FAILED = "Sorry, I couldn't save that form. Please try again."
+FORM_INVALID = "Please fix the form and try again:"
+FORM_PROMPT_TOO_LONG = (
+    "This persona's system prompt is longer than a Discord form can hold ({limit:,} characters). "
+    "Edit it in one line instead: `/persona edit name:{name} changes:[field=value …] [new system prompt]`."
+)
+NOTICE_FORMAT = "-# *{notice}*"  # Discord's small "subtext" line, in italics
+
+PERSONA_DESCRIPTION = "Choose and manage the personas Parley answers with"
+PARLEY_DESCRIPTION = "Parley: help, memory, usage and your data"
+
+FIELD_LABELS = {
+    "name": "Name",
+    "system_prompt": "System prompt",
+    "model": "Model",
+    "temperature": "Temperature",
+    "max_tokens": "Max tokens",
+    "memory_budget": "Memory budget",
+}

@@ -1,0 +1,147 @@
+"""/persona and /parley as application commands, modals included, against the stand-in Discord."""
+
+from __future__ import annotations
+
+from tests.bots.discord.test_conversations import answer_in, mention, user_texts
+from tests.standins.discord_server import ALICE, BOB, BOT, DM_BOB, GENERAL, GUILD_ID, DiscordStandIn
+
+EPHEMERAL = 64
+MESSAGE_REPLY, MODAL = 4, 9
+PIRATE = {"name": "pirate", "system_prompt": "Talk like a pirate.", "model": "", "temperature": "0.5", "max_tokens": "200"}
+
+
+async def command(server: DiscordStandIn, user, channel_id: int, group: str, sub: str, /, **options: str) -> dict:
+    """Run ``/group sub [options]`` as ``user``; the interaction callback's body."""
+    interaction_id = await server.run_command(user, channel_id, group, sub, options or None)
+    return await server.wait_for_callback(interaction_id)
+
+
+async def submit(server: DiscordStandIn, user, channel_id: int, modal: dict, values: dict[str, str]) -> dict:
+    interaction_id = await server.submit_modal(user, channel_id, modal["data"]["custom_id"], values)
+    return await server.wait_for_callback(interaction_id)
+
+
+def said(callback: dict) -> str:
+    """The text of an ephemeral reply (and that it was one)."""
+    assert callback["type"] == MESSAGE_REPLY and callback["data"]["flags"] & EPHEMERAL, callback
+    return callback["data"]["content"]
+
+
+def inputs(modal: dict) -> dict[str, dict]:
+    return {row["component"]["custom_id"]: {**row["component"], "label": row["label"]} for row in modal["data"]["components"]}
+
+
+async def create_pirate(server: DiscordStandIn) -> None:
+    form = await command(server, ALICE, GENERAL, "persona", "create")
+    assert "Created persona `pirate`" in said(await submit(server, ALICE, GENERAL, form, PIRATE))
+
+
+async def test_commands_are_synced_globally_by_default(parley):
+    synced = parley.discord.commands["global"]
+    assert [c["name"] for c in synced] == ["persona", "parley"]
+    subs = {c["name"]: [o["name"] for o in c["options"]] for c in synced}
+    assert subs == {
+        "persona": ["list", "show", "use", "default", "delete", "create", "edit"],
+        "parley": ["help", "reset", "usage", "forget-me", "retention", "limits"],
+    }
+    (sync,) = parley.discord.calls_to("PUT", "/applications/{application_id}/commands")
+    assert sync.params["application_id"] == str(BOT)
+
+
+async def test_commands_sync_to_the_development_guild_when_set(start_parley):
+    parley = await start_parley(discord_guild_id=GUILD_ID)
+    assert [c["name"] for c in parley.discord.commands[str(GUILD_ID)]] == ["persona", "parley"]
+    assert "global" not in parley.discord.commands
+
+
+async def test_create_opens_a_form_and_a_bad_temperature_is_named(parley):
+    server = parley.discord
+    form = await command(server, ALICE, GENERAL, "persona", "create")
+    assert form["type"] == MODAL
+    fields = inputs(form)
+    assert list(fields) == ["name", "system_prompt", "model", "temperature", "max_tokens"]
+    assert fields["system_prompt"]["style"] == 2  # a paragraph
+
+    error = said(await submit(server, ALICE, GENERAL, form, {**PIRATE, "temperature": "5"}))
+    assert "Temperature" in error and "temperature" in error and "between 0 and 2" in error
+    assert "pirate" not in said(await command(server, ALICE, GENERAL, "persona", "list"))
+
+
+async def test_edit_opens_the_form_prefilled_with_the_name_fixed(parley):
+    server = parley.discord
+    await create_pirate(server)
+    form = await command(server, ALICE, GENERAL, "persona", "edit", name="pirate")
+    fields = inputs(form)
+    assert "name" not in fields and "pirate" in form["data"]["title"]
+    assert fields["system_prompt"]["value"] == "Talk like a pirate." and fields["temperature"]["value"] == "0.5"
+
+    values = {"system_prompt": "Talk like a polite pirate.", "model": "", "temperature": "0.9", "max_tokens": "200"}
+    assert "Updated persona `pirate`" in said(await submit(server, ALICE, GENERAL, form, values))
+    assert "temperature 0.9" in said(await command(server, BOB, GENERAL, "persona", "show", name="pirate"))
+
+
+async def test_only_admins_change_a_channels_persona(parley):
+    server, llm = parley.discord, parley.llm
+    await create_pirate(server)
+
+    refusal = said(await command(server, BOB, GENERAL, "persona", "use", name="pirate"))
+    assert refusal.startswith("Only admins")
+    asked = await server.send_message(BOB, GENERAL, mention("who are you?"))
+    await answer_in(server, int(asked["id"]), "echo: who are you?")
+    assert llm.chat_requests[-1].json["messages"][0]["content"] != "Talk like a pirate."  # nothing changed
+
+    assert "now uses persona `pirate`" in said(await command(server, ALICE, GENERAL, "persona", "use", name="pirate"))
+    asked = await server.send_message(BOB, GENERAL, mention("and now?"))
+    await answer_in(server, int(asked["id"]), "echo: and now?")
+    assert llm.chat_requests[-1].json["messages"][0]["content"] == "Talk like a pirate."
+
+
+async def test_in_a_dm_anyone_chooses_the_persona_of_that_dm(parley):
+    server = parley.discord
+    await create_pirate(server)  # in the guild; a DM is workspace "dm", with its own personas
+    unknown = said(await command(server, BOB, DM_BOB, "persona", "use", name="pirate"))
+    assert "pirate" in unknown and not unknown.startswith("Only admins")
+    chosen = said(await command(server, BOB, DM_BOB, "persona", "use", name="default"))
+    assert chosen == "This conversation now uses persona `default`."
+
+
+async def test_parley_reset_forgets_the_channel_for_admins_only(parley):
+    server, llm = parley.discord, parley.llm
+    asked = await server.send_message(ALICE, GENERAL, mention("the number is 42"))
+    thread_id = int(asked["id"])
+    await answer_in(server, thread_id, "echo: the number is 42")
+
+    assert said(await command(server, BOB, thread_id, "parley", "reset")).startswith("Only admins")
+    done = said(await command(server, ALICE, thread_id, "parley", "reset"))  # in the thread: its channel's memory
+    assert "forgot this channel's memory (2 messages)" in done
+
+    await server.send_message(ALICE, thread_id, "what is the number?")
+    await answer_in(server, thread_id, "echo: what is the number?")
+    assert user_texts(llm.chat_requests[-1]) == ["what is the number?"]
+
+
+async def test_help_usage_and_forget_me_are_for_everyone(parley):
+    server = parley.discord
+    assert "/persona list" in said(await command(server, BOB, GENERAL, "parley", "help"))
+    own = said(await command(server, BOB, GENERAL, "parley", "usage"))
+    assert "Your usage today" in own and "by channel" not in own
+    assert "by channel" in said(await command(server, ALICE, GENERAL, "parley", "usage"))  # admins: the server's too
+    assert "deleted 0 stored messages" in said(await command(server, BOB, GENERAL, "parley", "forget-me"))
+
+
+async def test_limits_are_shown_to_everyone_and_set_by_admins(parley):
+    server = parley.discord
+    assert said(await command(server, BOB, GENERAL, "parley", "limits"))
+    refused = said(await command(server, BOB, GENERAL, "parley", "limits", action="set", scope="user", limit="5/minute"))
+    assert refused.startswith("Only admins")
+    said(await command(server, ALICE, GENERAL, "parley", "limits", action="set", scope="user", limit="5/minute"))
+    assert "5/minute" in said(await command(server, BOB, GENERAL, "parley", "limits"))
+
+
+async def test_a_failing_command_is_logged_and_answered_briefly(parley):
+    server = parley.discord
+    server.fail_next("POST", "/interactions/{interaction_id}/{token}/callback", status=400, code=50035)
+    interaction_id = await server.run_command(BOB, GENERAL, "parley", "help")
+    failed = await parley.wait_logged("discord.command_failed")
+    assert (failed["command"], failed["user"], failed["error"]) == ("parley help", BOB.id, "HTTPException")
+    assert said(await server.wait_for_callback(interaction_id)).startswith("Sorry")
