@@ -46,9 +46,11 @@ $(STAMP): pyproject.toml
 migrate: install
 	$(PY) -m core.storage.migrate
 
-bench: install
+bench: install install-local
 	$(PY) -m bench.core_overhead
 	$(PY) -m bench.memory_window
+	$(PY) -m bench.local_model
+	$(PY) -m bench.limit_check
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

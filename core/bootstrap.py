@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import structlog
 
@@ -165,17 +165,22 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
         if provider == "local":
             # One local model answers whatever a persona names: label the built-in persona and usage with it.
             default_model = llm.model_name  # type: ignore[attr-defined]
+    limits = limit_options(settings)
+    if provider == "local":  # in process: it costs nothing (and has no price to warn about)
+        limits = replace(limits, prices={**limits.prices, default_model: (0.0, 0.0)})
+    tokens = BpeTokenCounter()
+    await asyncio.to_thread(tokens.count, "warm up", model=default_model)  # loads the tables (~0.5 s) now
     core = assemble_core(
         stores=sql_stores(database),
         llm=llm,
-        tokens=BpeTokenCounter(),
+        tokens=tokens,
         clock=SystemClock(),
         options=CoreOptions(
             default_model=default_model,
             admins=settings.parley_admins,
             max_message_chars=settings.max_message_chars,
             memory_summaries=settings.memory_summaries,
-            limits=limit_options(settings),
+            limits=limits,
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
     )
