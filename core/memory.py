@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from core.llm.complete import complete
 from core.llm.types import ChatMessage, CompletionRequest, LLMError
 from core.messages import ConversationKey, Usage
 from core.personas import Persona
@@ -122,18 +123,12 @@ class MemoryWindowBuilder:
             temperature=0.2,
             max_tokens=SUMMARY_MAX_TOKENS,
         )
-        pieces: list[str] = []
-        usage = Usage(0, 0)
         try:
-            async for piece in self._llm.stream(request):
-                if isinstance(piece, Usage):
-                    usage = piece
-                else:
-                    pieces.append(piece)
+            text, usage = await complete(self._llm, request)
         except LLMError as exc:
             log.warning("memory.summary_failed", cause=exc.cause, turns=len(turns))
             return None
-        text = "".join(pieces).strip()
+        text = text.strip()
         summary = Summary(
             text=text,
             through_turn_id=turns[-1].id,

@@ -202,19 +202,6 @@ class OpenAIProvider:
         )
         yield usage
 
-    async def complete(self, request: CompletionRequest) -> tuple[str, Usage]:
-        """Consume ``stream`` and return the whole answer (e.g. for summaries)."""
-        parts: list[str] = []
-        usage: Usage | None = None
-        async for item in self.stream(request):
-            if isinstance(item, Usage):
-                usage = item
-            else:
-                parts.append(item)
-        if usage is None:  # cannot happen: stream() ends with exactly one Usage or raises
-            raise LLMError("stream ended without usage")
-        return "".join(parts), usage
-
     # -- internals
 
     def _failed(

@@ -15,6 +15,7 @@ import openai
 import pytest
 from structlog.testing import capture_logs
 
+from core.llm.complete import complete
 from core.llm.openai_provider import OpenAIProvider
 from core.llm.types import (
     ChatMessage,
@@ -135,7 +136,7 @@ async def test_request_body_carries_model_sampling_messages_and_stream_options(
 
 
 async def test_default_answer_and_usage_come_from_the_server(server: OpenAIStandIn, make_provider: ProviderFactory):
-    text, usage = await make_provider().complete(REQUEST)
+    text, usage = await complete(make_provider(), REQUEST)
 
     assert text == f"echo: {USER_TEXT}"
     # The stand-in counts words: 3 + 6 in the prompt, 7 in the answer.
@@ -159,7 +160,7 @@ async def test_missing_usage_is_estimated_with_the_token_counter(server: OpenAIS
     server.script(NoUsage("one two three"))
     counter = WordCounter()
 
-    text, usage = await make_provider(token_counter=counter).complete(REQUEST)
+    text, usage = await complete(make_provider(token_counter=counter), REQUEST)
 
     assert text == "one two three"
     assert usage == Usage(prompt_tokens=3 + 6, completion_tokens=3)
@@ -168,7 +169,7 @@ async def test_missing_usage_is_estimated_with_the_token_counter(server: OpenAIS
 
 async def test_usage_from_the_server_is_not_recounted(server: OpenAIStandIn, make_provider: ProviderFactory):
     counter = WordCounter()
-    await make_provider(token_counter=counter).complete(REQUEST)
+    await complete(make_provider(token_counter=counter), REQUEST)
     assert counter.calls == []
 
 
@@ -178,7 +179,7 @@ async def test_usage_from_the_server_is_not_recounted(server: OpenAIStandIn, mak
 async def test_rate_limit_then_success_is_retried_by_the_sdk(server: OpenAIStandIn, make_provider: ProviderFactory):
     server.script(Status(429, retry_after_ms=1), Reply("made it"))
 
-    text, _ = await make_provider(max_retries=2).complete(REQUEST)
+    text, _ = await complete(make_provider(max_retries=2), REQUEST)
 
     assert text == "made it"
     assert len(server.chat_requests) == 2
@@ -189,7 +190,7 @@ async def test_retry_after_zero_still_retries(server: OpenAIStandIn, make_provid
     # openai treats "Retry-After: 0" as unspecified and backs off ~0.4-0.5 s itself.
     server.script(Status(429, retry_after=0), Reply("made it"))
 
-    text, _ = await make_provider(max_retries=1).complete(REQUEST)
+    text, _ = await complete(make_provider(max_retries=1), REQUEST)
 
     assert text == "made it"
     assert len(server.chat_requests) == 2
@@ -219,7 +220,7 @@ async def test_server_error_is_retried_then_raises_llm_error(server: OpenAIStand
 async def test_server_error_then_success(server: OpenAIStandIn, make_provider: ProviderFactory):
     server.script(Status(503, retry_after_ms=1), Reply("back again"))
 
-    text, _ = await make_provider(max_retries=1).complete(REQUEST)
+    text, _ = await complete(make_provider(max_retries=1), REQUEST)
 
     assert text == "back again"
     assert len(server.chat_requests) == 2
@@ -359,7 +360,7 @@ async def test_no_api_key_is_needed_for_a_local_server(
 ):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
 
-    text, _ = await make_provider(api_key=None).complete(REQUEST)
+    text, _ = await complete(make_provider(api_key=None), REQUEST)
 
     assert text == f"echo: {USER_TEXT}"
     assert server.chat_requests[0].authorization == "Bearer not-needed"
@@ -370,9 +371,9 @@ async def test_logs_carry_neither_message_text_nor_the_key(server: OpenAIStandIn
     provider = make_provider(max_retries=0)
 
     with capture_logs() as logs:
-        await provider.complete(REQUEST)
+        await complete(provider, REQUEST)
         with pytest.raises(LLMRejected):
-            await provider.complete(REQUEST)
+            await complete(provider, REQUEST)
 
     assert {"llm.request", "llm.done", "llm.failed"} <= {e["event"] for e in logs}
     dumped = repr(logs)
@@ -420,7 +421,7 @@ async def test_held_requests_run_concurrently_and_finish_on_release(
     requests = [
         CompletionRequest(model="gpt-test", messages=(ChatMessage("user", f"question {i}"),)) for i in range(3)
     ]
-    tasks = [asyncio.create_task(provider.complete(r)) for r in requests]
+    tasks = [asyncio.create_task(complete(provider, r)) for r in requests]
 
     await server.wait_for_requests(3)
     await server.wait_for_held(3)
