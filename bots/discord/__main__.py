@@ -13,10 +13,9 @@ import structlog
 
 from bots.discord.bot import DiscordBot
 from bots.discord.connection import DiscordConfigError, DiscordOptions, point_discord_at
-from core.bootstrap import describe_llm, start_core
-from core.config import SettingsError, load_settings
+from core.bootstrap import describe_llm
 from core.log import configure_logging
-from core.storage.database import DatabaseUnavailable
+from core.process import StartupFailed, core_or_fail, run_main, settings_or_fail
 
 log = structlog.get_logger("bots.discord")  # not __name__ ("__main__"): our loggers live under "bots"
 
@@ -28,27 +27,14 @@ INTENT_MISSING = (
 
 
 async def main() -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        return 2
+    settings = settings_or_fail()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     try:
         options = DiscordOptions.from_settings(settings)
     except DiscordConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
+        raise StartupFailed(str(error)) from None
     point_discord_at(api_url=settings.discord_api_url, gateway_url=settings.discord_gateway_url)
-    try:
-        running = await start_core(settings)  # no OpenAI key or base URL: the bundled local model
-    except SettingsError as error:  # e.g. LLM_PROVIDER=openai without a key, a missing LOCAL_MODEL_PATH
-        print(error, file=sys.stderr)
-        return 2
-    except DatabaseUnavailable as error:
-        print(error, file=sys.stderr)
-        return 1
-    running.start_background_jobs(purge_interval_seconds=settings.retention_purge_interval_seconds)
+    running = await core_or_fail(settings)
     log.info("discord.starting", llm=describe_llm(settings), sharded=options.sharded)
     bot = DiscordBot(running.core, options)
     try:
@@ -90,4 +76,4 @@ async def _run_until_stopped(bot: DiscordBot, *, api_url: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    run_main(main)

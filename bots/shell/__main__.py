@@ -7,10 +7,9 @@ import sys
 from collections.abc import AsyncIterator
 
 from bots.shell.chat import ShellChat
-from core.bootstrap import describe_llm, start_core
-from core.config import SettingsError, load_settings
+from core.bootstrap import describe_llm
 from core.log import configure_logging
-from core.storage.database import DatabaseUnavailable
+from core.process import core_or_fail, run_main, settings_or_fail
 
 
 async def stdin_lines() -> AsyncIterator[str]:
@@ -23,22 +22,10 @@ async def stdin_lines() -> AsyncIterator[str]:
 
 
 async def main() -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        return 2
+    settings = settings_or_fail()
     # The terminal is shared with the chat: only warnings, unless debugging.
     configure_logging(log_format=settings.log_format, level="DEBUG" if settings.log_level == "DEBUG" else "WARNING")
-    try:
-        running = await start_core(settings)  # no key or base URL: the bundled local model
-    except SettingsError as error:  # e.g. LLM_PROVIDER=openai without a key, a missing LOCAL_MODEL_PATH
-        print(error, file=sys.stderr)
-        return 2
-    except DatabaseUnavailable as error:
-        print(error, file=sys.stderr)
-        return 1
-    running.start_background_jobs(purge_interval_seconds=settings.retention_purge_interval_seconds)
+    running = await core_or_fail(settings)
     print(f"Parley terminal chat. {describe_llm(settings)} /help lists commands; Ctrl-D quits.")
     try:
         await ShellChat(running.core, out=sys.stdout).run(stdin_lines())
@@ -48,7 +35,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(asyncio.run(main()))
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run_main(main)

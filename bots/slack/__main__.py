@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from contextlib import suppress
 
 import structlog
 
 from bots.slack.app import build_bot
 from bots.slack.server import HttpServer, connect_socket_mode
-from core.bootstrap import start_core
-from core.config import Settings, SettingsError, load_settings
+from core.config import Settings
 from core.log import configure_logging
-from core.storage.database import DatabaseUnavailable
+from core.process import StartupFailed, core_or_fail, run_main, settings_or_fail
 
 log = structlog.get_logger("bots.slack")
 
@@ -48,25 +46,12 @@ def stop_signal() -> asyncio.Event:
 
 
 async def main() -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=sys.stderr)
-        return 2
+    settings = settings_or_fail()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
     problem = missing_setting(settings)
     if problem is not None:
-        print(problem, file=sys.stderr)
-        return 2
-    try:
-        running = await start_core(settings)
-    except SettingsError as error:  # an LLM choice that cannot work (e.g. LLM_PROVIDER=openai without a key)
-        print(error, file=sys.stderr)
-        return 2
-    except DatabaseUnavailable as error:
-        print(error, file=sys.stderr)
-        return 1
-    running.start_background_jobs(purge_interval_seconds=settings.retention_purge_interval_seconds)
+        raise StartupFailed(problem)
+    running = await core_or_fail(settings)
     stop = stop_signal()
     bot = build_bot(running.core, settings)
     server: HttpServer | None = None
@@ -93,7 +78,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(asyncio.run(main()))
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run_main(main)
