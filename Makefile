@@ -51,6 +51,7 @@ bench: install install-local
 	$(PY) -m bench.memory_window
 	$(PY) -m bench.local_model
 	$(PY) -m bench.limit_check
+	$(PY) -m bench.filters
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

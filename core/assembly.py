@@ -14,6 +14,11 @@ from core.admin import AdminPolicy
 from core.channel_admin import ChannelAdmin
 from core.chat_service import ChatService
 from core.commands import CommandRouter
+from core.filters.admin import FilterAdmin
+from core.filters.moderation import Moderator, NoModeration
+from core.filters.pipeline import FilterPipeline
+from core.filters.policy import FilterDefaults
+from core.filters.values import FilterDecisionLog, FilterSettingsStore
 from core.limits.admin import LimitsAdmin
 from core.limits.budgets import BudgetCaps, TokenBudget
 from core.limits.pricing import Pricing
@@ -38,6 +43,8 @@ class Stores:
     audit: AuditLog
     budget_counters: BudgetCounterStore
     limit_overrides: LimitOverrideStore
+    filter_settings: FilterSettingsStore
+    filter_decisions: FilterDecisionLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +70,7 @@ class CoreOptions:
     max_message_chars: int = 16_000
     memory_summaries: bool = True
     limits: LimitOptions = field(default_factory=LimitOptions)
+    filters: FilterDefaults = field(default_factory=FilterDefaults)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,7 @@ class Core:
     purger: RetentionPurger
     policy: AdminPolicy
     limits: LimitsAdmin
+    filters: FilterAdmin
 
 
 def assemble_core(
@@ -86,9 +95,19 @@ def assemble_core(
     rate_limit_storage=None,
     rate_limiter: RateLimiter | None = None,
     content_filter: ContentFilter | None = None,
+    moderator: Moderator | None = None,
 ) -> Core:
-    """Wire the core. ``rate_limit_storage`` is a ``limits`` async storage (memory when None)."""
+    """Wire the core. ``rate_limit_storage`` is a ``limits`` async storage (memory when None).
+
+    The content filter is the FilterPipeline unless ``content_filter`` replaces it; ``moderator``
+    None means no moderation endpoint (unavailable), the local rules and redaction still run.
+    """
     policy = AdminPolicy(admins=options.admins)
+    pipeline = FilterPipeline(
+        store=stores.filter_settings, decisions=stores.filter_decisions,
+        moderator=moderator or NoModeration("no moderation endpoint is configured"),
+        defaults=options.filters, clock=clock,
+    )
     limit_options = options.limits
     if limit_options.max_in_flight is not None:
         llm = ConcurrencyLimitedProvider(
@@ -125,7 +144,7 @@ def assemble_core(
         clock=clock,
         max_message_chars=options.max_message_chars,
         rate_limiter=rate_limiter or request_limiter,
-        content_filter=content_filter,
+        content_filter=content_filter or pipeline,
         budget=budget,
         pricing=pricing,
     )
@@ -142,10 +161,18 @@ def assemble_core(
         caps=limit_options.caps, audit=stores.audit, policy=policy, clock=clock,
         budget_timezone=limit_options.budget_timezone,
     )
-    commands = CommandRouter(personas=personas, channels=channels, limits=limits, default_model=options.default_model)
+    filters = FilterAdmin(
+        pipeline=pipeline, store=stores.filter_settings, decisions=stores.filter_decisions, audit=stores.audit,
+        policy=policy, clock=clock,
+    )
+    commands = CommandRouter(
+        personas=personas, channels=channels, limits=limits, default_model=options.default_model, filters=filters
+    )
     purger = RetentionPurger(
-        conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock
+        conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock,
+        filter_decisions=stores.filter_decisions,
     )
     return Core(
-        chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy, limits=limits
+        chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
+        limits=limits, filters=filters,
     )

@@ -12,11 +12,18 @@ from dataclasses import dataclass, field, replace
 
 import structlog
 
+from core.caching import (
+    DEFAULT_TTL_SECONDS, CachedChannelSettingsStore, CachedLimitOverrideStore, CachedPersonaStore, TtlCache,
+)
 from core.assembly import Core, CoreOptions, LimitOptions, Stores, assemble_core
 from core.limits.budgets import BudgetCaps
 from core.limits.rate import limits_storage
 from core.clock import SystemClock
 from core.config import Settings, SettingsError
+from core.filters.blocklist import parse_rule
+from core.filters.moderation import Moderator, NoModeration
+from core.filters.openai_moderation import OpenAIModeration
+from core.filters.policy import FilterDefaults
 from core.llm.openai_provider import OpenAIProvider
 from core.ports import LLMProvider
 from core.storage.audit import SqlAuditLog
@@ -25,6 +32,7 @@ from core.storage.limit_overrides import SqlLimitOverrideStore
 from core.storage.channel_settings import SqlChannelSettingsStore
 from core.storage.conversations import SqlConversationStore
 from core.storage.database import Database, describe
+from core.storage.filters import SqlFilterDecisionLog, SqlFilterSettingsStore
 from core.storage.inbox import SqlInbox
 from core.storage.migrate import upgrade_to_head
 from core.storage.personas import SqlPersonaStore
@@ -45,6 +53,7 @@ class RunningCore:
     core: Core
     database: Database
     llm: LLMProvider
+    moderator: Moderator | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     def start_background_jobs(self, *, purge_interval_seconds: float) -> None:
@@ -57,22 +66,34 @@ class RunningCore:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
-        close = getattr(self.llm, "close", None)
-        if close is not None:
-            await close()
+        for closable in (self.llm, self.moderator):
+            close = getattr(closable, "close", None)
+            if close is not None:
+                await close()
         await self.database.dispose()
 
 
-def sql_stores(database: Database) -> Stores:
+def sql_stores(database: Database, *, cache_ttl: float = DEFAULT_TTL_SECONDS) -> Stores:
+    """The SQL stores; the rarely-changed ones behind a per-process cache (``cache_ttl`` 0: none)."""
+    personas, channel_settings, limit_overrides = (
+        SqlPersonaStore(database), SqlChannelSettingsStore(database), SqlLimitOverrideStore(database)
+    )
+    if cache_ttl > 0:
+        cache = TtlCache(ttl=cache_ttl)
+        personas = CachedPersonaStore(personas, cache)
+        channel_settings = CachedChannelSettingsStore(channel_settings, cache)
+        limit_overrides = CachedLimitOverrideStore(limit_overrides, cache)
     return Stores(
         conversations=SqlConversationStore(database),
-        personas=SqlPersonaStore(database),
-        channel_settings=SqlChannelSettingsStore(database),
+        personas=personas,
+        channel_settings=channel_settings,
         inbox=SqlInbox(database),
         usage=SqlUsageStore(database),
         audit=SqlAuditLog(database),
         budget_counters=SqlBudgetCounterStore(database),
-        limit_overrides=SqlLimitOverrideStore(database),
+        limit_overrides=limit_overrides,
+        filter_settings=SqlFilterSettingsStore(database),
+        filter_decisions=SqlFilterDecisionLog(database),
     )
 
 
@@ -89,6 +110,45 @@ def limit_options(settings: Settings) -> LimitOptions:
         max_waiting=settings.llm_queue_max,
         wait_timeout=settings.llm_queue_timeout_seconds,
     )
+
+
+def filter_defaults(settings: Settings) -> FilterDefaults:
+    return FilterDefaults(
+        pii="redact" if settings.pii_redaction else "off",
+        blocklist=settings.blocklist_action,
+        moderation=settings.moderation_action if settings.moderation_enabled else "off",
+        moderation_action=settings.moderation_action,
+        rules=tuple(parse_rule(entry, source="settings") for entry in settings.blocklist),
+        input_failure=settings.moderation_input_failure,
+        output_failure=settings.moderation_output_failure,
+    )
+
+
+def moderator_for(settings: Settings) -> Moderator:
+    """OpenAI's (or a compatible server's) moderation endpoint, or none when there cannot be one.
+
+    MODERATION_BASE_URL, else the LLM's OpenAI-compatible base URL; the bundled local model
+    (LLM_PROVIDER=local) has no endpoint unless MODERATION_BASE_URL points at one.
+    """
+    if not settings.moderation_enabled:
+        return NoModeration("turned off (MODERATION_ENABLED=false)")
+    if settings.moderation_base_url is None and settings.resolved_llm_provider == "local":
+        return NoModeration("the bundled local model has no moderation endpoint (set MODERATION_BASE_URL for one)")
+    return OpenAIModeration(
+        api_key=settings.moderation_api_key or settings.openai_api_key,
+        base_url=settings.moderation_base_url or settings.openai_base_url,
+        model=settings.moderation_model,
+        thresholds=settings.moderation_thresholds,
+        timeout=settings.moderation_timeout_seconds,
+        max_retries=min(settings.llm_max_retries, 2),
+    )
+
+
+async def start_moderation(moderator: Moderator, settings: Settings) -> None:
+    """Find out once whether moderation is there; say so (a warning) when it is not but was asked for."""
+    availability = await moderator.probe()
+    if not availability.available and settings.moderation_enabled and isinstance(moderator, NoModeration):
+        log.warning("moderation.unavailable", reason=availability.reason)
 
 
 def openai_provider(settings: Settings) -> OpenAIProvider:
@@ -170,6 +230,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
         limits = replace(limits, prices={**limits.prices, default_model: (0.0, 0.0)})
     tokens = BpeTokenCounter()
     await asyncio.to_thread(tokens.count, "warm up", model=default_model)  # loads the tables (~0.5 s) now
+    moderator = moderator_for(settings)
     core = assemble_core(
         stores=sql_stores(database),
         llm=llm,
@@ -181,9 +242,12 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
             max_message_chars=settings.max_message_chars,
             memory_summaries=settings.memory_summaries,
             limits=limits,
+            filters=filter_defaults(settings),
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
+        moderator=moderator,
     )
+    await start_moderation(moderator, settings)
     log.info(
         "core.started",
         database=describe(settings.database_url),
@@ -191,4 +255,4 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
         model=default_model,
         llm=describe_llm(settings) if provider != "given" else type(llm).__name__,
     )
-    return RunningCore(core=core, database=database, llm=llm)
+    return RunningCore(core=core, database=database, llm=llm, moderator=moderator)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 import structlog
 
 from core.admin import Actor, AdminError, AdminPolicy
+from core.export import EXPORT_MAX_TURNS, export_filename, turns_as_jsonl
 from core.ports import AuditEntry, AuditLog, ChannelSettingsStore, Clock, ConversationStore, UsageRow, UsageStore
 
 log = structlog.get_logger(__name__)
@@ -51,6 +52,27 @@ class ChannelAdmin:
             before={"retention_days": current.retention_days}, after={"retention_days": days},
         )
 
+    async def set_memory(self, actor: Actor, enabled: bool) -> None:
+        """Memory on, or off: answer from the current message alone and store no turns."""
+        self._policy.require_channel_admin(actor, doing="turn memory on or off")
+        current = await self._settings.get(actor.channel_scope)
+        await self._settings.put(actor.channel_scope, replace(current, memory_enabled=enabled))
+        await self._record(
+            actor, "channel.memory", actor.channel,
+            before={"memory_enabled": current.memory_enabled}, after={"memory_enabled": enabled},
+        )
+
+    async def export(self, actor: Actor) -> ChannelExport:
+        """The channel's stored turns (every thread), for an admin; the export itself is audited."""
+        self._policy.require_channel_admin(actor, doing="export the stored messages")
+        turns = await self._conversations.channel_turns(actor.channel_scope, limit=EXPORT_MAX_TURNS + 1)
+        content, count = turns_as_jsonl(turns[:EXPORT_MAX_TURNS])
+        await self._record(actor, "channel.export", actor.channel, after={"turns": count})
+        return ChannelExport(
+            filename=export_filename(actor.channel_scope, self._clock.now()), content=content, turns=count,
+            truncated=count < len(turns),
+        )
+
     async def forget_user(self, actor: Actor) -> int:
         """Delete every stored turn of the actor in this workspace; returns how many."""
         deleted = await self._conversations.delete_user(actor.workspace_scope, user=actor.user)
@@ -82,6 +104,14 @@ class ChannelAdmin:
             )
         )
         log.info("admin.changed", action=action, target=target, actor=actor.user)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelExport:
+    filename: str
+    content: bytes  # JSON lines
+    turns: int
+    truncated: bool = False  # more than EXPORT_MAX_TURNS were stored
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,8 @@ class ChatService:
             event_log.info("message.blocked", direction="input", reason=verdict.reason)
             yield Outcome(OutcomeKind.BLOCKED, text=verdict.user_text or INPUT_BLOCKED_TEXT, reason=verdict.reason)
             return
-        text = verdict.text
+        text = verdict.text  # redacted: what the LLM sees and what is stored, never the original
+        input_notices = verdict.notices
 
         reply = _Reply()
         hold = None
@@ -200,7 +201,7 @@ class ChatService:
             chars=len(answer), ms=round((time.perf_counter() - started) * 1000),
         )
         yield Outcome(
-            OutcomeKind.ANSWERED, text=answer, notices=reply.window.notices + final.notices,
+            OutcomeKind.ANSWERED, text=answer, notices=input_notices + reply.window.notices + final.notices,
             usage=reply.usage, persona=persona.name,
         )
 

@@ -2,9 +2,11 @@
 
 ``/persona list | show [name] | use <name> | default <name> | delete <name> |
 create | edit <name>`` and ``/parley help | reset | usage [workspace] |
-forget-me | retention <days|off>``.  Adapters hand over the command word and
-the rest of the line; platforms with forms (Slack modals, Discord modals) open
-one when the reply carries ``form``, and submit it to ``submit_persona_form``.
+forget-me | retention <days|off> | memory <on|off> | export | limits … |
+filter …``.  Adapters hand over the command word and the rest of the line;
+platforms with forms (Slack modals, Discord modals) open one when the reply
+carries ``form``, and submit it to ``submit_persona_form``; a reply with a
+``file`` (``/parley export``) is delivered privately to the person who asked.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import asdict, dataclass
 
 from core.admin import Actor, AdminError
 from core.channel_admin import ChannelAdmin, UsageReport
+from core.export import JSONL_MIME_TYPE
+from core.filters.admin import FilterAdmin
 from core.limits.admin import LIMITS_USAGE, LimitsAdmin
 from core.limits.pricing import usd
 from core.personas import Persona, PersonaInvalid, parse_persona
@@ -29,8 +33,10 @@ PERSONA_HELP = (
 PARLEY_HELP = (
     "`/parley help` · `/parley reset` (forget this channel's conversations) · `/parley usage` "
     "(yours; admins also see the workspace's) · `/parley forget-me` (delete everything you said) · "
-    "`/parley retention <days|off>` · `/parley limits show | set <user|channel|workspace> <limit> | "
-    "clear <user|channel|workspace>`"
+    "`/parley retention <days|off>` · `/parley memory <on|off>` · `/parley export` (this channel's stored "
+    "messages, as a file sent to you) · `/parley limits show | set <user|channel|workspace> <limit> | "
+    "clear <user|channel|workspace>` · `/parley filter show | set <pii|blocklist|moderation> "
+    "<on|off|block|redact|flag> | block <pattern> | unblock <pattern> | log`"
 )
 HELP_TEXT = (
     "*Talk to me* by mentioning me in a channel (I answer in a thread; follow-ups in that thread need "
@@ -48,11 +54,21 @@ class PersonaForm:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandFile:
+    """A file for the adapter to deliver privately to the person who asked (e.g. a DM upload)."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class CommandReply:
     text: str
     ephemeral: bool = True
     form: PersonaForm | None = None
     ok: bool = True
+    file: CommandFile | None = None
 
 
 def split_command_line(line: str) -> tuple[str, str] | None:
@@ -63,12 +79,19 @@ def split_command_line(line: str) -> tuple[str, str] | None:
 
 class CommandRouter:
     def __init__(
-        self, *, personas: PersonaAdmin, channels: ChannelAdmin, limits: LimitsAdmin | None, default_model: str
+        self,
+        *,
+        personas: PersonaAdmin,
+        channels: ChannelAdmin,
+        limits: LimitsAdmin | None,
+        default_model: str,
+        filters: FilterAdmin | None = None,
     ) -> None:
         self._personas = personas
         self._channels = channels
         self._limits = limits
         self._default_model = default_model
+        self._filters = filters
 
     async def run(self, actor: Actor, command: str, args: str = "") -> CommandReply:
         command = command.lstrip("/").lower()
@@ -163,6 +186,12 @@ class CommandRouter:
             return CommandReply("\n\n".join(parts))
         if sub == "limits" and self._limits is not None:
             return await self._limits_command(actor, rest)
+        if sub == "filter" and self._filters is not None:
+            return CommandReply(await self._filters.run(actor, rest))
+        if sub == "memory":
+            return await self._memory(actor, rest.lower())
+        if sub == "export":
+            return await self._export(actor)
         if sub == "retention":
             days = _parse_retention(rest)
             if days is False:
@@ -172,6 +201,29 @@ class CommandRouter:
             return CommandReply(f"This channel's messages are now kept {kept}.")
         return _problem(f"Unknown command `/parley {sub}`. " + PARLEY_HELP)
 
+    async def _memory(self, actor: Actor, value: str) -> CommandReply:
+        if value not in ("on", "off"):
+            return _problem(
+                "Usage: `/parley memory off` (answer from each message alone, store nothing) or `/parley memory on`."
+            )
+        await self._channels.set_memory(actor, value == "on")
+        where = "conversation" if actor.is_dm else "channel"
+        if value == "on":
+            return CommandReply(f"Memory is on in this {where}: I remember earlier messages of each conversation.")
+        return CommandReply(
+            f"Memory is off in this {where}: I answer from each message alone and store nothing. "
+            "What was stored before stays until `/parley reset` or retention removes it."
+        )
+
+    async def _export(self, actor: Actor) -> CommandReply:
+        export = await self._channels.export(actor)
+        where = "conversation" if actor.is_dm else "channel"
+        if export.turns == 0:
+            return CommandReply(f"Nothing is stored for this {where}, so there is nothing to export.")
+        text = f"This {where}'s {export.turns:,} stored messages, as JSON lines (`{export.filename}`)."
+        if export.truncated:
+            text += " The export holds the oldest of them only: it would be too large otherwise."
+        return CommandReply(text, file=CommandFile(export.filename, export.content, JSONL_MIME_TYPE))
 
     async def _limits_command(self, actor: Actor, rest: str) -> CommandReply:
         action, _, tail = rest.partition(" ")

@@ -79,6 +79,20 @@ class Settings(BaseSettings):
     llm_queue_max: int = Field(default=100, ge=0, le=100_000)
     llm_queue_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # Content filters (see core/filters/)
+    pii_redaction: bool = True
+    blocklist: Annotated[tuple[str, ...], NoDecode] = ()
+    blocklist_action: Literal["block", "redact"] = "block"
+    moderation_enabled: bool = True
+    moderation_model: str = Field(default="omni-moderation-latest", min_length=1)
+    moderation_base_url: str | None = None
+    moderation_api_key: str | None = None
+    moderation_action: Literal["block", "flag"] = "block"
+    moderation_thresholds: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
+    moderation_input_failure: Literal["open", "closed"] = "open"
+    moderation_output_failure: Literal["open", "closed"] = "closed"
+    moderation_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+
     # Slack adapter (bots/slack)
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -135,6 +149,45 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from None
         return value
 
+    @field_validator("blocklist", mode="before")
+    @classmethod
+    def _parse_blocklist(cls, value: object) -> object:
+        from core.filters.blocklist import RuleInvalid, parse_rule
+
+        if isinstance(value, str):
+            value = _json_value(value, "a JSON list of patterns, like [\"badword\", \"/\\\\d{4}-\\\\d{4}/\"]")
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a JSON list of patterns (strings)")
+        for entry in value:
+            try:
+                parse_rule(entry, source="settings")
+            except RuleInvalid as refused:
+                raise ValueError(f"{entry!r}: {refused}") from None
+        return tuple(value)
+
+    @field_validator("moderation_thresholds", mode="before")
+    @classmethod
+    def _parse_thresholds(cls, value: object) -> object:
+        from core.filters.moderation import ANY_CATEGORY, CATEGORIES
+
+        if isinstance(value, str):
+            value = _json_value(value, 'a JSON object of category → score, like {"hate": 0.5, "*": 0.8}')
+        if not isinstance(value, dict):
+            raise ValueError('must be a JSON object of category → score, like {"hate": 0.5}')
+        for category, score in value.items():
+            if category not in CATEGORIES and category != ANY_CATEGORY:
+                raise ValueError(f"unknown moderation category {category!r} (known: {', '.join(CATEGORIES)}, or *)")
+            if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 < score <= 1:
+                raise ValueError(f"the threshold of {category!r} must be a number above 0 and at most 1")
+        return {category: float(score) for category, score in value.items()}
+
+    @field_validator(
+        "blocklist_action", "moderation_action", "moderation_input_failure", "moderation_output_failure", mode="before"
+    )
+    @classmethod
+    def _lower_choice(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("discord_shard_ids", mode="before")
     @classmethod
     def _split_shard_ids(cls, value: object) -> object:
@@ -181,6 +234,17 @@ class Settings(BaseSettings):
         if self.llm_provider == "auto":
             return "openai" if self.llm_configured else "local"
         return self.llm_provider
+
+
+def _json_value(text: str, expected: str) -> object:
+    import json
+
+    if not text.strip():
+        return [] if expected.startswith("a JSON list") else {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValueError(f"must be {expected}") from None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -145,6 +145,10 @@ class ConversationStore(Protocol):
         """Delete the channel's turns older than ``before``, and summaries that folded them."""
         ...
 
+    async def channel_turns(self, scope: ChannelScope, *, limit: int) -> list[Turn]:
+        """The channel's stored turns (every thread, every status), oldest first, at most ``limit``."""
+        ...
+
 
 class PersonaStore(Protocol):
     async def list(self, scope: WorkspaceScope) -> list[Persona]: ...

@@ -8,6 +8,7 @@ that is down (the database, the platform).
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from collections.abc import Awaitable, Callable
 from typing import NoReturn
@@ -44,6 +45,7 @@ async def core_or_fail(settings: Settings) -> RunningCore:
     except DatabaseUnavailable as error:
         raise StartupFailed(str(error), exit_code=EXIT_UNAVAILABLE) from None
     running.start_background_jobs(purge_interval_seconds=settings.retention_purge_interval_seconds)
+    gc.freeze()  # what start-up loaded stays: later full collections skip it (shorter pauses mid-answer)
     return running
 
 

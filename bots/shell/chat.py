@@ -5,17 +5,19 @@ from __future__ import annotations
 import getpass
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TextIO
 
 from core.admin import Actor
 from core.assembly import Core
-from core.commands import split_command_line
+from core.commands import CommandFile, split_command_line
 from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, TextDelta
 
 PLATFORM = "shell"
 WORKSPACE = "local"
 CHANNEL = "terminal"
-SHORT_ALIASES = frozenset({"reset", "usage", "help", "forget-me", "retention"})  # /reset = /parley reset
+# /reset = /parley reset, and so on
+SHORT_ALIASES = frozenset({"reset", "usage", "help", "forget-me", "retention", "memory", "export", "filter"})
 QUIT = {"quit", "exit"}
 PROMPT = "you> "
 
@@ -23,10 +25,11 @@ PROMPT = "you> "
 class ShellChat:
     """One terminal user, who is an admin, in one DM-like conversation with Parley."""
 
-    def __init__(self, core: Core, *, out: TextIO, user: str | None = None) -> None:
+    def __init__(self, core: Core, *, out: TextIO, user: str | None = None, files_dir: Path | None = None) -> None:
         self._core = core
         self._out = out
         self._user = user or _login_name()
+        self._files_dir = files_dir  # where files from commands go (/export); None: the current directory
         self._key = ConversationKey(platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL)
 
     @property
@@ -57,23 +60,38 @@ class ShellChat:
             return
         reply = await self._core.commands.run(self.actor, name, args)
         self._write(reply.text + "\n")
+        if reply.file is not None:
+            self._write(f"Saved to {self._save(reply.file)}\n")
+
+    def _save(self, file: CommandFile) -> Path:
+        """Write the file into the files directory (never over an existing file); returns its path."""
+        folder = (self._files_dir or Path.cwd()).resolve()
+        path = folder / Path(file.filename).name
+        stem, n = path.stem, 1
+        while path.exists():
+            n += 1
+            path = folder / f"{stem}-{n}{path.suffix}"
+        path.write_bytes(file.content)
+        return path
 
     async def _message(self, text: str) -> None:
         message = IncomingMessage(
             event_id=str(uuid.uuid4()), key=self._key, user=self._user, text=text, is_dm=True, user_name=self._user
         )
         self._write("parley> ")
-        streamed = False
+        streamed = ""
         async for event in self._core.chat.handle(message):
             if isinstance(event, TextDelta):
                 self._write(event.text)
-                streamed = True
+                streamed += event.text
             else:
                 self._finish(event, streamed=streamed)
 
-    def _finish(self, outcome: Outcome, *, streamed: bool) -> None:
+    def _finish(self, outcome: Outcome, *, streamed: str) -> None:
         if outcome.kind is OutcomeKind.ANSWERED:
             self._write("\n")
+            if outcome.text != streamed.strip():  # an output filter redacted part of it: show what stands
+                self._write(f"[edited] {outcome.text}\n")
             for notice in outcome.notices:
                 self._write(f"  ({notice})\n")
             return

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import texts
+from bots.slack.files import send_privately
 from bots.slack.inflight import InFlight
 from bots.slack.modal import FormContext, field_errors, fits_in_form, persona_view, result_view, submitted_fields
 from bots.slack.translate import PLATFORM
@@ -72,6 +73,9 @@ class CommandHandler:
                 ):
                     return
                 text = reply.text if reply.form is None else f"{texts.FORM_UNAVAILABLE} {PERSONA_HELP}"
+                if reply.file is not None:
+                    sent = await send_privately(client, user=actor.user, file=reply.file, comment=reply.text, log=command_log)
+                    text = f"{reply.text} {texts.FILE_SENT if sent else texts.FILE_FAILED}"
                 await _respond(respond, reply, text=text, log=command_log)
             except Exception:
                 command_log.exception("slack.command_failed")

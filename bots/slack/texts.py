@@ -6,6 +6,8 @@ RENDER_FAILED = "Sorry, something went wrong while I was posting my answer. Plea
 COMMAND_FAILED = "Sorry, that command failed on my side. Please try again."
 FORM_FAILED = "Sorry, I couldn't save the persona because of a problem on my side. Please try again."
 FORM_UNAVAILABLE = "I couldn't open the persona form here; type the command in one line instead:"
+FILE_SENT = "I sent you the file in our direct messages."
+FILE_FAILED = "I couldn't send you the file (Slack refused the upload); please try again later."
 
 FORM_TITLE_CREATE = "New persona"
 FORM_TITLE_EDIT = "Edit persona"

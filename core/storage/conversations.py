@@ -161,6 +161,13 @@ class SqlConversationStore:
             )
             return result.rowcount
 
+    async def channel_turns(self, scope: ChannelScope, *, limit: int) -> list[Turn]:
+        """The channel's turns (every thread and status), oldest first, at most ``limit`` (for export)."""
+        query = select(T).where(*_in_channel(T, scope)).order_by(T.id).limit(limit)
+        async with self._sessions() as session:
+            rows = (await session.scalars(query)).all()
+        return [_turn(row) for row in rows]
+
     @staticmethod
     async def _delete_summaries(
         session: AsyncSession, platform: str, workspace: str, conversations: list[tuple[str, str]]

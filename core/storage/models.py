@@ -231,5 +231,56 @@ class AuditLogRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class FilterPolicyRow(Base):
+    """A workspace's own filter choices; NULL follows the settings."""
+
+    __tablename__ = "filter_policies"
+    __table_args__ = (UniqueConstraint("platform", "workspace", name="uq_filter_policies_workspace"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    pii: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    blocklist: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    moderation: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FilterRuleRow(Base):
+    """A blocklist rule added from chat: a word, phrase or /regex/, with its own action or NULL."""
+
+    __tablename__ = "filter_rules"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "pattern", name="uq_filter_rules_pattern"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    pattern: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    author: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FilterDecisionRow(Base):
+    """What a filter did, without the content."""
+
+    __tablename__ = "filter_decisions"
+    __table_args__ = (
+        Index("ix_filter_decisions_workspace_created_at", "platform", "workspace", "created_at"),
+        Index("ix_filter_decisions_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    user: Mapped[str] = mapped_column(String(128))
+    direction: Mapped[str] = mapped_column(String(8))
+    filter: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 PARLEY_TABLES: tuple[str, ...] = tuple(table.name for table in Base.metadata.sorted_tables)
 """Every table this module defines (not ``alembic_version``)."""

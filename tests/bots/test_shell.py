@@ -100,3 +100,14 @@ async def test_an_unreachable_database_is_one_clear_line(tmp_path):
     )
     assert code == 1 and "Traceback" not in err
     assert err.strip().count("\n") == 0 and "127.0.0.1:1" in err
+
+
+async def test_export_writes_the_file_to_the_current_directory_and_prints_its_path(tmp_path, llm):
+    env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "test-key-not-real"}
+    code, out, err = await run_shell(tmp_path, ["call me at +44 20 7946 0958", "/export", "/filter log"], **env)
+    assert code == 0, err
+    (exported,) = tmp_path.glob("parley-export-shell-terminal-*.jsonl")
+    assert f"Saved to {exported}" in out
+    lines = exported.read_text().splitlines()
+    assert len(lines) == 2 and '"content": "call me at [phone]"' in lines[0]
+    assert "pii `phone` → redacted" in out and "7946" not in exported.read_text()

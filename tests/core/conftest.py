@@ -11,7 +11,7 @@ from core.messages import ConversationKey, IncomingMessage, Outcome, TextDelta
 from core.tokens import EstimatingTokenCounter
 from tests.core.fakes import (
     FakeClock, FakeLLM, MemoryAuditLog, MemoryBudgetCounterStore, MemoryLimitOverrideStore, MemoryChannelSettingsStore, MemoryConversationStore,
-    MemoryInbox, MemoryPersonaStore, MemoryUsageStore,
+    MemoryFilterDecisionLog, MemoryFilterSettingsStore, MemoryInbox, MemoryPersonaStore, MemoryUsageStore,
 )
 
 _ids = itertools.count(1)
@@ -27,6 +27,10 @@ class World:
     @property
     def turns(self) -> MemoryConversationStore:
         return self.stores.conversations  # type: ignore[return-value]
+
+    @property
+    def decisions(self) -> MemoryFilterDecisionLog:
+        return self.stores.filter_decisions  # type: ignore[return-value]
 
     async def send(self, message: IncomingMessage) -> tuple[list[str], Outcome]:
         deltas: list[str] = []
@@ -51,12 +55,14 @@ def build_world(**option_overrides) -> World:
         audit=MemoryAuditLog(),
         budget_counters=MemoryBudgetCounterStore(),
         limit_overrides=MemoryLimitOverrideStore(),
+        filter_settings=MemoryFilterSettingsStore(),
+        filter_decisions=MemoryFilterDecisionLog(),
     )
-    llm = FakeLLM()
-    clock = FakeClock()
+    llm = option_overrides.pop("llm", None) or FakeLLM()
+    clock = option_overrides.pop("clock", None) or FakeClock()
     hooks = {
         k: option_overrides.pop(k)
-        for k in ("rate_limiter", "content_filter", "rate_limit_storage")
+        for k in ("rate_limiter", "content_filter", "rate_limit_storage", "moderator")
         if k in option_overrides
     }
     options = CoreOptions(**{"default_model": "gpt-4o-mini", "admins": frozenset({"U_OWNER"}), **option_overrides})

@@ -13,6 +13,8 @@ from core.personas import Persona
 from core.ports import (
     AuditEntry, BudgetKey, ChannelSettings, NewTurn, Summary, Turn, UsageRecord, UsageRow, WorkspaceScope,
 )
+from core.filters.moderation import Availability, ModerationFailed, ModerationHit, ModerationResult, ModerationUnavailable
+from core.filters.values import BlockRule, FilterDecision, FilterPolicy
 from core.tokens import EstimatingTokenCounter
 
 
@@ -84,6 +86,9 @@ class MemoryConversationStore:
         deleted = len(self.turns) - len(keep)
         self.turns[:] = keep
         return deleted
+
+    async def channel_turns(self, scope: ChannelScope, *, limit: int) -> list[Turn]:
+        return [t for t in self.turns if t.key.channel_scope() == scope][:limit]
 
     def contents(self, key: ConversationKey | None = None) -> list[tuple[str, str, str]]:
         return [(t.role, t.content, t.status) for t in self.turns if key is None or t.key == key]
@@ -251,6 +256,82 @@ class FakeLLM:
         counter = EstimatingTokenCounter()
         prompt = sum(counter.count(m.content, model=request.model) for m in request.messages)
         yield Usage(prompt_tokens=prompt, completion_tokens=counter.count(answer, model=request.model))
+
+
+class MemoryFilterSettingsStore:
+    def __init__(self) -> None:
+        self.policies: dict[WorkspaceScope, FilterPolicy] = {}
+        self.rule_rows: dict[WorkspaceScope, list[BlockRule]] = {}
+
+    async def get_policy(self, scope: WorkspaceScope) -> FilterPolicy:
+        return self.policies.get(scope, FilterPolicy())
+
+    async def put_policy(self, scope: WorkspaceScope, policy: FilterPolicy) -> None:
+        self.policies[scope] = policy
+
+    async def rules(self, scope: WorkspaceScope) -> list[BlockRule]:
+        return list(self.rule_rows.get(scope, []))
+
+    async def add_rule(self, scope: WorkspaceScope, rule: BlockRule, *, author: str) -> bool:
+        rules = self.rule_rows.setdefault(scope, [])
+        if any(r.pattern == rule.pattern for r in rules):
+            return False
+        rules.append(replace(rule, source="chat"))
+        return True
+
+    async def remove_rule(self, scope: WorkspaceScope, pattern: str) -> bool:
+        rules = self.rule_rows.get(scope, [])
+        keep = [r for r in rules if r.pattern != pattern]
+        self.rule_rows[scope] = keep
+        return len(keep) != len(rules)
+
+
+class MemoryFilterDecisionLog:
+    def __init__(self) -> None:
+        self.decisions: list[FilterDecision] = []
+
+    async def record(self, decisions) -> None:
+        self.decisions.extend(decisions)
+
+    async def recent(self, scope: WorkspaceScope, *, limit: int = 20) -> list[FilterDecision]:
+        mine = [d for d in self.decisions if (d.platform, d.workspace) == (scope.platform, scope.workspace)]
+        return list(reversed(mine))[:limit]
+
+    async def forget_before(self, before: datetime) -> int:
+        keep = [d for d in self.decisions if d.created_at is None or d.created_at >= before]
+        gone = len(self.decisions) - len(keep)
+        self.decisions[:] = keep
+        return gone
+
+    def summary(self) -> list[tuple[str, str, str, str]]:
+        """(direction, filter, category, action) of every decision, oldest first."""
+        return [(d.direction, d.filter, d.category, d.action) for d in self.decisions]
+
+
+class FakeModerator:
+    """Flags any text containing one of ``words`` (word → category); ``fail``/``absent`` script the endpoint."""
+
+    def __init__(self, words: dict[str, str] | None = None, *, absent: bool = False) -> None:
+        self.words = dict(words or {})
+        self.fail = False
+        self.absent = absent
+        self.checked: list[str] = []
+
+    @property
+    def availability(self) -> Availability:
+        return Availability(available=not self.absent, reason="no endpoint" if self.absent else "", model="fake")
+
+    async def probe(self) -> Availability:
+        return self.availability
+
+    async def check(self, text: str) -> ModerationResult:
+        self.checked.append(text)
+        if self.absent:
+            raise ModerationUnavailable("no endpoint")
+        if self.fail:
+            raise ModerationFailed("HTTP 500")
+        hits = tuple(ModerationHit(c, 0.99) for w, c in self.words.items() if w in text.lower())
+        return ModerationResult(hits=hits)
 
 
 def with_thread(key: ConversationKey, thread: str) -> ConversationKey:

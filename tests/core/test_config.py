@@ -19,6 +19,17 @@ from core.config import SettingsError, load_settings
         ("MAX_MESSAGE_CHARS", "many"),
         ("DATABASE_URL", "mysql://x"),
         ("LLM_MAX_CONCURRENCY", "0"),
+        ("MODERATION_THRESHOLDS", "{not json"),
+        ("MODERATION_THRESHOLDS", '{"rudeness": 0.5}'),
+        ("MODERATION_THRESHOLDS", '{"hate": 2}'),
+        ("MODERATION_INPUT_FAILURE", "sometimes"),
+        ("MODERATION_ACTION", "redact"),
+        ("MODERATION_ENABLED", "perhaps"),
+        ("PII_REDACTION", "maybe"),
+        ("BLOCKLIST", '["/([a-z]/"]'),
+        ("BLOCKLIST", '["/(a|aa)+$/"]'),
+        ("BLOCKLIST", "badword"),
+        ("BLOCKLIST_ACTION", "flag"),
     ],
 )
 def test_a_bad_value_names_its_key_in_one_line(monkeypatch, key, value):
@@ -39,3 +50,22 @@ def test_limits_budgets_and_lists_parse(monkeypatch):
     assert settings.budget_user_daily_tokens is None and settings.budget_workspace_monthly_usd == 0
     assert settings.parley_admins == frozenset({"U1", "U2"})
     assert settings.model_prices == {"my-model": (1.5, 3.0)}
+
+
+def test_filter_settings_parse(monkeypatch):
+    monkeypatch.setenv("MODERATION_THRESHOLDS", '{"hate": 0.4, "*": 0.9}')
+    monkeypatch.setenv("MODERATION_OUTPUT_FAILURE", "Open")
+    monkeypatch.setenv("BLOCKLIST", '["falcon", "action=redact /\\\\d{3}-\\\\d{4}/"]')
+    monkeypatch.setenv("PII_REDACTION", "false")
+    settings = load_settings(_env_file=None)
+    assert settings.moderation_thresholds == {"hate": 0.4, "*": 0.9}
+    assert settings.moderation_output_failure == "open" and settings.moderation_input_failure == "open"
+    assert settings.blocklist == ("falcon", "action=redact /\\d{3}-\\d{4}/")
+    assert settings.pii_redaction is False and settings.moderation_model == "omni-moderation-latest"
+
+
+def test_a_bad_blocklist_pattern_says_why(monkeypatch):
+    monkeypatch.setenv("BLOCKLIST", '["ok", "/([a-z]/"]')
+    with pytest.raises(SettingsError) as error:
+        load_settings(_env_file=None)
+    assert "BLOCKLIST" in str(error.value) and "does not compile" in str(error.value)

@@ -45,7 +45,8 @@ async def llm():
 def make_core(database: Database, server: OpenAIStandIn, *, limits: LimitOptions, storage):
     provider = OpenAIProvider(api_key="test-key", base_url=server.base_url, timeout=10, max_retries=0)
     core = assemble_core(
-        stores=sql_stores(database), llm=provider, tokens=BpeTokenCounter(), clock=SystemClock(),
+        # no settings cache: B must see A's override at once (the cache's staleness is tested on its own)
+        stores=sql_stores(database, cache_ttl=0), llm=provider, tokens=BpeTokenCounter(), clock=SystemClock(),
         options=CoreOptions(default_model="gpt-4o-mini", admins=frozenset({"U_ADMIN"}), limits=limits),
         rate_limit_storage=storage,
     )

@@ -11,7 +11,9 @@ httpx2 is mocked.
 
 Endpoints
     POST /v1/chat/completions  plain JSON, or SSE with ``"stream": true``
-    POST /v1/moderations       omni-moderation shape, not flagged by default
+    POST /v1/moderations       omni-moderation shape, not flagged by default; with
+                               ``OpenAIStandIn(moderations=False)`` a plain-text 404, as servers
+                               without the endpoint answer (llama.cpp, vLLM); still recorded
 
 Without a script a chat request gets ``"echo: <last user text>"``, streamed one
 word per delta.  Usage is deterministic: prompt_tokens = words in all message
@@ -234,8 +236,9 @@ class _Dropped(Exception):
 
 
 class OpenAIStandIn:
-    def __init__(self, *, host: str = "127.0.0.1") -> None:
+    def __init__(self, *, host: str = "127.0.0.1", moderations: bool = True) -> None:
         self._host = host
+        self._serve_moderations = moderations
         self.requests: list[RecordedRequest] = []
         self._queue: deque[Behaviour] = deque()
         self._moderation_queue: deque[ModerationBehaviour] = deque()
@@ -255,7 +258,7 @@ class OpenAIStandIn:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
-        app.router.add_post("/v1/moderations", self._moderations)
+        app.router.add_post("/v1/moderations", self._moderations if self._serve_moderations else self._absent)
         # shutdown_timeout is only a safety net: held handlers are released on close.
         self._runner = web.AppRunner(app, shutdown_timeout=2.0, access_log=None)
         await self._runner.setup()
@@ -545,6 +548,10 @@ class OpenAIStandIn:
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response
+
+    async def _absent(self, request: web.Request) -> web.StreamResponse:
+        await self._record(request)
+        return web.Response(status=404, text="404: Not Found")
 
     async def _moderations(self, request: web.Request) -> web.StreamResponse:
         recorded = await self._record(request)

@@ -17,10 +17,15 @@ form or a JSON body (merged), the token from ``Authorization: Bearer`` (or a
 auth.test, users.info, conversations.replies, chat.postMessage, chat.update,
 chat.postEphemeral, chat.startStream / appendStream / stopStream (text from
 ``markdown_text`` and ``chunks`` of type ``markdown_text``), views.open,
-assistant.threads.setStatus / setSuggestedPrompts / setTitle and
-apps.connections.open; any other method gets ``unknown_method``.  Messages
-posted or streamed are kept (``messages``, ``text_of``) so that
-conversations.replies and chat.update behave.
+assistant.threads.setStatus / setSuggestedPrompts / setTitle,
+apps.connections.open, conversations.open (a DM with the bot: ``dm_of(user)``)
+and the file upload of ``files_upload_v2``: files.getUploadURLExternal, a POST
+of the bytes to the returned upload URL (``POST /upload/{file_id}``, recorded as
+the pseudo-method ``"upload"``), files.completeUploadExternal; completed
+uploads are kept in ``files`` (``UploadedFile``: name, title, bytes, channel,
+comment).  Any other method gets ``unknown_method``.  Messages posted or
+streamed are kept (``messages``, ``text_of``) so that conversations.replies and
+chat.update behave.
 
 ``fail(method, error, times=n)`` makes the next ``n`` calls (all, when None)
 answer ``{"ok": false, "error": error}`` (with ``status=429``: as Slack's rate
@@ -52,7 +57,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
-__all__ = ["SlackCall", "SlackStandIn", "StoredMessage", "signed_headers"]
+__all__ = ["SlackCall", "SlackStandIn", "StoredMessage", "UploadedFile", "signed_headers"]
 
 
 def signed_headers(secret: str, body: str, *, timestamp: int | None = None) -> dict[str, str]:
@@ -68,6 +73,17 @@ class SlackCall:
     params: dict[str, Any]
     token: str | None
     response: dict[str, Any] = field(default_factory=dict)  # what the stand-in answered
+
+
+@dataclass
+class UploadedFile:
+    id: str
+    filename: str
+    length: int
+    content: bytes = b""
+    title: str = ""
+    channel: str | None = None  # set by files.completeUploadExternal
+    comment: str = ""
 
 
 @dataclass
@@ -109,6 +125,7 @@ class SlackStandIn:
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], StoredMessage] = {}
         self.acks: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, UploadedFile] = {}
         self._failures: dict[str, tuple[str, int | None, int]] = {}  # method → (error, calls left or None, status)
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -125,6 +142,7 @@ class SlackStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{n}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -164,6 +182,11 @@ class SlackStandIn:
     def fail(self, method: str, error: str, *, times: int | None = None, status: int = 200) -> None:
         """Answer the next ``times`` calls (all, when None) with ``error``; status 429 adds ``Retry-After: 0``."""
         self._failures[method] = (error, times, status)
+
+    @staticmethod
+    def dm_of(user: str) -> str:
+        """The id of the DM between the bot and ``user`` (what conversations.open answers)."""
+        return "D" + user.removeprefix("U")
 
     def response_url(self) -> str:
         return f"http://{self._host}:{self.port}/respond/{next(self._ids)}"
@@ -247,6 +270,17 @@ class SlackStandIn:
         self.calls.append(SlackCall(method="response_url", params=params, token=None))
         self._notify()
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        body = await request.read()
+        self.calls.append(SlackCall(method="upload", params={"file_id": file_id, "bytes": len(body)}, token=None))
+        self._notify()
+        upload = self.files.get(file_id)
+        if upload is None:
+            return web.Response(status=404, text="unknown upload")
+        upload.content = body
+        return web.Response(text="OK - " + str(len(body)))
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
         if method in self._failures:
@@ -345,6 +379,33 @@ class SlackStandIn:
 
     def _m_assistant_threads_setTitle(self, params, token):
         return {"ok": True}
+
+    def _m_conversations_open(self, params, token):
+        users = str(params.get("users") or "")
+        if not users or "," in users or users not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self.dm_of(users)}}
+
+    def _m_files_getUploadURLExternal(self, params, token):
+        if not params.get("filename") or not str(params.get("length") or "").isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):08d}"
+        self.files[file_id] = UploadedFile(id=file_id, filename=str(params["filename"]), length=int(params["length"]))
+        return {"ok": True, "upload_url": f"http://{self._host}:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, params, token):
+        files = params.get("files") or "[]"
+        files = json.loads(files) if isinstance(files, str) else files
+        done = []
+        for item in files:
+            upload = self.files.get(str(item.get("id")))
+            if upload is None or len(upload.content) != upload.length:
+                return {"ok": False, "error": "file_not_found" if upload is None else "file_upload_size_mismatch"}
+            upload.title = str(item.get("title") or upload.filename)
+            upload.channel = params.get("channel_id") or None
+            upload.comment = str(params.get("initial_comment") or "")
+            done.append({"id": upload.id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": done}
 
     def _m_apps_connections_open(self, params, token):
         if not str(token).startswith("xapp-"):

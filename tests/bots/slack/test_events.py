@@ -100,7 +100,8 @@ async def test_a_bad_signature_or_a_stale_timestamp_gets_401_and_runs_nothing(pa
     assert unsigned.status == 401
 
     assert parley.bot.in_flight.finished == 0 and parley.bot.in_flight.active == 0
-    assert llm.requests == [] and slack.calls == []
+    assert llm.chat_requests == [] and slack.calls == []
+    assert len(llm.moderation_requests) == 1  # only the probe at start: nothing was checked
 
 
 async def test_edits_joins_other_bots_own_messages_and_chatter_are_ignored(parley, slack, llm):
@@ -115,7 +116,7 @@ async def test_edits_joins_other_bots_own_messages_and_chatter_are_ignored(parle
         assert await parley.deliver(event) == 200
     await parley.handled(4)
 
-    assert llm.requests == []
+    assert llm.chat_requests == [] and len(llm.moderation_requests) == 1  # the probe at start
     assert [c.method for c in slack.calls] == ["auth.test"]
 
 

@@ -1,0 +1,54 @@
+"""A channel's stored turns as JSON lines, for ``/parley export``."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from core.messages import ChannelScope
+from core.ports import Turn
+
+EXPORT_MAX_TURNS = 20_000
+EXPORT_MAX_BYTES = 8 * 1024 * 1024  # fits every platform's upload limit (Discord's is the smallest)
+JSONL_MIME_TYPE = "application/x-ndjson"
+
+
+def turns_as_jsonl(turns: Sequence[Turn], *, max_bytes: int = EXPORT_MAX_BYTES) -> tuple[bytes, int]:
+    """One JSON object per line: id, thread, role, author, status, created_at (ISO 8601 UTC), content.
+
+    Returns the bytes and how many turns they hold (the oldest, up to ``max_bytes``).
+    """
+    out = bytearray()
+    count = 0
+    for line in _lines(turns):
+        encoded = (line + "\n").encode()
+        if len(out) + len(encoded) > max_bytes:
+            break
+        out += encoded
+        count += 1
+    return bytes(out), count
+
+
+def _lines(turns: Sequence[Turn]):
+    return (
+        json.dumps(
+            {
+                "id": t.id,
+                "thread": t.key.thread,
+                "role": t.role,
+                "author": t.author,
+                "status": t.status,
+                "created_at": t.created_at.isoformat(),
+                "content": t.content,
+            },
+            ensure_ascii=False,
+        )
+        for t in turns
+    )
+
+
+def export_filename(scope: ChannelScope, now: datetime) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{scope.platform}-{scope.channel}").strip("-")
+    return f"parley-export-{safe}-{now:%Y%m%d-%H%M%S}.jsonl"

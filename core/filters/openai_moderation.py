@@ -1,0 +1,106 @@
+"""Moderation through the ``openai`` client: ``/moderations`` on OpenAI or any compatible server.
+
+A 404 (or 405/501) means the server has no such endpoint (llama.cpp, vLLM and
+Ollama answer so): moderation is *unavailable*, said once in the log, and
+never asked again in this process.  Timeouts, 5xx and connection errors are
+*failures* (``ModerationFailed``), for the fail-open/fail-closed settings.
+The text and the server's error message are never logged.
+"""
+
+from __future__ import annotations
+
+import time
+
+import openai
+import structlog
+
+from core.filters.moderation import Availability, ModerationFailed, ModerationResult, ModerationUnavailable, hits_above
+
+log = structlog.get_logger(__name__)
+
+PROBE_TEXT = "hello"
+PROBE_TIMEOUT_SECONDS = 5.0
+_ABSENT_STATUSES = frozenset({404, 405, 501})
+
+
+class OpenAIModeration:
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        model: str,
+        thresholds: dict[str, float] | None = None,
+        timeout: float = 10.0,
+        max_retries: int = 1,
+    ) -> None:
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
+        self._model = model
+        self._thresholds = dict(thresholds or {})
+        self._where = "OpenAI" if base_url is None else "The moderation server"
+        self._availability = Availability(available=True, model=model)
+
+    @property
+    def availability(self) -> Availability:
+        return self._availability
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def probe(self) -> Availability:
+        """Ask once with a harmless word; a missing endpoint makes moderation unavailable (one warning)."""
+        try:
+            await self._ask(PROBE_TEXT, client=self._client.with_options(max_retries=0, timeout=PROBE_TIMEOUT_SECONDS))
+        except ModerationUnavailable:
+            pass  # _ask logged it
+        except ModerationFailed as failed:
+            log.warning("moderation.probe_failed", model=self._model, cause=failed.cause)
+        else:
+            log.info("moderation.available", model=self._model)
+        return self._availability
+
+    async def check(self, text: str) -> ModerationResult:
+        if not self._availability.available:
+            raise ModerationUnavailable(self._availability.reason)
+        return await self._ask(text, client=self._client)
+
+    async def _ask(self, text: str, *, client: openai.AsyncOpenAI) -> ModerationResult:
+        started = time.monotonic()
+        try:
+            response = await client.moderations.create(model=self._model, input=text)
+        except openai.APIStatusError as error:
+            if error.status_code in _ABSENT_STATUSES:
+                self._mark_unavailable(error.status_code)
+                raise ModerationUnavailable(self._availability.reason) from None
+            raise ModerationFailed(f"HTTP {error.status_code}") from None
+        except openai.APITimeoutError:
+            raise ModerationFailed("timeout") from None
+        except openai.APIConnectionError as error:
+            under = type(error.__cause__).__name__ if error.__cause__ is not None else "unknown"
+            raise ModerationFailed(f"connection error ({under})") from None
+        except openai.OpenAIError as error:
+            raise ModerationFailed(f"openai error ({type(error).__name__})") from None
+        try:
+            result = response.results[0]
+            scores = {k: float(v) for k, v in result.category_scores.model_dump(by_alias=True).items() if v is not None}
+            flags = {k: bool(v) for k, v in result.categories.model_dump(by_alias=True).items() if v is not None}
+        except (AttributeError, IndexError, TypeError, ValueError):
+            raise ModerationFailed("unexpected response shape") from None
+        hits = hits_above(scores, flags, thresholds=self._thresholds)
+        log.debug("moderation.checked", model=self._model, hits=[h.category for h in hits], ms=_ms(started))
+        return ModerationResult(hits=hits)
+
+    def _mark_unavailable(self, status: int) -> None:
+        if not self._availability.available:
+            return
+        self._availability = Availability(
+            available=False, model=self._model,
+            reason=f"{self._where} has no moderation endpoint (HTTP {status} for /moderations with model {self._model})",
+        )
+        log.warning("moderation.unavailable", model=self._model, status=status, reason=self._availability.reason)
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,223 @@
+"""The filter pipeline: the core's ContentFilter, with a per-workspace policy.
+
+Input (before the LLM, and so before anything is stored): blocklist → PII
+redaction → moderation.  Output: blocklist → moderation, at the streaming
+checkpoints (only a block counts there; moderation sees the newest
+``MODERATION_WINDOW_CHARS``) and on the final text (the whole answer; redaction
+and flags apply).  Each decision is recorded without the content.  A
+moderation endpoint that does not exist is skipped; one that errs is handled
+by the fail-open/fail-closed settings, per direction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import regex
+import structlog
+
+from core.filters import texts
+from core.filters.blocklist import Blocklist
+from core.filters.moderation import ModerationFailed, ModerationUnavailable, Moderator
+from core.filters.pii import describe_kinds, redact_pii
+from core.filters.policy import EffectivePolicy, FilterDefaults, effective
+from core.filters.values import INPUT, OUTPUT, BlockRule, FilterDecision, FilterDecisionLog, FilterSettingsStore
+from core.messages import IncomingMessage
+from core.ports import Clock, FilterVerdict, WorkspaceScope
+
+log = structlog.get_logger(__name__)
+
+MODERATION_WINDOW_CHARS = 1_000
+POLICY_CACHE_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceFilters:
+    policy: EffectivePolicy
+    blocklist: Blocklist
+
+
+class FilterPipeline:
+    def __init__(
+        self,
+        *,
+        store: FilterSettingsStore,
+        decisions: FilterDecisionLog,
+        moderator: Moderator,
+        defaults: FilterDefaults,
+        clock: Clock,
+        cache_seconds: float = POLICY_CACHE_SECONDS,
+    ) -> None:
+        self._store = store
+        self._decisions = decisions
+        self._moderator = moderator
+        self._defaults = defaults
+        self._clock = clock
+        self._cache_for = timedelta(seconds=cache_seconds)
+        self._cache: dict[WorkspaceScope, tuple[object, WorkspaceFilters]] = {}
+
+    @property
+    def moderator(self) -> Moderator:
+        return self._moderator
+
+    @property
+    def defaults(self) -> FilterDefaults:
+        return self._defaults
+
+    async def workspace(self, scope: WorkspaceScope) -> WorkspaceFilters:
+        """The workspace's effective policy and compiled rules (cached a few seconds; see ``forget``)."""
+        now = self._clock.now()
+        cached = self._cache.get(scope)
+        if cached is not None and cached[0] > now:  # type: ignore[operator]
+            return cached[1]
+        policy = effective(await self._store.get_policy(scope), self._defaults)
+        rules = [*self._defaults.rules, *await self._store.rules(scope)]
+        filters = WorkspaceFilters(policy=policy, blocklist=_compile(rules, default_action=policy.blocklist))
+        self._cache[scope] = (now + self._cache_for, filters)
+        return filters
+
+    def forget(self, scope: WorkspaceScope) -> None:
+        """Drop the cached policy after an admin changed it."""
+        self._cache.pop(scope, None)
+
+    async def check_input(self, message: IncomingMessage, text: str) -> FilterVerdict:
+        filters = await self.workspace(_scope(message))
+        decisions = _Decisions(message, INPUT)
+        notices: list[str] = []
+        try:
+            if filters.policy.blocklist != "off" and filters.blocklist:
+                result = filters.blocklist.apply(text)
+                decisions.timeouts(result.timed_out)
+                if result.blocked_by is not None:
+                    decisions.add("blocklist", result.blocked_by.label, "blocked")
+                    return _blocked("blocklist", texts.INPUT_BLOCKED_BY_RULE)
+                if result.redacted_by:
+                    text = result.text
+                    decisions.add_all("blocklist", [r.label for r in result.redacted_by], "redacted")
+                    notices.append(texts.INPUT_REDACTED_NOTICE)
+            if filters.policy.pii == "redact":
+                redacted = redact_pii(text)
+                if redacted.changed:
+                    text = redacted.text
+                    decisions.add_all("pii", list(redacted.kinds), "redacted")
+                    notices.append(texts.PII_REDACTED_NOTICE.format(kinds=describe_kinds(redacted.kinds)))
+            if filters.policy.moderation != "off":
+                refusal = await self._moderate(text, filters.policy.moderation, decisions, final=True)
+                if refusal is not None:
+                    return refusal
+            return FilterVerdict(allowed=True, text=text, notices=tuple(notices))
+        finally:
+            await decisions.save(self._decisions, self._clock)
+
+    async def check_output(self, message: IncomingMessage, text: str, *, final: bool) -> FilterVerdict:
+        filters = await self.workspace(_scope(message))
+        decisions = _Decisions(message, OUTPUT)
+        notices: list[str] = []
+        try:
+            if filters.policy.blocklist != "off" and filters.blocklist:
+                result = filters.blocklist.apply(text, redact=final)
+                if final:
+                    decisions.timeouts(result.timed_out)
+                if result.blocked_by is not None:
+                    decisions.add("blocklist", result.blocked_by.label, "blocked")
+                    return _blocked("blocklist", texts.OUTPUT_BLOCKED_BY_RULE)
+                if result.redacted_by:
+                    text = result.text
+                    decisions.add_all("blocklist", [r.label for r in result.redacted_by], "redacted")
+                    notices.append(texts.OUTPUT_REDACTED_NOTICE)
+            if filters.policy.moderation != "off":
+                refusal = await self._moderate(text, filters.policy.moderation, decisions, final=final)
+                if refusal is not None:
+                    return refusal
+            return FilterVerdict(allowed=True, text=text, notices=tuple(notices))
+        finally:
+            await decisions.save(self._decisions, self._clock)
+
+    async def _moderate(self, text: str, mode: str, decisions: _Decisions, *, final: bool) -> FilterVerdict | None:
+        """None to go on; a refusal when the text is flagged under ``block`` or the check fails closed."""
+        output = decisions.direction == OUTPUT
+        sample = text if final or not output else text[-MODERATION_WINDOW_CHARS:]
+        try:
+            result = await self._moderator.check(sample)
+        except ModerationUnavailable:
+            return None
+        except ModerationFailed as failed:
+            if not final:
+                log.debug("moderation.checkpoint_failed", cause=failed.cause)
+                return None  # the final check decides
+            closed = (self._defaults.output_failure if output else self._defaults.input_failure) == "closed"
+            log.warning("moderation.failed", direction=decisions.direction, cause=failed.cause,
+                        fail="closed" if closed else "open")
+            decisions.add("moderation", "error", "failed_closed" if closed else "failed_open")
+            if closed:
+                user_text = texts.OUTPUT_MODERATION_FAILED if output else texts.INPUT_MODERATION_FAILED
+                return _blocked("moderation_failed", user_text)
+            return None
+        if not result.hits:
+            return None
+        categories = list(result.categories)
+        if mode == "flag":
+            if final:
+                decisions.add_all("moderation", categories, "flagged")
+            return None
+        decisions.add_all("moderation", categories, "blocked")
+        template = texts.OUTPUT_BLOCKED_BY_MODERATION if output else texts.INPUT_BLOCKED_BY_MODERATION
+        return _blocked("moderation", template.format(categories=", ".join(categories)))
+
+
+class _Decisions:
+    """The decisions of one check, saved together at its end."""
+
+    def __init__(self, message: IncomingMessage, direction: str) -> None:
+        self._message = message
+        self.direction = direction
+        self._pending: list[tuple[str, str, str]] = []
+
+    def add(self, filter_name: str, category: str, action: str) -> None:
+        self._pending.append((filter_name, category, action))
+
+    def add_all(self, filter_name: str, categories: list[str], action: str) -> None:
+        for category in categories:
+            self.add(filter_name, category, action)
+
+    def timeouts(self, rules: tuple[BlockRule, ...]) -> None:
+        for rule in rules:
+            log.warning("filter.regex_timeout", rule=rule.label, direction=self.direction)
+            self.add("blocklist", rule.label, "skipped")
+
+    async def save(self, store: FilterDecisionLog, clock: Clock) -> None:
+        if not self._pending:
+            return
+        key, now = self._message.key, clock.now()
+        await store.record([
+            FilterDecision(
+                platform=key.platform, workspace=key.workspace, channel=key.channel, user=self._message.user,
+                direction=self.direction, filter=f, category=c, action=a, created_at=now,
+            )
+            for f, c, a in self._pending
+        ])
+        for f, c, a in self._pending:
+            log.info("filter.decision", direction=self.direction, filter=f, category=c, action=a,
+                     workspace=key.workspace, channel=key.channel)
+
+
+def _compile(rules: list[BlockRule], *, default_action: str) -> Blocklist:
+    action = default_action if default_action != "off" else "block"
+    usable = []
+    for rule in rules:
+        try:
+            Blocklist([rule], default_action=action)
+        except (regex.error, OverflowError, RecursionError):
+            log.warning("filter.rule_unusable", rule=rule.label, source=rule.source)
+            continue
+        usable.append(rule)
+    return Blocklist(usable, default_action=action)
+
+
+def _scope(message: IncomingMessage) -> WorkspaceScope:
+    return WorkspaceScope(platform=message.key.platform, workspace=message.key.workspace)
+
+
+def _blocked(reason: str, user_text: str) -> FilterVerdict:
+    return FilterVerdict(allowed=False, text="", reason=reason, user_text=user_text)
