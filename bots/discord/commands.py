@@ -10,6 +10,7 @@ owners can still narrow either command in Server Settings → Integrations.
 """
 
 # No `from __future__ import annotations`: discord.py reads these signatures to build the options.
+import io
 from typing import Literal, Optional
 
 import discord
@@ -122,6 +123,30 @@ class ParleyCommands(_RouterGroup, name="parley", description=PARLEY_DESCRIPTION
     ) -> None:
         await self.run(interaction, " ".join(part for part in ("limits", action, scope, limit) if part))
 
+    @app_commands.command(name="memory", description="Admins (in a DM: you): remember this channel's conversations, or not")
+    @app_commands.describe(state="on: remember; off: answer from the current message alone and store nothing")
+    async def memory(self, interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
+        await self.run(interaction, f"memory {state}")
+
+    @app_commands.command(name="export", description="Admins (in a DM: you): this channel's stored messages as a file")
+    async def export(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "export")
+
+    @app_commands.command(name="filter", description="Content filters: show them; admins: change them, see the log")
+    @app_commands.describe(
+        action="show (default), set, block, unblock or log",
+        target="For set: the filter (e.g. pii, moderation, blocklist); for block/unblock: the word or /regex/",
+        value="For set: on, off, block, redact or flag",
+    )
+    async def filter(
+        self,
+        interaction: discord.Interaction,
+        action: Literal["show", "set", "block", "unblock", "log"] = "show",
+        target: Optional[str] = None,
+        value: Optional[str] = None,
+    ) -> None:
+        await self.run(interaction, " ".join(part for part in ("filter", action, target, value) if part))
+
 
 def install_commands(tree: app_commands.CommandTree, *, router: CommandRouter) -> None:
     tree.add_command(PersonaCommands(router=router))
@@ -138,7 +163,11 @@ async def respond(interaction: discord.Interaction, reply: CommandReply, *, rout
             return
         reply = CommandReply(FORM_PROMPT_TOO_LONG.format(limit=PROMPT_LIMIT, name=persona.name), ok=False)
     pieces = [p for p in split_markdown(reply.text, limit=MESSAGE_LIMIT) if p.strip()] or ["…"]
-    await interaction.response.send_message(pieces[0], ephemeral=reply.ephemeral)
+    if reply.file is not None:  # e.g. an export: only the person who asked sees it
+        attachment = discord.File(io.BytesIO(reply.file.content), filename=reply.file.filename)
+        await interaction.response.send_message(pieces[0], file=attachment, ephemeral=True)
+    else:
+        await interaction.response.send_message(pieces[0], ephemeral=reply.ephemeral)
     for piece in pieces[1:]:
         await interaction.followup.send(piece, ephemeral=reply.ephemeral)
 

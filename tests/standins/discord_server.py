@@ -113,6 +113,20 @@ TEXT_CHANNELS = {GENERAL: "general", QUIET: "quiet"}
 DM_CHANNELS = {DM_ALICE: ALICE, DM_BOB: BOB}
 
 
+async def _read_body(request: web.Request) -> tuple[Any, tuple[tuple[str, bytes], ...]]:
+    """JSON, or multipart (``payload_json`` plus ``files[n]``, as discord.py sends attachments)."""
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        body = json.loads(form["payload_json"]) if "payload_json" in form else None
+        files = tuple((f.filename, f.file.read()) for f in form.values() if isinstance(f, web.FileField))
+        return body, files
+    raw = await request.read()
+    try:
+        return (json.loads(raw) if raw else None), ()
+    except ValueError:
+        return None, ()
+
+
 @dataclass(frozen=True)
 class RestCall:
     method: str
@@ -124,6 +138,7 @@ class RestCall:
     status: int
     at: float  # time.monotonic() when it arrived
     authorization: str | None
+    files: tuple[tuple[str, bytes], ...] = ()  # (filename, content) of multipart uploads
 
 
 @dataclass
@@ -354,11 +369,7 @@ class DiscordStandIn:
         bucket = hashlib.sha1(route.encode()).hexdigest()[:12]
 
         async def serve(request: web.Request) -> web.Response:
-            raw = await request.read()
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = None
+            body, files = await _read_body(request)
             params = dict(request.match_info)
             authorization = request.headers.get("Authorization")
             major = params.get("channel_id") or params.get("guild_id") or params.get("token") or ""
@@ -376,6 +387,7 @@ class DiscordStandIn:
             self.calls.append(RestCall(
                 method=request.method, path=request.path.removeprefix(API_PREFIX), route=route, params=params,
                 query=dict(request.query), json=body, status=status, at=time.monotonic(), authorization=authorization,
+                files=files,
             ))
             await self._notify()
             if payload is None:

@@ -42,7 +42,7 @@ async def test_commands_are_synced_globally_by_default(parley):
     subs = {c["name"]: [o["name"] for o in c["options"]] for c in synced}
     assert subs == {
         "persona": ["list", "show", "use", "default", "delete", "create", "edit"],
-        "parley": ["help", "reset", "usage", "forget-me", "retention", "limits"],
+        "parley": ["help", "reset", "usage", "forget-me", "retention", "limits", "memory", "export", "filter"],
     }
     (sync,) = parley.discord.calls_to("PUT", "/applications/{application_id}/commands")
     assert sync.params["application_id"] == str(BOT)
@@ -145,3 +145,31 @@ async def test_a_failing_command_is_logged_and_answered_briefly(parley):
     failed = await parley.wait_logged("discord.command_failed")
     assert (failed["command"], failed["user"], failed["error"]) == ("parley help", BOB.id, "HTTPException")
     assert said(await server.wait_for_callback(interaction_id)).startswith("Sorry")
+
+
+async def test_export_sends_the_channels_turns_privately_as_a_file_to_admins_only(parley):
+    import json
+
+    server = parley.discord
+    asked = await server.send_message(ALICE, GENERAL, mention("remember 42"))
+    await answer_in(server, int(asked["id"]), "echo: remember 42")
+
+    refused = said(await command(server, BOB, GENERAL, "parley", "export"))
+    assert refused.startswith("Only admins")
+    callback = await command(server, ALICE, GENERAL, "parley", "export")
+    said(callback)  # ephemeral
+    uploads = [c.files for c in server.calls_to("POST", "/interactions/{interaction_id}/{token}/callback") if c.files]
+    assert len(uploads) == 1
+    ((filename, content),) = uploads[0]
+    rows = [json.loads(line) for line in content.decode().splitlines()]
+    assert filename.endswith(".jsonl") and [r["content"] for r in rows] == ["remember 42", "echo: remember 42"]
+
+
+async def test_memory_and_filter_commands_reach_the_core(parley):
+    server = parley.discord
+    assert said(await command(server, BOB, GENERAL, "parley", "memory", state="off")).startswith("Only admins")
+    assert "off" in said(await command(server, ALICE, GENERAL, "parley", "memory", state="off")).lower()
+    assert said(await command(server, BOB, GENERAL, "parley", "filter"))
+    blocked = said(await command(server, ALICE, GENERAL, "parley", "filter", action="block", target="forbidden"))
+    assert "forbidden" in blocked
+
