@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import cProfile
 import inspect
 import io
@@ -238,6 +239,7 @@ async def run_phases(driver: Driver, args: argparse.Namespace, *, conversations:
     # connection pool, and one turn pair in every conversation measured later.
     await driver.sequential(args.warmup, tag="seq")
     await driver.concurrent(conversations, 1, tag="con")
+    gc.freeze()  # as every Parley process does after start-up (core/process.py)
 
     cpu = time.process_time()
     seq = await driver.sequential(sequential, tag="seq")

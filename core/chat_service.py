@@ -190,12 +190,11 @@ class ChatService:
             yield await self._refuse(message, text, persona, keep_turns, OutcomeKind.BLOCKED, final.reason, final.user_text)
             return
         answer = final.text
-        if keep_turns:
-            await self._conversations.add_turns([
-                self._turn(message, "user", message.user, text, persona),
-                self._turn(message, "assistant", "parley", answer, persona),
-            ])
-        await self._account(message, persona, reply.usage)
+        turns = [
+            self._turn(message, "user", message.user, text, persona),
+            self._turn(message, "assistant", "parley", answer, persona),
+        ] if keep_turns else []
+        await self._conversations.add_exchange(turns, usage=self._usage_record(message, persona, reply.usage))
         event_log.info(
             "reply.sent", prompt_tokens=reply.usage.prompt_tokens, completion_tokens=reply.usage.completion_tokens,
             chars=len(answer), ms=round((time.perf_counter() - started) * 1000),
@@ -247,14 +246,15 @@ class ChatService:
         )
 
     async def _account(self, message: IncomingMessage, persona: Persona, usage: Usage) -> None:
+        await self._usage.record(self._usage_record(message, persona, usage))
+
+    def _usage_record(self, message: IncomingMessage, persona: Persona, usage: Usage) -> UsageRecord:
         key = message.key
-        await self._usage.record(
-            UsageRecord(
-                platform=key.platform, workspace=key.workspace, channel=key.channel, user=message.user,
-                model=persona.model, prompt_tokens=usage.prompt_tokens,
-                completion_tokens=usage.completion_tokens, created_at=self._clock.now(),
-                cost_micro_usd=self._pricing.cost_micro_usd(persona.model, usage),
-            )
+        return UsageRecord(
+            platform=key.platform, workspace=key.workspace, channel=key.channel, user=message.user,
+            model=persona.model, prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens, created_at=self._clock.now(),
+            cost_micro_usd=self._pricing.cost_micro_usd(persona.model, usage),
         )
 
 

@@ -74,10 +74,7 @@ class MemoryWindowBuilder:
         if not remember:
             return MemoryWindow(messages=(system, new))
         budget = persona.memory_budget if budget is None else budget
-        summary = await self._conversations.get_summary(key)
-        turns = await self._conversations.recent_turns(
-            key, limit=self._fetch_limit, after_id=summary.through_turn_id if summary else 0
-        )
+        summary, turns = await self._conversations.load_window(key, limit=self._fetch_limit)
         more_unread = len(turns) == self._fetch_limit
         summary_cost = summary.token_count if summary else 0
         keep_from = _first_fitting(turns, max(budget - summary_cost, 0))

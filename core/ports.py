@@ -123,8 +123,16 @@ class LLMProvider(Protocol):
 class ConversationStore(Protocol):
     async def add_turns(self, turns: Sequence[NewTurn]) -> list[int]: ...
 
+    async def add_exchange(self, turns: Sequence[NewTurn], *, usage: "UsageRecord") -> list[int]:
+        """An answered exchange: its turns (may be none) and its usage record, atomically."""
+        ...
+
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:
         """The newest ``limit`` turns with status "ok" and id > after_id, oldest first."""
+        ...
+
+    async def load_window(self, key: ConversationKey, *, limit: int) -> tuple[Summary | None, list[Turn]]:
+        """The running summary and the newest ``limit`` ok turns after it (one round trip)."""
         ...
 
     async def has_assistant_turns(self, key: ConversationKey) -> bool: ...

@@ -9,8 +9,9 @@ from sqlalchemy import delete, exists, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.messages import ChannelScope, ConversationKey
-from core.ports import NewTurn, Summary, Turn, WorkspaceScope
+from core.ports import NewTurn, Summary, Turn, UsageRecord, WorkspaceScope
 from core.storage.database import Database, dialect_insert, sessions_of
+from core.storage.usage import usage_insert
 from core.storage.models import ConversationSummaryRow, ConversationTurnRow, utcnow
 
 T = ConversationTurnRow
@@ -47,6 +48,12 @@ def _turn(row: T) -> Turn:
     )
 
 
+def _summary(row: S | None) -> Summary | None:
+    if row is None:
+        return None
+    return Summary(text=row.text, through_turn_id=row.through_turn_id, token_count=row.token_count)
+
+
 class SqlConversationStore:
     def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
         self._sessions = sessions_of(database)
@@ -55,6 +62,17 @@ class SqlConversationStore:
         """Insert ``turns`` in order in one transaction; returns their ids in the same order."""
         if not turns:
             return []
+        async with self._sessions.begin() as session:
+            return await self._insert(session, turns)
+
+    async def add_exchange(self, turns: Sequence[NewTurn], *, usage: UsageRecord) -> list[int]:
+        """An answered exchange: its turns (none when memory is off) and its usage, in one transaction."""
+        async with self._sessions.begin() as session:
+            await session.execute(usage_insert(usage))
+            return await self._insert(session, turns) if turns else []
+
+    @staticmethod
+    async def _insert(session: AsyncSession, turns: Sequence[NewTurn]) -> list[int]:
         now = utcnow()
         rows = [
             T(
@@ -71,10 +89,9 @@ class SqlConversationStore:
             )
             for turn in turns
         ]
-        async with self._sessions.begin() as session:
-            session.add_all(rows)
-            await session.flush()
-            return [row.id for row in rows]
+        session.add_all(rows)
+        await session.flush()
+        return [row.id for row in rows]
 
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:
         """The newest ``limit`` "ok" turns with id > after_id, oldest first.
@@ -84,15 +101,32 @@ class SqlConversationStore:
         """
         if limit <= 0:
             return []
+        async with self._sessions() as session:
+            return await self._recent(session, key, limit=limit, after_id=after_id)
+
+    async def load_window(self, key: ConversationKey, *, limit: int) -> tuple[Summary | None, list[Turn]]:
+        """The summary and the newest ``limit`` turns after it, in one session."""
+        async with self._sessions() as session:
+            row = await session.scalar(select(S).where(*_in_conversation(S, key)))
+            summary = _summary(row)
+            turns = await self._recent(session, key, limit=limit, after_id=summary.through_turn_id if summary else 0)
+        return summary, turns
+
+    @staticmethod
+    async def _recent(session: AsyncSession, key: ConversationKey, *, limit: int, after_id: int) -> list[Turn]:
+        # Plain columns, not ORM objects: a full window is a few hundred rows on every message.
         query = (
-            select(T)
+            select(T.id, T.role, T.author, T.content, T.token_count, T.status, T.created_at)
             .where(*_in_conversation(T, key), T.status == "ok", T.id > after_id)
             .order_by(T.id.desc())
             .limit(limit)
         )
-        async with self._sessions() as session:
-            rows = (await session.scalars(query)).all()
-        return [_turn(row) for row in reversed(rows)]
+        rows = (await session.execute(query)).all()
+        return [
+            Turn(id=i, key=key, role=role, author=author, content=content, token_count=tokens, status=status,
+                 created_at=created)
+            for i, role, author, content, tokens, status, created in reversed(rows)
+        ]
 
     async def has_assistant_turns(self, key: ConversationKey) -> bool:
         query = select(exists().where(*_in_conversation(T, key), T.role == "assistant"))
@@ -102,10 +136,7 @@ class SqlConversationStore:
     async def get_summary(self, key: ConversationKey) -> Summary | None:
         query = select(S).where(*_in_conversation(S, key))
         async with self._sessions() as session:
-            row = await session.scalar(query)
-        if row is None:
-            return None
-        return Summary(text=row.text, through_turn_id=row.through_turn_id, token_count=row.token_count)
+            return _summary(await session.scalar(query))
 
     async def save_summary(self, key: ConversationKey, summary: Summary) -> None:
         """Insert or replace the conversation's summary (one statement, race-free)."""

@@ -74,6 +74,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # In WAL mode NORMAL never corrupts the database; a power cut may lose the last
+        # commits. It saves an fsync per commit (several per message).
+        cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
 

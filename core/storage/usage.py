@@ -15,25 +15,28 @@ U = UsageRecordRow
 GROUP_COLUMNS = {"user": U.user, "channel": U.channel, "model": U.model}
 
 
+def usage_insert(record: UsageRecord):
+    """The INSERT of one usage record (also used inside the conversation store's exchange transaction)."""
+    return insert(U).values(
+        platform=record.platform,
+        workspace=record.workspace,
+        channel=record.channel,
+        user=record.user,
+        model=record.model,
+        prompt_tokens=record.prompt_tokens,
+        completion_tokens=record.completion_tokens,
+        cost_micro_usd=record.cost_micro_usd,
+        created_at=record.created_at or utcnow(),
+    )
+
+
 class SqlUsageStore:
     def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
         self._sessions = sessions_of(database)
 
     async def record(self, record: UsageRecord) -> None:
         async with self._sessions.begin() as session:
-            await session.execute(
-                insert(U).values(
-                    platform=record.platform,
-                    workspace=record.workspace,
-                    channel=record.channel,
-                    user=record.user,
-                    model=record.model,
-                    prompt_tokens=record.prompt_tokens,
-                    completion_tokens=record.completion_tokens,
-                    cost_micro_usd=record.cost_micro_usd,
-                    created_at=record.created_at or utcnow(),
-                )
-            )
+            await session.execute(usage_insert(record))
 
     async def report(
         self,

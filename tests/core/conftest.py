@@ -46,12 +46,13 @@ class World:
 
 
 def build_world(**option_overrides) -> World:
+    usage = MemoryUsageStore()
     stores = Stores(
-        conversations=MemoryConversationStore(),
+        conversations=MemoryConversationStore(usage=usage),
         personas=MemoryPersonaStore(),
         channel_settings=MemoryChannelSettingsStore(),
         inbox=MemoryInbox(),
-        usage=MemoryUsageStore(),
+        usage=usage,
         audit=MemoryAuditLog(),
         budget_counters=MemoryBudgetCounterStore(),
         limit_overrides=MemoryLimitOverrideStore(),

@@ -30,7 +30,8 @@ class FakeClock:
 
 
 class MemoryConversationStore:
-    def __init__(self) -> None:
+    def __init__(self, *, usage: "MemoryUsageStore | None" = None) -> None:
+        self._usage = usage
         self.turns: list[Turn] = []
         self.summaries: dict[ConversationKey, Summary] = {}
         self.reads: list[int] = []  # limit of each recent_turns call
@@ -47,10 +48,19 @@ class MemoryConversationStore:
             ids.append(turn.id)
         return ids
 
+    async def add_exchange(self, turns: Sequence[NewTurn], *, usage: UsageRecord) -> list[int]:
+        assert self._usage is not None, "build it with usage=MemoryUsageStore()"
+        await self._usage.record(usage)
+        return await self.add_turns(turns)
+
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:
         self.reads.append(limit)
         found = [t for t in self.turns if t.key == key and t.status == "ok" and t.id > after_id]
         return found[-limit:]
+
+    async def load_window(self, key: ConversationKey, *, limit: int):
+        summary = self.summaries.get(key)
+        return summary, await self.recent_turns(key, limit=limit, after_id=summary.through_turn_id if summary else 0)
 
     async def has_assistant_turns(self, key: ConversationKey) -> bool:
         return any(t.key == key and t.role == "assistant" for t in self.turns)

@@ -229,3 +229,27 @@ async def test_retention_drops_summaries_that_folded_purged_turns(store: SqlConv
 
     assert await store.get_summary(KEY) is None
     assert (await store.get_summary(fresh)).text == "new stuff"
+
+
+async def test_load_window_is_the_summary_and_the_turns_after_it(store: SqlConversationStore) -> None:
+    ids = await store.add_turns([turn(content=f"t{i}") for i in range(5)])
+    assert await store.load_window(KEY, limit=3) == (None, await store.recent_turns(KEY, limit=3))
+    summary = Summary(text="first three", through_turn_id=ids[2], token_count=3)
+    await store.save_summary(KEY, summary)
+    loaded, turns = await store.load_window(KEY, limit=10)
+    assert loaded == summary and [t.content for t in turns] == ["t3", "t4"]
+
+
+async def test_an_exchange_stores_its_turns_and_its_usage_together(store: SqlConversationStore, database: Database) -> None:
+    from core.ports import UsageRecord
+    from core.storage.usage import SqlUsageStore
+
+    usage = UsageRecord(
+        platform="slack", workspace="T1", channel="C1", user="U1", model="m",
+        prompt_tokens=7, completion_tokens=3, created_at=T0,
+    )
+    await store.add_exchange([turn(content="q"), turn(content="a", role="assistant")], usage=usage)
+    await store.add_exchange([], usage=usage)  # memory off: usage only
+    assert await contents(store) == ["q", "a"]
+    (row,) = await SqlUsageStore(database).report(WorkspaceScope("slack", "T1"), since=T0)
+    assert (row.requests, row.prompt_tokens, row.completion_tokens) == (2, 14, 6)
