@@ -62,9 +62,11 @@ class MessageHandler:
                     event_log.debug("slack.message_skipped", reason=reason, subtype=event.get("subtype"))
                     return
                 names = await self._users.names(users_to_resolve(event, bot=bot))
+                sender = event.get("user")  # looked up (and cached) just above: its admin flag is free
                 translated = translate_event(
                     event, team_id=team_id, bot=bot, names=names,
                     allow_bot_messages=self._options.allow_bot_messages,
+                    sender_is_admin=bool(sender) and (await self._users.get(sender)).is_admin,
                 )
                 if isinstance(translated, Skipped):  # pragma: no cover - skip_reason said otherwise
                     return

@@ -97,6 +97,7 @@ def translate_event(
     bot: BotIdentity,
     names: Mapping[str, str],
     allow_bot_messages: bool,
+    sender_is_admin: bool = False,
 ) -> Translated | Skipped:
     reason = skip_reason(event, bot=bot, allow_bot_messages=allow_bot_messages)
     if reason is not None:
@@ -121,6 +122,7 @@ def translate_event(
         is_dm=is_dm,
         mentions_bot=mentions_bot,
         in_bot_thread=bool(thread_ts) and bool(bot.user_id) and event.get("parent_user_id") == bot.user_id,
+        sender_is_admin=sender_is_admin,
         user_name=names.get(user, "") or str(event.get("username") or ""),
         received_at=_time_of(ts),
     )

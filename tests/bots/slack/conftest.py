@@ -115,8 +115,14 @@ class Parley:
 
 
 @pytest.fixture
-async def parley(tmp_path, slack, llm, clock) -> AsyncIterator[Parley]:
-    settings = parley_settings(tmp_path, slack, llm)
+def settings_overrides() -> dict[str, Any]:
+    """Settings a test module changes (override this fixture in the module)."""
+    return {}
+
+
+@pytest.fixture
+async def parley(tmp_path, slack, llm, clock, settings_overrides) -> AsyncIterator[Parley]:
+    settings = parley_settings(tmp_path, slack, llm, **settings_overrides)
     running = await start_core(settings)
     bot = build_bot(running.core, settings, clock=clock)
     server = HttpServer(bot.app, host="127.0.0.1", port=0)
