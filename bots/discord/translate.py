@@ -38,6 +38,7 @@ class Author:
     id: int
     name: str
     is_bot: bool = False
+    manages_guild: bool = False  # Manage Server in this guild, as the library's caches resolve it
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,7 @@ def translate(facts: MessageFacts, *, bot_id: int, allow_bots: bool = False) -> 
         is_dm=place.is_dm,
         mentions_bot=mentions_bot,
         in_bot_thread=place.is_thread and place.thread_owner_id == bot_id,
+        sender_is_admin=facts.author.manages_guild,
         user_name=facts.author.name,
         received_at=facts.created_at,
     )
@@ -193,7 +195,10 @@ def facts_from_message(message: discord.Message, *, place: Place) -> MessageFact
         id=message.id,
         type=message.type.value,
         content=message.content or "",
-        author=Author(id=message.author.id, name=message.author.display_name, is_bot=message.author.bot),
+        author=Author(
+            id=message.author.id, name=message.author.display_name, is_bot=message.author.bot,
+            manages_guild=isinstance(message.author, discord.Member) and message.author.guild_permissions.manage_guild,
+        ),
         place=place,
         user_names=tuple((user.id, user.display_name) for user in message.mentions),
         role_names=tuple((role.id, role.name) for role in message.role_mentions),

@@ -148,3 +148,19 @@ async def test_the_guild_is_the_workspace_and_the_parent_channel_holds_memory(pa
     assert (sent["platform"], sent["workspace"], sent["channel"], sent["thread"]) == (
         "discord", str(GUILD_ID), str(GENERAL), asked["id"]
     )
+
+
+async def test_rate_limits_refuse_briefly_and_exempted_server_admins_pass(start_parley):
+    parley = await start_parley(rate_limit_user="1/minute", rate_limit_exempt_admins=True)
+    server, llm = parley.discord, parley.llm
+    for text in ("first", "second"):  # Alice has Manage Server
+        asked = await server.send_message(ALICE, GENERAL, mention(f"alice {text}"))
+        await answer_in(server, int(asked["id"]), f"echo: alice {text}")
+    await server.send_message(BOB, GENERAL, mention("bob first"))
+    await server.send_message(BOB, GENERAL, mention("bob second"))
+    refusal = await server.wait_for(lambda: next(
+        (m for m in server.messages.values() if int(m["author"]["id"]) == BOT and "limit of 1 per minute" in m["content"]),
+        None,
+    ))
+    assert "Try again in" in refusal["content"]
+    assert [user_texts(r)[-1] for r in llm.chat_requests] == ["alice first", "alice second", "bob first"]
