@@ -337,7 +337,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "machine": machine(),
         "code": code_version(),
         "settings": {
-            "database": "SQLite file (aiosqlite, WAL), migrated to head",
+            "database": "SQLite file (WAL), migrated to head; stores via Database.run (sqlite3 on one worker thread)",
             "llm": "InstantLLM: in-process, answers at once (2 text pieces + usage)",
             "log_level": args.log_level,
             "warmup_messages": args.warmup + args.conversations,

@@ -3,33 +3,48 @@
 from __future__ import annotations
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from core.ports import AuditEntry, WorkspaceScope
-from core.storage.database import Database, sessions_of
+from core.storage.database import Database
 from core.storage.models import AuditLogRow, utcnow
 
 A = AuditLogRow
 
 
+def _entry(row: A) -> AuditEntry:
+    return AuditEntry(
+        platform=row.platform,
+        workspace=row.workspace,
+        actor=row.actor,
+        action=row.action,
+        target=row.target,
+        before=row.before,
+        after=row.after,
+        created_at=row.created_at,
+    )
+
+
 class SqlAuditLog:
-    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
-        self._sessions = sessions_of(database)
+    def __init__(self, database: Database):
+        self._db = database
 
     async def record(self, entry: AuditEntry) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                insert(A).values(
-                    platform=entry.platform,
-                    workspace=entry.workspace,
-                    actor=entry.actor,
-                    action=entry.action,
-                    target=entry.target,
-                    before=entry.before,
-                    after=entry.after,
-                    created_at=entry.created_at or utcnow(),
-                )
-            )
+        statement = insert(A).values(
+            platform=entry.platform,
+            workspace=entry.workspace,
+            actor=entry.actor,
+            action=entry.action,
+            target=entry.target,
+            before=entry.before,
+            after=entry.after,
+            created_at=entry.created_at or utcnow(),
+        )
+
+        def insert_one(session: Session) -> None:
+            session.execute(statement)
+
+        await self._db.run(insert_one)
 
     async def recent(self, scope: WorkspaceScope, *, limit: int = 20) -> list[AuditEntry]:
         """The workspace's latest ``limit`` entries, newest first."""
@@ -39,18 +54,4 @@ class SqlAuditLog:
             .order_by(A.created_at.desc(), A.id.desc())
             .limit(limit)
         )
-        async with self._sessions() as session:
-            rows = (await session.scalars(query)).all()
-        return [
-            AuditEntry(
-                platform=row.platform,
-                workspace=row.workspace,
-                actor=row.actor,
-                action=row.action,
-                target=row.target,
-                before=row.before,
-                after=row.after,
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
+        return await self._db.run(lambda session: [_entry(row) for row in session.scalars(query).all()])

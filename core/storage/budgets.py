@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from core.ports import BudgetKey, BudgetLine
-from core.storage.database import Database, dialect_insert, sessions_of
+from core.storage.database import Database, dialect_insert
 from core.storage.models import BudgetCounterRow
 
 B = BudgetCounterRow
@@ -26,8 +26,8 @@ def _order(key: BudgetKey) -> tuple[str, ...]:
 
 
 class SqlBudgetCounterStore:
-    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
-        self._sessions = sessions_of(database)
+    def __init__(self, database: Database):
+        self._db = database
 
     async def reserve(self, lines: Sequence[BudgetLine]) -> BudgetKey | None:
         """One conditional UPDATE per counter (``used + reserved + amount <= cap``).
@@ -39,45 +39,53 @@ class SqlBudgetCounterStore:
         whole transaction back: nothing stays reserved.
         """
         ordered = sorted(lines, key=lambda line: _order(line.key))
-        async with self._sessions() as session:
-            async with session.begin():
-                for line in ordered:
-                    await self._ensure(session, line.key)
-                for line in ordered:
-                    result = await session.execute(
-                        update(B)
-                        .where(*_is(line.key), B.used + B.reserved + line.amount <= line.cap)
-                        .values(reserved=B.reserved + line.amount),
-                        execution_options={"synchronize_session": False},
-                    )
-                    if result.rowcount != 1:
-                        await session.rollback()
-                        return line.key
-        return None
+
+        def reserve(session: Session) -> BudgetKey | None:
+            for line in ordered:
+                self._ensure(session, line.key)
+            for line in ordered:
+                result = session.execute(
+                    update(B)
+                    .where(*_is(line.key), B.used + B.reserved + line.amount <= line.cap)
+                    .values(reserved=B.reserved + line.amount),
+                    execution_options={"synchronize_session": False},
+                )
+                if result.rowcount != 1:
+                    session.rollback()
+                    return line.key
+            return None
+
+        return await self._db.run(reserve)
 
     async def settle(self, lines: Sequence[tuple[BudgetKey, int, int]]) -> None:
-        async with self._sessions.begin() as session:
-            for key, reserved, actual in sorted(lines, key=lambda line: _order(line[0])):
-                await self._ensure(session, key)
-                await session.execute(
+        ordered = sorted(lines, key=lambda line: _order(line[0]))
+
+        def settle(session: Session) -> None:
+            for key, reserved, actual in ordered:
+                self._ensure(session, key)
+                session.execute(
                     update(B)
                     .where(*_is(key))
                     .values(reserved=B.reserved - reserved, used=B.used + actual),
                     execution_options={"synchronize_session": False},
                 )
 
+        await self._db.run(settle)
+
     async def used(self, keys: Sequence[BudgetKey]) -> dict[BudgetKey, int]:
-        found: dict[BudgetKey, int] = {key: 0 for key in keys}
-        async with self._sessions() as session:
+        def used(session: Session) -> dict[BudgetKey, int]:
+            found: dict[BudgetKey, int] = {key: 0 for key in keys}
             for key in keys:
-                value = (await session.execute(select(B.used).where(*_is(key)))).scalar_one_or_none()
+                value = session.execute(select(B.used).where(*_is(key))).scalar_one_or_none()
                 found[key] = int(value or 0)
-        return found
+            return found
+
+        return await self._db.run(used)
 
     @staticmethod
-    async def _ensure(session: AsyncSession, key: BudgetKey) -> None:
+    def _ensure(session: Session, key: BudgetKey) -> None:
         statement = dialect_insert(session, B).values(
             platform=key.platform, workspace=key.workspace, user=key.user, period=key.period, unit=key.unit,
             used=0, reserved=0,
         )
-        await session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "workspace", "user", "period", "unit"]))
+        session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "workspace", "user", "period", "unit"]))

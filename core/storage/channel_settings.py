@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from core.messages import ChannelScope
 from core.ports import ChannelSettings, WorkspaceScope
-from core.storage.database import Database, dialect_insert, sessions_of
+from core.storage.database import Database, dialect_insert
 from core.storage.models import WORKSPACE_ROW, ChannelSettingsRow, utcnow
 
 C = ChannelSettingsRow
@@ -17,21 +17,24 @@ KEY = ["platform", "workspace", "channel"]
 class SqlChannelSettingsStore:
     """Channel rows hold ChannelSettings; the ``channel == "*"`` row holds the workspace default persona."""
 
-    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
-        self._sessions = sessions_of(database)
+    def __init__(self, database: Database):
+        self._db = database
 
     async def get(self, scope: ChannelScope) -> ChannelSettings:
         """The channel's settings, or the defaults when it has none."""
         query = select(C).where(
             C.platform == scope.platform, C.workspace == scope.workspace, C.channel == scope.channel
         )
-        async with self._sessions() as session:
-            row = await session.scalar(query)
-        if row is None:
-            return ChannelSettings()
-        return ChannelSettings(
-            persona=row.persona, retention_days=row.retention_days, memory_enabled=row.memory_enabled
-        )
+
+        def get(session: Session) -> ChannelSettings:
+            row = session.scalar(query)
+            if row is None:
+                return ChannelSettings()
+            return ChannelSettings(
+                persona=row.persona, retention_days=row.retention_days, memory_enabled=row.memory_enabled
+            )
+
+        return await self._db.run(get)
 
     async def put(self, scope: ChannelScope, settings: ChannelSettings) -> None:
         """Replace the channel's settings."""
@@ -50,8 +53,7 @@ class SqlChannelSettingsStore:
         query = select(C.persona).where(
             C.platform == scope.platform, C.workspace == scope.workspace, C.channel == WORKSPACE_ROW
         )
-        async with self._sessions() as session:
-            return await session.scalar(query)
+        return await self._db.run(lambda session: session.scalar(query))
 
     async def set_workspace_default(self, scope: WorkspaceScope, persona: str | None) -> None:
         """Set (or with None, clear) the workspace-wide default persona."""
@@ -64,8 +66,7 @@ class SqlChannelSettingsStore:
             .where(C.channel != WORKSPACE_ROW, C.retention_days.is_not(None))
             .order_by(C.platform, C.workspace, C.channel)
         )
-        async with self._sessions() as session:
-            rows = (await session.execute(query)).all()
+        rows = await self._db.run(lambda session: session.execute(query).all())
         return [
             (ChannelScope(platform=platform, workspace=workspace, channel=channel), days)
             for platform, workspace, channel, days in rows
@@ -73,8 +74,9 @@ class SqlChannelSettingsStore:
 
     async def _upsert(self, platform: str, workspace: str, channel: str, **fields: object) -> None:
         fields["updated_at"] = utcnow()
-        async with self._sessions.begin() as session:
-            insert = dialect_insert(session, C).values(
-                platform=platform, workspace=workspace, channel=channel, **fields
-            )
-            await session.execute(insert.on_conflict_do_update(index_elements=KEY, set_=fields))
+
+        def upsert(session: Session) -> None:
+            insert = dialect_insert(session, C).values(platform=platform, workspace=workspace, channel=channel, **fields)
+            session.execute(insert.on_conflict_do_update(index_elements=KEY, set_=fields))
+
+        await self._db.run(upsert)

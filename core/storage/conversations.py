@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, exists, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from core.messages import ChannelScope, ConversationKey
 from core.ports import NewTurn, Summary, Turn, UsageRecord, WorkspaceScope
-from core.storage.database import Database, dialect_insert, sessions_of
+from core.storage.database import Database, dialect_insert
 from core.storage.usage import usage_insert
 from core.storage.models import ConversationSummaryRow, ConversationTurnRow, utcnow
 
@@ -55,24 +55,26 @@ def _summary(row: S | None) -> Summary | None:
 
 
 class SqlConversationStore:
-    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
-        self._sessions = sessions_of(database)
+    def __init__(self, database: Database):
+        self._db = database
 
     async def add_turns(self, turns: Sequence[NewTurn]) -> list[int]:
         """Insert ``turns`` in order in one transaction; returns their ids in the same order."""
         if not turns:
             return []
-        async with self._sessions.begin() as session:
-            return await self._insert(session, turns)
+        return await self._db.run(lambda session: self._insert(session, turns))
 
     async def add_exchange(self, turns: Sequence[NewTurn], *, usage: UsageRecord) -> list[int]:
         """An answered exchange: its turns (none when memory is off) and its usage, in one transaction."""
-        async with self._sessions.begin() as session:
-            await session.execute(usage_insert(usage))
-            return await self._insert(session, turns) if turns else []
+
+        def add(session: Session) -> list[int]:
+            session.execute(usage_insert(usage))
+            return self._insert(session, turns) if turns else []
+
+        return await self._db.run(add)
 
     @staticmethod
-    async def _insert(session: AsyncSession, turns: Sequence[NewTurn]) -> list[int]:
+    def _insert(session: Session, turns: Sequence[NewTurn]) -> list[int]:
         now = utcnow()
         rows = [
             T(
@@ -90,7 +92,7 @@ class SqlConversationStore:
             for turn in turns
         ]
         session.add_all(rows)
-        await session.flush()
+        session.flush()
         return [row.id for row in rows]
 
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:
@@ -101,19 +103,20 @@ class SqlConversationStore:
         """
         if limit <= 0:
             return []
-        async with self._sessions() as session:
-            return await self._recent(session, key, limit=limit, after_id=after_id)
+        return await self._db.run(lambda session: self._recent(session, key, limit=limit, after_id=after_id))
 
     async def load_window(self, key: ConversationKey, *, limit: int) -> tuple[Summary | None, list[Turn]]:
         """The summary and the newest ``limit`` turns after it, in one session."""
-        async with self._sessions() as session:
-            row = await session.scalar(select(S).where(*_in_conversation(S, key)))
-            summary = _summary(row)
-            turns = await self._recent(session, key, limit=limit, after_id=summary.through_turn_id if summary else 0)
-        return summary, turns
+
+        def load(session: Session) -> tuple[Summary | None, list[Turn]]:
+            summary = _summary(session.scalar(select(S).where(*_in_conversation(S, key))))
+            after_id = summary.through_turn_id if summary else 0
+            return summary, self._recent(session, key, limit=limit, after_id=after_id)
+
+        return await self._db.run(load)
 
     @staticmethod
-    async def _recent(session: AsyncSession, key: ConversationKey, *, limit: int, after_id: int) -> list[Turn]:
+    def _recent(session: Session, key: ConversationKey, *, limit: int, after_id: int) -> list[Turn]:
         # Plain columns, not ORM objects: a full window is a few hundred rows on every message.
         query = (
             select(T.id, T.role, T.author, T.content, T.token_count, T.status, T.created_at)
@@ -121,7 +124,7 @@ class SqlConversationStore:
             .order_by(T.id.desc())
             .limit(limit)
         )
-        rows = (await session.execute(query)).all()
+        rows = session.execute(query).all()
         return [
             Turn(id=i, key=key, role=role, author=author, content=content, token_count=tokens, status=status,
                  created_at=created)
@@ -130,13 +133,11 @@ class SqlConversationStore:
 
     async def has_assistant_turns(self, key: ConversationKey) -> bool:
         query = select(exists().where(*_in_conversation(T, key), T.role == "assistant"))
-        async with self._sessions() as session:
-            return bool(await session.scalar(query))
+        return await self._db.run(lambda session: bool(session.scalar(query)))
 
     async def get_summary(self, key: ConversationKey) -> Summary | None:
         query = select(S).where(*_in_conversation(S, key))
-        async with self._sessions() as session:
-            return _summary(await session.scalar(query))
+        return await self._db.run(lambda session: _summary(session.scalar(query)))
 
     async def save_summary(self, key: ConversationKey, summary: Summary) -> None:
         """Insert or replace the conversation's summary (one statement, race-free)."""
@@ -146,24 +147,28 @@ class SqlConversationStore:
             "token_count": summary.token_count,
             "updated_at": utcnow(),
         }
-        async with self._sessions.begin() as session:
+
+        def save(session: Session) -> None:
             insert = dialect_insert(session, S).values(
                 platform=key.platform, workspace=key.workspace, channel=key.channel, thread=key.thread, **values
             )
-            await session.execute(
+            session.execute(
                 insert.on_conflict_do_update(index_elements=["platform", "workspace", "channel", "thread"], set_=values)
             )
 
+        await self._db.run(save)
+
     async def delete_channel(self, scope: ChannelScope) -> int:
         """Delete every turn and summary of every thread in the channel; returns turns deleted."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(
+
+        def delete_all(session: Session) -> int:
+            result = session.execute(
                 delete(T).where(*_in_channel(T, scope)), execution_options={"synchronize_session": False}
             )
-            await session.execute(
-                delete(S).where(*_in_channel(S, scope)), execution_options={"synchronize_session": False}
-            )
+            session.execute(delete(S).where(*_in_channel(S, scope)), execution_options={"synchronize_session": False})
             return result.rowcount
+
+        return await self._db.run(delete_all)
 
     async def delete_user(self, scope: WorkspaceScope, *, user: str) -> int:
         """Delete the turns the user wrote (role "user") anywhere in the workspace.
@@ -172,11 +177,14 @@ class SqlConversationStore:
         a summary would otherwise keep what they said.
         """
         mine = (T.platform == scope.platform, T.workspace == scope.workspace, T.author == user, T.role == "user")
-        async with self._sessions.begin() as session:
-            where = (await session.execute(select(T.channel, T.thread).where(*mine).distinct())).all()
-            result = await session.execute(delete(T).where(*mine), execution_options={"synchronize_session": False})
-            await self._delete_summaries(session, scope.platform, scope.workspace, [tuple(row) for row in where])
+
+        def delete_theirs(session: Session) -> int:
+            where = session.execute(select(T.channel, T.thread).where(*mine).distinct()).all()
+            result = session.execute(delete(T).where(*mine), execution_options={"synchronize_session": False})
+            self._delete_summaries(session, scope.platform, scope.workspace, [tuple(row) for row in where])
             return result.rowcount
+
+        return await self._db.run(delete_theirs)
 
     async def delete_before(self, scope: ChannelScope, *, before: datetime) -> int:
         """Delete the channel's turns created before ``before``; returns turns deleted.
@@ -184,28 +192,27 @@ class SqlConversationStore:
         A summary that folded any of those turns is deleted with them.
         """
         old = (*_in_channel(T, scope), T.created_at < before)
-        async with self._sessions.begin() as session:
-            threads = (await session.execute(select(T.thread).where(*old).distinct())).scalars().all()
-            result = await session.execute(delete(T).where(*old), execution_options={"synchronize_session": False})
-            await self._delete_summaries(
+
+        def delete_old(session: Session) -> int:
+            threads = session.execute(select(T.thread).where(*old).distinct()).scalars().all()
+            result = session.execute(delete(T).where(*old), execution_options={"synchronize_session": False})
+            self._delete_summaries(
                 session, scope.platform, scope.workspace, [(scope.channel, thread) for thread in threads]
             )
             return result.rowcount
 
+        return await self._db.run(delete_old)
+
     async def channel_turns(self, scope: ChannelScope, *, limit: int) -> list[Turn]:
         """The channel's turns (every thread and status), oldest first, at most ``limit`` (for export)."""
         query = select(T).where(*_in_channel(T, scope)).order_by(T.id).limit(limit)
-        async with self._sessions() as session:
-            rows = (await session.scalars(query)).all()
-        return [_turn(row) for row in rows]
+        return await self._db.run(lambda session: [_turn(row) for row in session.scalars(query).all()])
 
     @staticmethod
-    async def _delete_summaries(
-        session: AsyncSession, platform: str, workspace: str, conversations: list[tuple[str, str]]
-    ) -> None:
+    def _delete_summaries(session: Session, platform: str, workspace: str, conversations: list[tuple[str, str]]) -> None:
         for start in range(0, len(conversations), 500):
             batch = conversations[start : start + 500]
-            await session.execute(
+            session.execute(
                 delete(S).where(
                     S.platform == platform, S.workspace == workspace, tuple_(S.channel, S.thread).in_(batch)
                 ),

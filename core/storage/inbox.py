@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
-from core.storage.database import Database, dialect_insert, sessions_of
+from core.storage.database import Database, dialect_insert
 from core.storage.models import ProcessedEventRow, utcnow
 
 E = ProcessedEventRow
 
 
 class SqlInbox:
-    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
-        self._sessions = sessions_of(database)
+    def __init__(self, database: Database):
+        self._db = database
 
     async def claim(self, *, platform: str, event_id: str) -> bool:
         """True for the one caller whose INSERT of (platform, event_id) commits.
@@ -25,15 +25,21 @@ class SqlInbox:
         inserts nothing (ON CONFLICT DO NOTHING, so no error in the server's
         log for each duplicate delivery) and gets False.
         """
-        async with self._sessions.begin() as session:
+
+        def claim(session: Session) -> bool:
             statement = dialect_insert(session, E).values(platform=platform, event_id=event_id, created_at=utcnow())
-            result = await session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "event_id"]))
+            result = session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "event_id"]))
             return result.rowcount == 1
+
+        return await self._db.run(claim)
 
     async def forget_before(self, before: datetime) -> int:
         """Drop claims older than ``before``; returns how many."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(
+
+        def forget(session: Session) -> int:
+            result = session.execute(
                 delete(E).where(E.created_at < before), execution_options={"synchronize_session": False}
             )
             return result.rowcount
+
+        return await self._db.run(forget)

@@ -5,39 +5,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from core.ports import WorkspaceScope
-from core.storage.database import Database, dialect_insert, sessions_of
+from core.storage.database import Database, dialect_insert
 from core.storage.models import LimitOverrideRow, utcnow
 
 L = LimitOverrideRow
 
 
 class SqlLimitOverrideStore:
-    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
-        self._sessions = sessions_of(database)
+    def __init__(self, database: Database):
+        self._db = database
 
     async def get(self, workspace: WorkspaceScope, *, channels: Sequence[str]) -> dict[tuple[str, str], str]:
         query = select(L.channel, L.scope, L.value).where(
             L.platform == workspace.platform, L.workspace == workspace.workspace, L.channel.in_(list(channels))
         )
-        async with self._sessions() as session:
-            return {(channel, scope): value for channel, scope, value in (await session.execute(query)).all()}
+        return await self._db.run(
+            lambda session: {(channel, scope): value for channel, scope, value in session.execute(query).all()}
+        )
 
     async def set(self, workspace: WorkspaceScope, *, channel: str, scope: str, value: str | None) -> None:
         where = (L.platform == workspace.platform, L.workspace == workspace.workspace, L.channel == channel, L.scope == scope)
-        async with self._sessions.begin() as session:
+
+        def put(session: Session) -> None:
             if value is None:
-                await session.execute(delete(L).where(*where), execution_options={"synchronize_session": False})
+                session.execute(delete(L).where(*where), execution_options={"synchronize_session": False})
                 return
             statement = dialect_insert(session, L).values(
                 platform=workspace.platform, workspace=workspace.workspace, channel=channel, scope=scope,
                 value=value, updated_at=utcnow(),
             )
-            await session.execute(
+            session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["platform", "workspace", "channel", "scope"],
                     set_={"value": value, "updated_at": utcnow()},
                 )
             )
+
+        await self._db.run(put)

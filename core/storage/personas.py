@@ -5,11 +5,11 @@ from __future__ import annotations
 import builtins
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from core.personas import Persona
 from core.ports import WorkspaceScope
-from core.storage.database import Database, dialect_insert, sessions_of
+from core.storage.database import Database, dialect_insert
 from core.storage.models import PersonaRow, utcnow
 
 P = PersonaRow
@@ -31,19 +31,22 @@ def _in_workspace(scope: WorkspaceScope) -> tuple:
 
 
 class SqlPersonaStore:
-    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
-        self._sessions = sessions_of(database)
+    def __init__(self, database: Database):
+        self._db = database
 
     async def list(self, scope: WorkspaceScope) -> builtins.list[Persona]:
         """The workspace's personas, by name."""
-        async with self._sessions() as session:
-            rows = (await session.scalars(select(P).where(*_in_workspace(scope)).order_by(P.name))).all()
-        return [_persona(row) for row in rows]
+        query = select(P).where(*_in_workspace(scope)).order_by(P.name)
+        return await self._db.run(lambda session: [_persona(row) for row in session.scalars(query).all()])
 
     async def get(self, scope: WorkspaceScope, name: str) -> Persona | None:
-        async with self._sessions() as session:
-            row = await session.scalar(select(P).where(*_in_workspace(scope), P.name == name))
-        return None if row is None else _persona(row)
+        query = select(P).where(*_in_workspace(scope), P.name == name)
+
+        def get(session: Session) -> Persona | None:
+            row = session.scalar(query)
+            return None if row is None else _persona(row)
+
+        return await self._db.run(get)
 
     async def save(self, scope: WorkspaceScope, persona: Persona) -> None:
         """Insert, or replace the persona of the same name (keeping its created_at).
@@ -60,16 +63,17 @@ class SqlPersonaStore:
             "memory_budget": persona.memory_budget,
             "updated_at": now,
         }
-        async with self._sessions.begin() as session:
+
+        def save(session: Session) -> None:
             insert = dialect_insert(session, P).values(
                 platform=scope.platform, workspace=scope.workspace, name=persona.name, created_at=now, **fields
             )
-            await session.execute(
-                insert.on_conflict_do_update(index_elements=["platform", "workspace", "name"], set_=fields)
-            )
+            session.execute(insert.on_conflict_do_update(index_elements=["platform", "workspace", "name"], set_=fields))
+
+        await self._db.run(save)
 
     async def delete(self, scope: WorkspaceScope, name: str) -> bool:
         query = delete(P).where(*_in_workspace(scope), P.name == name)
-        async with self._sessions.begin() as session:
-            result = await session.execute(query, execution_options={"synchronize_session": False})
-            return result.rowcount > 0
+        return await self._db.run(
+            lambda session: session.execute(query, execution_options={"synchronize_session": False}).rowcount > 0
+        )

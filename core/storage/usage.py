@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, insert, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from core.ports import UsageRecord, UsageRow, WorkspaceScope
-from core.storage.database import Database, sessions_of
+from core.storage.database import Database
 from core.storage.models import UsageRecordRow, utcnow
 
 U = UsageRecordRow
@@ -31,12 +31,16 @@ def usage_insert(record: UsageRecord):
 
 
 class SqlUsageStore:
-    def __init__(self, database: Database | async_sessionmaker[AsyncSession]):
-        self._sessions = sessions_of(database)
+    def __init__(self, database: Database):
+        self._db = database
 
     async def record(self, record: UsageRecord) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(usage_insert(record))
+        statement = usage_insert(record)
+
+        def insert_one(session: Session) -> None:
+            session.execute(statement)
+
+        await self._db.run(insert_one)
 
     async def report(
         self,
@@ -66,8 +70,7 @@ class SqlUsageStore:
             query = query.where(U.user == user)
         if group_by:
             query = query.group_by(group).order_by((prompt + completion).desc(), group).limit(limit)
-        async with self._sessions() as session:
-            rows = (await session.execute(query)).all()
+        rows = await self._db.run(lambda session: session.execute(query).all())
         return [
             UsageRow(group=str(name), requests=n, prompt_tokens=int(p), completion_tokens=int(c), cost_micro_usd=int(m))
             for name, n, p, c, m in rows

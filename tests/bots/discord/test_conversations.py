@@ -156,7 +156,8 @@ async def test_rate_limits_refuse_briefly_and_exempted_server_admins_pass(start_
     for text in ("first", "second"):  # Alice has Manage Server
         asked = await server.send_message(ALICE, GENERAL, mention(f"alice {text}"))
         await answer_in(server, int(asked["id"]), f"echo: alice {text}")
-    await server.send_message(BOB, GENERAL, mention("bob first"))
+    asked = await server.send_message(BOB, GENERAL, mention("bob first"))
+    await answer_in(server, int(asked["id"]), "echo: bob first")
     await server.send_message(BOB, GENERAL, mention("bob second"))
     refusal = await server.wait_for(lambda: next(
         (m for m in server.messages.values() if int(m["author"]["id"]) == BOT and "limit of 1 per minute" in m["content"]),

@@ -1,0 +1,82 @@
+"""Database.run: sync SQLAlchemy work in one transaction (a worker thread on SQLite files)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from core.storage.database import Database
+from core.storage.inbox import SqlInbox
+from core.storage.migrate import upgrade_to_head
+from core.storage.models import ProcessedEventRow, utcnow
+from tests.infra.conftest import sqlite_url
+
+
+@pytest.fixture
+async def sqlite_database(tmp_path) -> AsyncIterator[Database]:
+    url = sqlite_url(tmp_path / "run.db")
+    await upgrade_to_head(url)
+    database = Database.from_url(url)
+    yield database
+    await database.dispose()
+
+
+def _alive(ident: int) -> bool:
+    return any(thread.ident == ident and thread.is_alive() for thread in threading.enumerate())
+
+
+async def test_sqlite_work_runs_on_one_worker_thread(sqlite_database: Database) -> None:
+    inbox = SqlInbox(sqlite_database)
+    results = await asyncio.gather(*(inbox.claim(platform="slack", event_id="Ev-one") for _ in range(20)))
+    assert sorted(results) == [False] * 19 + [True]
+
+    idents = await asyncio.gather(*(sqlite_database.run(lambda _: threading.get_ident()) for _ in range(20)))
+    assert len(set(idents)) == 1
+    assert idents[0] != threading.get_ident()  # not the event loop's thread
+
+
+async def test_dispose_stops_the_worker_thread_and_a_later_run_starts_another(sqlite_database: Database) -> None:
+    first = await sqlite_database.run(lambda _: threading.get_ident())
+    assert _alive(first)
+
+    await sqlite_database.dispose()
+    assert not _alive(first)
+
+    second = await sqlite_database.run(lambda _: threading.get_ident())
+    assert _alive(second)
+    await sqlite_database.dispose()
+    assert not _alive(second)
+    await sqlite_database.dispose()  # idempotent
+
+
+async def test_the_worker_connection_has_the_sqlite_pragmas(sqlite_database: Database) -> None:
+    def pragmas(session: Session) -> tuple:
+        return tuple(
+            session.execute(text(f"PRAGMA {name}")).scalar() for name in ("journal_mode", "busy_timeout", "synchronous")
+        )
+
+    assert await sqlite_database.run(pragmas) == ("wal", 5_000, 1)  # synchronous 1 = NORMAL
+
+
+async def test_run_commits_or_rolls_back_as_a_whole(database: Database) -> None:
+    def claim(session: Session, event_id: str) -> None:
+        session.add(ProcessedEventRow(platform="slack", event_id=event_id, created_at=utcnow()))
+
+    def claim_then_fail(session: Session) -> None:
+        claim(session, "Ev-lost")
+        session.flush()
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await database.run(claim_then_fail)
+    await database.run(lambda session: claim(session, "Ev-kept"))
+
+    count = select(func.count()).select_from(ProcessedEventRow)
+    assert await database.run(lambda session: session.scalar(count)) == 1
+    assert await SqlInbox(database).claim(platform="slack", event_id="Ev-lost") is True
+    assert await SqlInbox(database).claim(platform="slack", event_id="Ev-kept") is False
