@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select, tuple_
+from sqlalchemy import delete, exists, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from core.messages import ChannelScope, ConversationKey
@@ -75,25 +75,25 @@ class SqlConversationStore:
 
     @staticmethod
     def _insert(session: Session, turns: Sequence[NewTurn]) -> list[int]:
+        """One INSERT … RETURNING for all the turns (no ORM objects: this runs for every answer)."""
         now = utcnow()
         rows = [
-            T(
-                platform=turn.key.platform,
-                workspace=turn.key.workspace,
-                channel=turn.key.channel,
-                thread=turn.key.thread,
-                role=turn.role,
-                author=turn.author,
-                content=turn.content,
-                token_count=turn.token_count,
-                status=turn.status,
-                created_at=turn.created_at or now,
-            )
+            {
+                "platform": turn.key.platform,
+                "workspace": turn.key.workspace,
+                "channel": turn.key.channel,
+                "thread": turn.key.thread,
+                "role": turn.role,
+                "author": turn.author,
+                "content": turn.content,
+                "token_count": turn.token_count,
+                "status": turn.status,
+                "created_at": turn.created_at or now,
+            }
             for turn in turns
         ]
-        session.add_all(rows)
-        session.flush()
-        return [row.id for row in rows]
+        ids = session.scalars(insert(T).returning(T.id, sort_by_parameter_order=True), rows).all()
+        return list(ids)
 
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:
         """The newest ``limit`` "ok" turns with id > after_id, oldest first.
