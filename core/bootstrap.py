@@ -232,7 +232,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
     await asyncio.to_thread(tokens.count, "warm up", model=default_model)  # loads the tables (~0.5 s) now
     moderator = moderator_for(settings)
     core = assemble_core(
-        stores=sql_stores(database),
+        stores=sql_stores(database, cache_ttl=settings.settings_cache_seconds),
         llm=llm,
         tokens=tokens,
         clock=SystemClock(),

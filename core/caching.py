@@ -4,7 +4,9 @@ Channel settings, the workspace default persona, personas and rate-limit
 overrides change rarely (an admin's command) but are read for every message:
 each read is a database session (about 1 ms on SQLite).  These decorators sit
 at the ports: a write through this process drops what it changed at once;
-another process's write is seen within ``ttl`` seconds.
+another process's write is seen within ``ttl`` seconds (SETTINGS_CACHE_SECONDS,
+30 by default: without it a quiet channel re-reads its settings for nearly
+every message).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from core.messages import ChannelScope
 from core.personas import Persona
 from core.ports import ChannelSettings, ChannelSettingsStore, LimitOverrideStore, PersonaStore, WorkspaceScope
 
-DEFAULT_TTL_SECONDS = 5.0
+DEFAULT_TTL_SECONDS = 30.0
 MAX_ENTRIES = 10_000
 _MISSING = object()
 

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=16_000, ge=1, le=1_000_000)
     memory_summaries: bool = True
     retention_purge_interval_seconds: float = Field(default=3_600.0, gt=0)
+    settings_cache_seconds: float = Field(default=30.0, ge=0, le=3_600)
 
     # Rate limits, budgets, upstream protection (see core/limits/)
     rate_limit_storage_url: str = "memory://"

@@ -19,6 +19,7 @@ from core.config import SettingsError, load_settings
         ("MAX_MESSAGE_CHARS", "many"),
         ("DATABASE_URL", "mysql://x"),
         ("LLM_MAX_CONCURRENCY", "0"),
+        ("SETTINGS_CACHE_SECONDS", "-1"),
         ("MODERATION_THRESHOLDS", "{not json"),
         ("MODERATION_THRESHOLDS", '{"rudeness": 0.5}'),
         ("MODERATION_THRESHOLDS", '{"hate": 2}'),
