@@ -103,9 +103,15 @@ class CachedLimitOverrideStore:
         self._inner = inner
         self._cache = cache
 
-    async def get(self, workspace: WorkspaceScope, *, channels: Sequence[str]) -> dict[tuple[str, str], str]:
-        key = ("limits", workspace, tuple(channels))
-        return await self._cache.through(key, lambda: self._inner.get(workspace, channels=channels))
+    async def get(
+        self, workspace: WorkspaceScope, *, channels: Sequence[str] | None = None
+    ) -> dict[tuple[str, str], str]:
+        """Served from all of the workspace's overrides (a handful of rows), read once per TTL."""
+        everything = await self._cache.through(("limits", workspace), lambda: self._inner.get(workspace))
+        if channels is None:
+            return dict(everything)
+        wanted = set(channels)
+        return {key: value for key, value in everything.items() if key[0] in wanted}
 
     async def set(self, workspace: WorkspaceScope, *, channel: str, scope: str, value: str | None) -> None:
         await self._inner.set(workspace, channel=channel, scope=scope, value=value)

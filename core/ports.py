@@ -251,7 +251,11 @@ class LimitOverrideStore(Protocol):
     ``channel`` is "*" for workspace-wide overrides.
     """
 
-    async def get(self, workspace: WorkspaceScope, *, channels: Sequence[str]) -> dict[tuple[str, str], str]: ...
+    async def get(
+        self, workspace: WorkspaceScope, *, channels: Sequence[str] | None = None
+    ) -> dict[tuple[str, str], str]:
+        """The overrides of those channels ("*" for workspace-wide ones); ``None``: all of the workspace's."""
+        ...
 
     async def set(self, workspace: WorkspaceScope, *, channel: str, scope: str, value: str | None) -> None:
         """Store an override; ``None`` clears it."""

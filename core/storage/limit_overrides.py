@@ -18,10 +18,14 @@ class SqlLimitOverrideStore:
     def __init__(self, database: Database):
         self._db = database
 
-    async def get(self, workspace: WorkspaceScope, *, channels: Sequence[str]) -> dict[tuple[str, str], str]:
+    async def get(
+        self, workspace: WorkspaceScope, *, channels: Sequence[str] | None = None
+    ) -> dict[tuple[str, str], str]:
         query = select(L.channel, L.scope, L.value).where(
-            L.platform == workspace.platform, L.workspace == workspace.workspace, L.channel.in_(list(channels))
+            L.platform == workspace.platform, L.workspace == workspace.workspace
         )
+        if channels is not None:
+            query = query.where(L.channel.in_(list(channels)))
         return await self._db.run(
             lambda session: {(channel, scope): value for channel, scope, value in session.execute(query).all()}
         )

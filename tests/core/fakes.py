@@ -211,8 +211,10 @@ class MemoryLimitOverrideStore:
     def __init__(self) -> None:
         self.rows: dict[tuple[WorkspaceScope, str, str], str] = {}
 
-    async def get(self, workspace, *, channels) -> dict[tuple[str, str], str]:
-        return {(c, s): v for (w, c, s), v in self.rows.items() if w == workspace and c in channels}
+    async def get(self, workspace, *, channels=None) -> dict[tuple[str, str], str]:
+        return {
+            (c, s): v for (w, c, s), v in self.rows.items() if w == workspace and (channels is None or c in channels)
+        }
 
     async def set(self, workspace, *, channel, scope, value) -> None:
         if value is None:
