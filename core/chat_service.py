@@ -116,8 +116,8 @@ class ChatService:
     async def _answer(self, message: IncomingMessage, text: str, event_log) -> AsyncIterator[ReplyEvent]:
         started = time.perf_counter()
         scope = message.key.channel_scope()
-        persona = await self._personas.resolve(scope)
         settings = await self._channel_settings.get(scope)
+        persona = await self._personas.resolve(scope, settings=settings)
         keep_turns = settings.memory_enabled and settings.retention_days != 0
         event_log = event_log.bind(persona=persona.name, model=persona.model)
 

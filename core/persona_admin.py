@@ -9,7 +9,7 @@ import structlog
 from core.admin import Actor, AdminPolicy, Conflict, NotFound
 from core.messages import ChannelScope
 from core.personas import BUILTIN_NAME, Persona, builtin_persona, validate_name
-from core.ports import AuditEntry, AuditLog, ChannelSettingsStore, Clock, PersonaStore, WorkspaceScope
+from core.ports import AuditEntry, AuditLog, ChannelSettings, ChannelSettingsStore, Clock, PersonaStore, WorkspaceScope
 
 log = structlog.get_logger(__name__)
 
@@ -26,10 +26,12 @@ class PersonaDirectory:
     def builtin(self) -> Persona:
         return self._builtin
 
-    async def resolve(self, scope: ChannelScope) -> Persona:
+    async def resolve(self, scope: ChannelScope, *, settings: ChannelSettings | None = None) -> Persona:
+        """``settings``: the channel's, when the caller has them already."""
         workspace = WorkspaceScope(platform=scope.platform, workspace=scope.workspace)
+        settings = settings or await self._settings.get(scope)
         choices = (
-            ("channel", (await self._settings.get(scope)).persona),
+            ("channel", settings.persona),
             ("workspace", await self._settings.get_workspace_default(workspace)),
         )
         for level, name in choices:
