@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
+
 from core.messages import ChannelScope
-from core.ports import WorkspaceScope
+from core.ports import AuditEntry, AuditLog, Clock, WorkspaceScope
+
+log = structlog.get_logger(__name__)
+
+AUDIT_TARGET_MAX = 255  # the audit_log.target column
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +69,16 @@ class AdminPolicy:
         """Admins anywhere; in a DM the person in it decides for that DM alone."""
         if not (actor.is_dm or self.is_admin(actor)):
             raise NotPermitted(f"Only admins can {doing} in a channel.")
+
+
+async def record_change(
+    audit: AuditLog, *, clock: Clock, actor: Actor, action: str, target: str, before=None, after=None
+) -> None:
+    """Write one admin change to the audit log (who, when, before, after) and log that it happened."""
+    await audit.record(
+        AuditEntry(
+            platform=actor.platform, workspace=actor.workspace, actor=actor.user, action=action,
+            target=target[:AUDIT_TARGET_MAX], before=before, after=after, created_at=clock.now(),
+        )
+    )
+    log.info("admin.changed", action=action, target=target[:AUDIT_TARGET_MAX], actor=actor.user)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import structlog
-
-from core.admin import Actor, AdminError, AdminPolicy
+from core.admin import Actor, AdminError, AdminPolicy, record_change
 from core.export import EXPORT_MAX_TURNS, export_filename, turns_as_jsonl
-from core.ports import AuditEntry, AuditLog, ChannelSettingsStore, Clock, ConversationStore, UsageRow, UsageStore
-
-log = structlog.get_logger(__name__)
+from core.ports import AuditLog, ChannelSettingsStore, Clock, ConversationStore, UsageRow, UsageStore
 
 MAX_RETENTION_DAYS = 36_500
 
@@ -97,13 +93,9 @@ class ChannelAdmin:
         return UsageReport(today=today, this_month=this_month, group_by=group_by)
 
     async def _record(self, actor: Actor, action: str, target: str, *, before=None, after=None) -> None:
-        await self._audit.record(
-            AuditEntry(
-                platform=actor.platform, workspace=actor.workspace, actor=actor.user,
-                action=action, target=target, before=before, after=after, created_at=self._clock.now(),
-            )
+        await record_change(
+            self._audit, clock=self._clock, actor=actor, action=action, target=target, before=before, after=after
         )
-        log.info("admin.changed", action=action, target=target, actor=actor.user)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,10 @@ from dataclasses import asdict, replace
 
 import structlog
 
-from core.admin import Actor, AdminPolicy, Conflict, NotFound
+from core.admin import Actor, AdminPolicy, Conflict, NotFound, record_change
 from core.messages import ChannelScope
 from core.personas import BUILTIN_NAME, Persona, builtin_persona, validate_name
-from core.ports import AuditEntry, AuditLog, ChannelSettings, ChannelSettingsStore, Clock, PersonaStore, WorkspaceScope
+from core.ports import AuditLog, ChannelSettings, ChannelSettingsStore, Clock, PersonaStore, WorkspaceScope
 
 log = structlog.get_logger(__name__)
 
@@ -132,19 +132,9 @@ class PersonaAdmin:
         raise NotFound(_unknown(name))
 
     async def _record(self, actor: Actor, action: str, target: str, *, before, after) -> None:
-        await self._audit.record(
-            AuditEntry(
-                platform=actor.platform,
-                workspace=actor.workspace,
-                actor=actor.user,
-                action=action,
-                target=target,
-                before=before,
-                after=after,
-                created_at=self._clock.now(),
-            )
+        await record_change(
+            self._audit, clock=self._clock, actor=actor, action=action, target=target, before=before, after=after
         )
-        log.info("admin.changed", action=action, target=target, actor=actor.user)
 
 
 def _unknown(name: str) -> str:

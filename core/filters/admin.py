@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import structlog
-
-from core.admin import Actor, AdminError, AdminPolicy
+from core.admin import Actor, AdminError, AdminPolicy, record_change
 from core.filters.blocklist import RULE_SYNTAX, RuleInvalid, parse_rule
 from core.filters.pipeline import FilterPipeline
 from core.filters.policy import mode_for
 from core.filters.values import FILTERS, FilterDecision, FilterDecisionLog, FilterSettingsStore
-from core.ports import AuditEntry, AuditLog, Clock
-
-log = structlog.get_logger(__name__)
+from core.ports import AuditLog, Clock
 
 MAX_RULES = 200
 LOG_LINES = 20
@@ -151,13 +147,9 @@ class FilterAdmin:
         return f"Latest filter decisions (newest first, at most {LOG_LINES}):\n" + "\n".join(map(_line, decisions))
 
     async def _record(self, actor: Actor, action: str, target: str, *, before=None, after=None) -> None:
-        await self._audit.record(
-            AuditEntry(
-                platform=actor.platform, workspace=actor.workspace, actor=actor.user, action=action,
-                target=target[:255], before=before, after=after, created_at=self._clock.now(),
-            )
+        await record_change(
+            self._audit, clock=self._clock, actor=actor, action=action, target=target, before=before, after=after
         )
-        log.info("admin.changed", action=action, actor=actor.user)
 
 
 def _line(d: FilterDecision) -> str:

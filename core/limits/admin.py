@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-import structlog
-
-from core.admin import Actor, AdminError, AdminPolicy
+from core.admin import Actor, AdminError, AdminPolicy, record_change
 from core.limits.budgets import PERIODS, UNITS, WHO, BudgetCaps
 from core.limits.parsing import LimitSyntaxError, parse_limits
 from core.limits.pricing import usd
 from core.limits.rate import SCOPES, RequestRateLimiter, override_channel
-from core.ports import AuditEntry, AuditLog, BudgetCounterStore, BudgetKey, Clock, LimitOverrideStore
-
-log = structlog.get_logger(__name__)
+from core.ports import AuditLog, BudgetCounterStore, BudgetKey, Clock, LimitOverrideStore
 
 LIMITS_USAGE = (
     "Usage: `/parley limits show`, `/parley limits set <user|channel|workspace> <limit>` "
@@ -64,14 +60,11 @@ class LimitsAdmin:
         channel = override_channel(scope, actor.channel)
         await self._overrides.set(actor.workspace_scope, channel=channel, scope=scope, value=value)
         after = (await self._limiter.effective(actor.workspace_scope, actor.channel))[scope]
-        await self._audit.record(
-            AuditEntry(
-                platform=actor.platform, workspace=actor.workspace, actor=actor.user,
-                action="limits.set" if value is not None else "limits.clear", target=f"{scope}@{channel}",
-                before={"limit": before}, after={"limit": after}, created_at=self._clock.now(),
-            )
+        await record_change(
+            self._audit, clock=self._clock, actor=actor, target=f"{scope}@{channel}",
+            action="limits.set" if value is not None else "limits.clear",
+            before={"limit": before}, after={"limit": after},
         )
-        log.info("admin.changed", action="limits", scope=scope, actor=actor.user)
         where = "in this channel" if scope == "channel" else "in this workspace"
         return f"The {scope} limit {where} is now `{after}`."
 
