@@ -7,9 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
 
-from tests.standins.openai_server import OpenAIStandIn
 
 CLEARED = (
     "OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "DEFAULT_MODEL", "PARLEY_ADMINS",
@@ -32,12 +30,6 @@ async def run_shell(tmp_path: Path, lines: list[str], **env: str) -> tuple[int, 
     )
     stdout, stderr = await asyncio.wait_for(process.communicate("".join(f"{l}\n" for l in lines).encode()), 60)
     return process.returncode, stdout.decode(), stderr.decode()
-
-
-@pytest.fixture
-async def llm():
-    async with OpenAIStandIn() as server:
-        yield server
 
 
 async def test_chat_commands_and_memory_across_restarts(tmp_path, llm):

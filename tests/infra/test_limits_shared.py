@@ -36,12 +36,6 @@ def storage_url(request) -> str:
     return "memory://"
 
 
-@pytest.fixture
-async def llm():
-    async with OpenAIStandIn() as server:
-        yield server
-
-
 def make_core(database: Database, server: OpenAIStandIn, *, limits: LimitOptions, storage):
     provider = OpenAIProvider(api_key="test-key", base_url=server.base_url, timeout=10, max_retries=0)
     core = assemble_core(

@@ -51,12 +51,6 @@ class Parley:
 
 
 @pytest.fixture
-async def llm() -> AsyncIterator[OpenAIStandIn]:
-    async with OpenAIStandIn() as server:
-        yield server
-
-
-@pytest.fixture
 async def discord_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordStandIn]:
     async with DiscordStandIn() as server:
         monkeypatch.setattr(discord.http.Route, "BASE", server.api_url)

@@ -51,12 +51,6 @@ async def slack() -> AsyncIterator[SlackStandIn]:
 
 
 @pytest.fixture
-async def llm() -> AsyncIterator[OpenAIStandIn]:
-    async with OpenAIStandIn() as server:
-        yield server
-
-
-@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
 
