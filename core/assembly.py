@@ -31,6 +31,7 @@ from core.ports import (
     PersonaStore, RateLimiter, TokenCounter, UsageStore,
 )
 from core.retention import RetentionPurger
+from core.tokens import RememberingTokenCounter
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ def assemble_core(
     None means no moderation endpoint (unavailable), the local rules and redaction still run.
     """
     policy = AdminPolicy(admins=options.admins)
+    tokens = RememberingTokenCounter(tokens)
     pipeline = FilterPipeline(
         store=stores.filter_settings, decisions=stores.filter_decisions,
         moderator=moderator or NoModeration("no moderation endpoint is configured"),

@@ -11,7 +11,10 @@ back to the documented estimate: one token per four characters, rounded up.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from functools import lru_cache
+
+from core.ports import TokenCounter
 
 import structlog
 
@@ -56,3 +59,28 @@ class EstimatingTokenCounter:
 
     def count(self, text: str, *, model: str) -> int:
         return estimate_tokens(text)
+
+
+class RememberingTokenCounter:
+    """Another counter, remembering the counts of the last ``size`` texts it counted.
+
+    A message counts its question twice (request estimate, stored turn) and its
+    persona's system prompt every time.  Texts are remembered by hash and
+    length, not kept: nobody's message stays in memory because it was counted.
+    """
+
+    def __init__(self, counter: TokenCounter, *, size: int = 256) -> None:
+        self._counter = counter
+        self._size = size
+        self._counts: OrderedDict[tuple[str, int, int], int] = OrderedDict()
+
+    def count(self, text: str, *, model: str) -> int:
+        key = (model, hash(text), len(text))
+        found = self._counts.get(key)
+        if found is not None:
+            self._counts.move_to_end(key)
+            return found
+        found = self._counts[key] = self._counter.count(text, model=model)
+        if len(self._counts) > self._size:
+            self._counts.popitem(last=False)
+        return found

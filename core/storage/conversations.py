@@ -5,17 +5,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, insert, select, tuple_
+from sqlalchemy import bindparam, delete, exists, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from core.messages import ChannelScope, ConversationKey
 from core.ports import NewTurn, Summary, Turn, UsageRecord, WorkspaceScope
 from core.storage.database import Database, dialect_insert
-from core.storage.usage import usage_insert
+from core.storage.usage import insert_usage
 from core.storage.models import ConversationSummaryRow, ConversationTurnRow, utcnow
 
 T = ConversationTurnRow
 S = ConversationSummaryRow
+
+# The statements every message runs, built once on the tables (not the ORM
+# classes) with their values as parameters: SQLAlchemy then finds each one
+# compiled in its cache by identity instead of building and hashing a
+# statement per call, and skips the ORM's result handling.
+TURNS, SUMMARIES = T.__table__, S.__table__
+CONVERSATION = ("platform", "workspace", "channel", "thread")
+SUMMARY_OF = select(SUMMARIES.c.text, SUMMARIES.c.through_turn_id, SUMMARIES.c.token_count).where(
+    *(SUMMARIES.c[name] == bindparam(name) for name in CONVERSATION)
+)
+RECENT_TURNS = (
+    select(TURNS.c.id, TURNS.c.role, TURNS.c.author, TURNS.c.content, TURNS.c.token_count, TURNS.c.status,
+           TURNS.c.created_at)
+    .where(*(TURNS.c[name] == bindparam(name) for name in CONVERSATION), TURNS.c.status == "ok",
+           TURNS.c.id > bindparam("after_id"))
+    .order_by(TURNS.c.id.desc())
+    .limit(bindparam("limit"))
+)
+INSERT_TURN = insert(TURNS).returning(TURNS.c.id)
 
 
 def _in_conversation(model: type[T] | type[S], key: ConversationKey) -> tuple:
@@ -48,6 +67,10 @@ def _turn(row: T) -> Turn:
     )
 
 
+def _conversation_params(key: ConversationKey) -> dict[str, str]:
+    return {"platform": key.platform, "workspace": key.workspace, "channel": key.channel, "thread": key.thread}
+
+
 def _summary(row: S | None) -> Summary | None:
     if row is None:
         return None
@@ -68,17 +91,17 @@ class SqlConversationStore:
         """An answered exchange: its turns (none when memory is off) and its usage, in one transaction."""
 
         def add(session: Session) -> list[int]:
-            session.execute(usage_insert(usage))
+            insert_usage(session, usage)
             return self._insert(session, turns) if turns else []
 
         return await self._db.run(add)
 
     @staticmethod
     def _insert(session: Session, turns: Sequence[NewTurn]) -> list[int]:
-        """One INSERT … RETURNING for all the turns (no ORM objects: this runs for every answer)."""
+        """The turns in order, one prebuilt INSERT … RETURNING id each (an exchange is two)."""
         now = utcnow()
-        rows = [
-            {
+        return [
+            session.execute(INSERT_TURN, {
                 "platform": turn.key.platform,
                 "workspace": turn.key.workspace,
                 "channel": turn.key.channel,
@@ -89,11 +112,9 @@ class SqlConversationStore:
                 "token_count": turn.token_count,
                 "status": turn.status,
                 "created_at": turn.created_at or now,
-            }
+            }).scalar_one()
             for turn in turns
         ]
-        ids = session.scalars(insert(T).returning(T.id, sort_by_parameter_order=True), rows).all()
-        return list(ids)
 
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:
         """The newest ``limit`` "ok" turns with id > after_id, oldest first.
@@ -109,7 +130,8 @@ class SqlConversationStore:
         """The summary and the newest ``limit`` turns after it, in one session."""
 
         def load(session: Session) -> tuple[Summary | None, list[Turn]]:
-            summary = _summary(session.scalar(select(S).where(*_in_conversation(S, key))))
+            row = session.execute(SUMMARY_OF, _conversation_params(key)).first()
+            summary = Summary(text=row[0], through_turn_id=row[1], token_count=row[2]) if row else None
             after_id = summary.through_turn_id if summary else 0
             return summary, self._recent(session, key, limit=limit, after_id=after_id)
 
@@ -118,13 +140,7 @@ class SqlConversationStore:
     @staticmethod
     def _recent(session: Session, key: ConversationKey, *, limit: int, after_id: int) -> list[Turn]:
         # Plain columns, not ORM objects: a full window is a few hundred rows on every message.
-        query = (
-            select(T.id, T.role, T.author, T.content, T.token_count, T.status, T.created_at)
-            .where(*_in_conversation(T, key), T.status == "ok", T.id > after_id)
-            .order_by(T.id.desc())
-            .limit(limit)
-        )
-        rows = session.execute(query).all()
+        rows = session.execute(RECENT_TURNS, {**_conversation_params(key), "after_id": after_id, "limit": limit}).all()
         return [
             Turn(id=i, key=key, role=role, author=author, content=content, token_count=tokens, status=status,
                  created_at=created)

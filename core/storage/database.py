@@ -168,6 +168,21 @@ class Database:
         await self.engine.dispose()
 
 
+def per_dialect(build: Callable[[Callable[[Any], Any]], R]) -> dict[str, R]:
+    """``build(insert)`` once per backend, for a prebuilt upsert: ``{"sqlite": ..., "postgresql": ...}``.
+
+    A statement built once at import, with its values passed as parameters at
+    execution, is compiled once and found in SQLAlchemy's cache by identity;
+    one built per call (``.values(...)``) is hashed into a cache key every time.
+    Pick the backend's with ``statements[dialect_of(session)]``.
+    """
+    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def dialect_insert(session: Session | AsyncSession, table: Any) -> Any:
     """``INSERT`` with ``on_conflict_do_update/nothing`` for the session's backend.
 

@@ -7,10 +7,14 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from core.storage.database import Database, dialect_insert
+from core.storage.database import Database, dialect_of, per_dialect
 from core.storage.models import ProcessedEventRow, utcnow
 
 E = ProcessedEventRow
+# Every message claims its event: a prebuilt Core statement, values as parameters.
+CLAIM = per_dialect(
+    lambda insert: insert(E.__table__).on_conflict_do_nothing(index_elements=["platform", "event_id"])
+)
 
 
 class SqlInbox:
@@ -27,9 +31,8 @@ class SqlInbox:
         """
 
         def claim(session: Session) -> bool:
-            statement = dialect_insert(session, E).values(platform=platform, event_id=event_id, created_at=utcnow())
-            result = session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "event_id"]))
-            return result.rowcount == 1
+            values = {"platform": platform, "event_id": event_id, "created_at": utcnow()}
+            return session.execute(CLAIM[dialect_of(session)], values).rowcount == 1
 
         return await self._db.run(claim)
 

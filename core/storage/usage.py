@@ -15,19 +15,22 @@ U = UsageRecordRow
 GROUP_COLUMNS = {"user": U.user, "channel": U.channel, "model": U.model}
 
 
-def usage_insert(record: UsageRecord):
-    """The INSERT of one usage record (also used inside the conversation store's exchange transaction)."""
-    return insert(U).values(
-        platform=record.platform,
-        workspace=record.workspace,
-        channel=record.channel,
-        user=record.user,
-        model=record.model,
-        prompt_tokens=record.prompt_tokens,
-        completion_tokens=record.completion_tokens,
-        cost_micro_usd=record.cost_micro_usd,
-        created_at=record.created_at or utcnow(),
-    )
+INSERT_USAGE = insert(U.__table__)  # prebuilt: one per answer, values as parameters
+
+
+def insert_usage(session: Session, record: UsageRecord) -> None:
+    """INSERT one usage record (also inside the conversation store's exchange transaction)."""
+    session.execute(INSERT_USAGE, {
+        "platform": record.platform,
+        "workspace": record.workspace,
+        "channel": record.channel,
+        "user": record.user,
+        "model": record.model,
+        "prompt_tokens": record.prompt_tokens,
+        "completion_tokens": record.completion_tokens,
+        "cost_micro_usd": record.cost_micro_usd,
+        "created_at": record.created_at or utcnow(),
+    })
 
 
 class SqlUsageStore:
@@ -35,12 +38,7 @@ class SqlUsageStore:
         self._db = database
 
     async def record(self, record: UsageRecord) -> None:
-        statement = usage_insert(record)
-
-        def insert_one(session: Session) -> None:
-            session.execute(statement)
-
-        await self._db.run(insert_one)
+        await self._db.run(lambda session: insert_usage(session, record))
 
     async def report(
         self,
