@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select, update
 
 from core.ports import BudgetKey, BudgetLine
 from core.storage.database import Database, dialect_insert
 from core.storage.models import BudgetCounterRow
 
 B = BudgetCounterRow
+
+
+class _Refused(Exception):
+    """A counter without room: the reservation's transaction is rolled back as a whole."""
+
+    def __init__(self, key: BudgetKey) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 def _is(key: BudgetKey) -> tuple:
@@ -40,52 +47,50 @@ class SqlBudgetCounterStore:
         """
         ordered = sorted(lines, key=lambda line: _order(line.key))
 
-        def reserve(session: Session) -> BudgetKey | None:
+        def reserve(connection: Connection) -> None:
             for line in ordered:
-                self._ensure(session, line.key)
+                self._ensure(connection, line.key)
             for line in ordered:
-                result = session.execute(
+                result = connection.execute(
                     update(B)
                     .where(*_is(line.key), B.used + B.reserved + line.amount <= line.cap)
-                    .values(reserved=B.reserved + line.amount),
-                    execution_options={"synchronize_session": False},
+                    .values(reserved=B.reserved + line.amount)
                 )
                 if result.rowcount != 1:
-                    session.rollback()
-                    return line.key
-            return None
+                    raise _Refused(line.key)
 
-        return await self._db.run(reserve)
+        try:
+            await self._db.run_quick(reserve)
+        except _Refused as refused:
+            return refused.key
+        return None
 
     async def settle(self, lines: Sequence[tuple[BudgetKey, int, int]]) -> None:
         ordered = sorted(lines, key=lambda line: _order(line[0]))
 
-        def settle(session: Session) -> None:
+        def settle(connection: Connection) -> None:
             for key, reserved, actual in ordered:
-                self._ensure(session, key)
-                session.execute(
-                    update(B)
-                    .where(*_is(key))
-                    .values(reserved=B.reserved - reserved, used=B.used + actual),
-                    execution_options={"synchronize_session": False},
+                self._ensure(connection, key)
+                connection.execute(
+                    update(B).where(*_is(key)).values(reserved=B.reserved - reserved, used=B.used + actual)
                 )
 
-        await self._db.run(settle)
+        await self._db.run_quick(settle)
 
     async def used(self, keys: Sequence[BudgetKey]) -> dict[BudgetKey, int]:
-        def used(session: Session) -> dict[BudgetKey, int]:
+        def used(connection: Connection) -> dict[BudgetKey, int]:
             found: dict[BudgetKey, int] = {key: 0 for key in keys}
             for key in keys:
-                value = session.execute(select(B.used).where(*_is(key))).scalar_one_or_none()
+                value = connection.execute(select(B.used).where(*_is(key))).scalar_one_or_none()
                 found[key] = int(value or 0)
             return found
 
-        return await self._db.run(used)
+        return await self._db.run_quick(used)
 
     @staticmethod
-    def _ensure(session: Session, key: BudgetKey) -> None:
-        statement = dialect_insert(session, B).values(
+    def _ensure(connection: Connection, key: BudgetKey) -> None:
+        statement = dialect_insert(connection, B.__table__).values(
             platform=key.platform, workspace=key.workspace, user=key.user, period=key.period, unit=key.unit,
             used=0, reserved=0,
         )
-        session.execute(statement.on_conflict_do_nothing(index_elements=["platform", "workspace", "user", "period", "unit"]))
+        connection.execute(statement.on_conflict_do_nothing(index_elements=["platform", "workspace", "user", "period", "unit"]))

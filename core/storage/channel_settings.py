@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from core.messages import ChannelScope
@@ -22,19 +22,17 @@ class SqlChannelSettingsStore:
 
     async def get(self, scope: ChannelScope) -> ChannelSettings:
         """The channel's settings, or the defaults when it has none."""
-        query = select(C).where(
+        query = select(C.persona, C.retention_days, C.memory_enabled).where(
             C.platform == scope.platform, C.workspace == scope.workspace, C.channel == scope.channel
         )
 
-        def get(session: Session) -> ChannelSettings:
-            row = session.scalar(query)
+        def get(connection: Connection) -> ChannelSettings:
+            row = connection.execute(query).first()
             if row is None:
                 return ChannelSettings()
-            return ChannelSettings(
-                persona=row.persona, retention_days=row.retention_days, memory_enabled=row.memory_enabled
-            )
+            return ChannelSettings(persona=row.persona, retention_days=row.retention_days, memory_enabled=row.memory_enabled)
 
-        return await self._db.run(get)
+        return await self._db.run_quick(get)
 
     async def put(self, scope: ChannelScope, settings: ChannelSettings) -> None:
         """Replace the channel's settings."""
@@ -53,7 +51,7 @@ class SqlChannelSettingsStore:
         query = select(C.persona).where(
             C.platform == scope.platform, C.workspace == scope.workspace, C.channel == WORKSPACE_ROW
         )
-        return await self._db.run(lambda session: session.scalar(query))
+        return await self._db.run_quick(lambda connection: connection.scalar(query))
 
     async def set_workspace_default(self, scope: WorkspaceScope, persona: str | None) -> None:
         """Set (or with None, clear) the workspace-wide default persona."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, exists, insert, select, tuple_
+from sqlalchemy import Connection, bindparam, delete, exists, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from core.messages import ChannelScope, ConversationKey
@@ -71,10 +71,9 @@ def _conversation_params(key: ConversationKey) -> dict[str, str]:
     return {"platform": key.platform, "workspace": key.workspace, "channel": key.channel, "thread": key.thread}
 
 
-def _summary(row: S | None) -> Summary | None:
-    if row is None:
-        return None
-    return Summary(text=row.text, through_turn_id=row.through_turn_id, token_count=row.token_count)
+def _summary_of(connection: Connection, key: ConversationKey) -> Summary | None:
+    row = connection.execute(SUMMARY_OF, _conversation_params(key)).first()
+    return None if row is None else Summary(text=row[0], through_turn_id=row[1], token_count=row[2])
 
 
 class SqlConversationStore:
@@ -85,23 +84,23 @@ class SqlConversationStore:
         """Insert ``turns`` in order in one transaction; returns their ids in the same order."""
         if not turns:
             return []
-        return await self._db.run(lambda session: self._insert(session, turns))
+        return await self._db.run_quick(lambda connection: self._insert(connection, turns))
 
     async def add_exchange(self, turns: Sequence[NewTurn], *, usage: UsageRecord) -> list[int]:
         """An answered exchange: its turns (none when memory is off) and its usage, in one transaction."""
 
-        def add(session: Session) -> list[int]:
-            insert_usage(session, usage)
-            return self._insert(session, turns) if turns else []
+        def add(connection: Connection) -> list[int]:
+            insert_usage(connection, usage)
+            return self._insert(connection, turns) if turns else []
 
-        return await self._db.run(add)
+        return await self._db.run_quick(add)
 
     @staticmethod
-    def _insert(session: Session, turns: Sequence[NewTurn]) -> list[int]:
+    def _insert(connection: Connection, turns: Sequence[NewTurn]) -> list[int]:
         """The turns in order, one prebuilt INSERT … RETURNING id each (an exchange is two)."""
         now = utcnow()
         return [
-            session.execute(INSERT_TURN, {
+            connection.execute(INSERT_TURN, {
                 "platform": turn.key.platform,
                 "workspace": turn.key.workspace,
                 "channel": turn.key.channel,
@@ -124,23 +123,22 @@ class SqlConversationStore:
         """
         if limit <= 0:
             return []
-        return await self._db.run(lambda session: self._recent(session, key, limit=limit, after_id=after_id))
+        return await self._db.run_quick(lambda connection: self._recent(connection, key, limit=limit, after_id=after_id))
 
     async def load_window(self, key: ConversationKey, *, limit: int) -> tuple[Summary | None, list[Turn]]:
         """The summary and the newest ``limit`` turns after it, in one session."""
 
-        def load(session: Session) -> tuple[Summary | None, list[Turn]]:
-            row = session.execute(SUMMARY_OF, _conversation_params(key)).first()
-            summary = Summary(text=row[0], through_turn_id=row[1], token_count=row[2]) if row else None
+        def load(connection: Connection) -> tuple[Summary | None, list[Turn]]:
+            summary = _summary_of(connection, key)
             after_id = summary.through_turn_id if summary else 0
-            return summary, self._recent(session, key, limit=limit, after_id=after_id)
+            return summary, self._recent(connection, key, limit=limit, after_id=after_id)
 
-        return await self._db.run(load)
+        return await self._db.run_quick(load)
 
     @staticmethod
-    def _recent(session: Session, key: ConversationKey, *, limit: int, after_id: int) -> list[Turn]:
+    def _recent(connection: Connection, key: ConversationKey, *, limit: int, after_id: int) -> list[Turn]:
         # Plain columns, not ORM objects: a full window is a few hundred rows on every message.
-        rows = session.execute(RECENT_TURNS, {**_conversation_params(key), "after_id": after_id, "limit": limit}).all()
+        rows = connection.execute(RECENT_TURNS, {**_conversation_params(key), "after_id": after_id, "limit": limit}).all()
         return [
             Turn(id=i, key=key, role=role, author=author, content=content, token_count=tokens, status=status,
                  created_at=created)
@@ -149,11 +147,10 @@ class SqlConversationStore:
 
     async def has_assistant_turns(self, key: ConversationKey) -> bool:
         query = select(exists().where(*_in_conversation(T, key), T.role == "assistant"))
-        return await self._db.run(lambda session: bool(session.scalar(query)))
+        return await self._db.run_quick(lambda connection: bool(connection.scalar(query)))
 
     async def get_summary(self, key: ConversationKey) -> Summary | None:
-        query = select(S).where(*_in_conversation(S, key))
-        return await self._db.run(lambda session: _summary(session.scalar(query)))
+        return await self._db.run_quick(lambda connection: _summary_of(connection, key))
 
     async def save_summary(self, key: ConversationKey, summary: Summary) -> None:
         """Insert or replace the conversation's summary (one statement, race-free)."""
@@ -164,15 +161,15 @@ class SqlConversationStore:
             "updated_at": utcnow(),
         }
 
-        def save(session: Session) -> None:
-            insert = dialect_insert(session, S).values(
+        def save(connection: Connection) -> None:
+            insert = dialect_insert(connection, SUMMARIES).values(
                 platform=key.platform, workspace=key.workspace, channel=key.channel, thread=key.thread, **values
             )
-            session.execute(
+            connection.execute(
                 insert.on_conflict_do_update(index_elements=["platform", "workspace", "channel", "thread"], set_=values)
             )
 
-        await self._db.run(save)
+        await self._db.run_quick(save)
 
     async def delete_channel(self, scope: ChannelScope) -> int:
         """Delete every turn and summary of every thread in the channel; returns turns deleted."""

@@ -6,6 +6,12 @@ runs on the Database's one worker thread (a sync engine on the same file), which
 costs one thread hand-off per call instead of several per statement through
 aiosqlite, and serialises this process's writers.  Elsewhere (PostgreSQL, an
 in-memory SQLite) it runs through ``AsyncSession.run_sync`` on the async engine.
+
+``Database.run_quick(fn)`` is for the few small indexed calls every message
+makes (claim the event, read the memory window, store the exchange).  On a
+SQLite file it runs on the event loop's own thread, without a hand-off, and
+never waits for a lock there: if another writer holds the database it goes to
+the worker thread like ``run``.
 """
 
 from __future__ import annotations
@@ -15,16 +21,17 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 R = TypeVar("R")
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+SQLITE_BUSY = 5  # sqlite3's primary result code for "database is locked"
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
@@ -77,22 +84,31 @@ def create_engine_for(url: str | URL, **kwargs: Any) -> AsyncEngine:
         kwargs["connect_args"] = {"timeout": POSTGRES_CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
     engine = create_async_engine(parsed, **kwargs)
     if backend == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(SQLITE_BUSY_TIMEOUT_MS))
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers proceed while one writer writes; the busy timeout makes a
-    # second writer wait for the lock instead of failing with "database is locked".
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        # In WAL mode NORMAL never corrupts the database; a power cut may lose the last
-        # commits. It saves an fsync per commit (several per message).
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    """A "connect" listener setting Parley's pragmas on each new SQLite connection."""
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # WAL lets readers proceed while one writer writes; the busy timeout makes a
+        # second writer wait for the lock instead of failing with "database is locked".
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+            # In WAL mode NORMAL never corrupts the database; a power cut may lose the last
+            # commits. It saves an fsync per commit (several per message).
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    return on_connect
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlite_errorcode", None) is not None and exc.orig.sqlite_errorcode & 0xFF == SQLITE_BUSY
 
 
 def _is_sqlite_file(url: URL) -> bool:
@@ -108,13 +124,18 @@ class Database:
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(engine, expire_on_commit=False)
         self._sync_sessions: sessionmaker[Session] | None = None
         self._sync_engine: Engine | None = None
+        self._quick_engine: Engine | None = None
         self._worker: ThreadPoolExecutor | None = None
         if _is_sqlite_file(engine.url):
-            # The same file through the stdlib driver, used only from the worker thread.
+            # The same file through the stdlib driver: one engine used only from the
+            # worker thread, one only from the event loop's (run_quick), which never
+            # waits for a lock (busy timeout 0).
             sync_url = engine.url.set(drivername="sqlite+pysqlite")
             self._sync_engine = create_engine(sync_url, **sync_engine_kwargs)
-            event.listen(self._sync_engine, "connect", _sqlite_on_connect)
+            event.listen(self._sync_engine, "connect", _sqlite_pragmas(SQLITE_BUSY_TIMEOUT_MS))
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
+            self._quick_engine = create_engine(sync_url, **sync_engine_kwargs)
+            event.listen(self._quick_engine, "connect", _sqlite_pragmas(0))
 
     @classmethod
     def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Database:
@@ -139,14 +160,41 @@ class Database:
         if self._sync_sessions is None:
             async with self.sessions() as session, session.begin():
                 return await session.run_sync(fn)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._worker_thread(), _in_transaction, self._sync_sessions, fn
+        )
+
+    def _worker_thread(self) -> ThreadPoolExecutor:
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-sqlite")
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self._in_transaction, fn)
+        return self._worker
 
-    def _in_transaction(self, fn: Callable[[Session], R]) -> R:
-        assert self._sync_sessions is not None
-        with self._sync_sessions() as session, session.begin():
-            return fn(session)
+    async def run_quick(self, fn: Callable[[Connection], R]) -> R:
+        """``fn(connection)`` in one transaction, for the small indexed work of every message.
+
+        ``fn`` is sync SQLAlchemy Core over a ``Connection`` (no ORM session:
+        less work per call) and must return plain values and have no effect
+        outside its transaction.  On a SQLite file it runs here, on the event
+        loop's thread: no hand-off to the worker and back (about half a
+        millisecond per call on a small VM), for the price of holding the loop
+        while it runs, which is why only small indexed work belongs here.  It
+        never waits for a lock here: when another connection is writing
+        ("database is locked" at once, busy timeout 0) the transaction is
+        rolled back and ``fn`` runs again on the worker thread, which waits for
+        the lock as ``run`` does.  Elsewhere (PostgreSQL, an in-memory SQLite)
+        it runs through ``AsyncConnection.run_sync``.
+        """
+        if self._quick_engine is None:
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(fn)
+        try:
+            return _on_connection(self._quick_engine, fn)
+        except OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+        return await asyncio.get_running_loop().run_in_executor(
+            self._worker_thread(), _on_connection, self._sync_engine, fn
+        )
 
     async def check(self) -> None:
         """Run ``SELECT 1``; raise DatabaseUnavailable (one line) if that fails."""
@@ -165,7 +213,19 @@ class Database:
             # Close the worker's connections on the worker, then let the thread end.
             await asyncio.get_running_loop().run_in_executor(worker, sync_engine.dispose)
             worker.shutdown(wait=True)  # idle by now: the join is immediate
+        if self._quick_engine is not None:
+            self._quick_engine.dispose()
         await self.engine.dispose()
+
+
+def _in_transaction(sessions: sessionmaker[Session], fn: Callable[[Session], R]) -> R:
+    with sessions() as session, session.begin():
+        return fn(session)
+
+
+def _on_connection(engine: Engine, fn: Callable[[Connection], R]) -> R:
+    with engine.begin() as connection:
+        return fn(connection)
 
 
 def per_dialect(build: Callable[[Callable[[Any], Any]], R]) -> dict[str, R]:
@@ -179,17 +239,18 @@ def per_dialect(build: Callable[[Callable[[Any], Any]], R]) -> dict[str, R]:
     return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
 
 
-def dialect_of(session: Session) -> str:
-    return session.get_bind().dialect.name
+def dialect_of(bind: Session | Connection) -> str:
+    """The backend's name ("sqlite", "postgresql") of a session or a connection."""
+    return (bind.dialect if isinstance(bind, Connection) else bind.get_bind().dialect).name
 
 
-def dialect_insert(session: Session | AsyncSession, table: Any) -> Any:
+def dialect_insert(bind: Session | Connection, table: Any) -> Any:
     """``INSERT`` with ``on_conflict_do_update/nothing`` for the session's backend.
 
     SQLite and PostgreSQL spell upserts the same way in SQLAlchemy, which makes
     single-statement, race-free upserts possible on both.
     """
-    name = session.get_bind().dialect.name
+    name = dialect_of(bind)
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session
 
 from core.filters.values import BlockRule, FilterDecision, FilterPolicy
@@ -32,15 +32,15 @@ class SqlFilterSettingsStore:
         self._db = database
 
     async def get_policy(self, scope: WorkspaceScope) -> FilterPolicy:
-        query = select(P).where(*_in(P, scope))
+        query = select(P.pii, P.blocklist, P.moderation).where(*_in(P, scope))
 
-        def get(session: Session) -> FilterPolicy:
-            row = session.scalar(query)
+        def get(connection: Connection) -> FilterPolicy:
+            row = connection.execute(query).first()
             if row is None:
                 return FilterPolicy()
             return FilterPolicy(pii=row.pii, blocklist=row.blocklist, moderation=row.moderation)
 
-        return await self._db.run(get)
+        return await self._db.run_quick(get)
 
     async def put_policy(self, scope: WorkspaceScope, policy: FilterPolicy) -> None:
         values = {"pii": policy.pii, "blocklist": policy.blocklist, "moderation": policy.moderation,
@@ -94,10 +94,10 @@ class SqlFilterDecisionLog:
             for d in decisions
         ]
 
-        def insert_all(session: Session) -> None:
-            session.execute(insert(D), rows)
+        def insert_all(connection: Connection) -> None:
+            connection.execute(insert(D.__table__), rows)
 
-        await self._db.run(insert_all)
+        await self._db.run_quick(insert_all)
 
     async def recent(self, scope: WorkspaceScope, *, limit: int = 20) -> list[FilterDecision]:
         query = select(D).where(*_in(D, scope)).order_by(D.created_at.desc(), D.id.desc()).limit(limit)

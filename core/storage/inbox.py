@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 from sqlalchemy.orm import Session
 
 from core.storage.database import Database, dialect_of, per_dialect
@@ -30,11 +30,11 @@ class SqlInbox:
         log for each duplicate delivery) and gets False.
         """
 
-        def claim(session: Session) -> bool:
+        def claim(connection: Connection) -> bool:
             values = {"platform": platform, "event_id": event_id, "created_at": utcnow()}
-            return session.execute(CLAIM[dialect_of(session)], values).rowcount == 1
+            return connection.execute(CLAIM[dialect_of(connection)], values).rowcount == 1
 
-        return await self._db.run(claim)
+        return await self._db.run_quick(claim)
 
     async def forget_before(self, before: datetime) -> int:
         """Drop claims older than ``before``; returns how many."""

@@ -26,8 +26,8 @@ class SqlLimitOverrideStore:
         )
         if channels is not None:
             query = query.where(L.channel.in_(list(channels)))
-        return await self._db.run(
-            lambda session: {(channel, scope): value for channel, scope, value in session.execute(query).all()}
+        return await self._db.run_quick(
+            lambda connection: {(channel, scope): value for channel, scope, value in connection.execute(query).all()}
         )
 
     async def set(self, workspace: WorkspaceScope, *, channel: str, scope: str, value: str | None) -> None:

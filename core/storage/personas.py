@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from core.personas import Persona
@@ -13,6 +13,7 @@ from core.storage.database import Database, dialect_insert
 from core.storage.models import PersonaRow, utcnow
 
 P = PersonaRow
+PERSONA_COLUMNS = (P.name, P.system_prompt, P.model, P.temperature, P.max_tokens, P.memory_budget)
 
 
 def _persona(row: P) -> Persona:
@@ -40,13 +41,13 @@ class SqlPersonaStore:
         return await self._db.run(lambda session: [_persona(row) for row in session.scalars(query).all()])
 
     async def get(self, scope: WorkspaceScope, name: str) -> Persona | None:
-        query = select(P).where(*_in_workspace(scope), P.name == name)
+        query = select(*PERSONA_COLUMNS).where(*_in_workspace(scope), P.name == name)
 
-        def get(session: Session) -> Persona | None:
-            row = session.scalar(query)
+        def get(connection: Connection) -> Persona | None:
+            row = connection.execute(query).first()
             return None if row is None else _persona(row)
 
-        return await self._db.run(get)
+        return await self._db.run_quick(get)
 
     async def save(self, scope: WorkspaceScope, persona: Persona) -> None:
         """Insert, or replace the persona of the same name (keeping its created_at).

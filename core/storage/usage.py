@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, insert, literal, select
 
 from core.ports import UsageRecord, UsageRow, WorkspaceScope
 from core.storage.database import Database
@@ -18,9 +17,9 @@ GROUP_COLUMNS = {"user": U.user, "channel": U.channel, "model": U.model}
 INSERT_USAGE = insert(U.__table__)  # prebuilt: one per answer, values as parameters
 
 
-def insert_usage(session: Session, record: UsageRecord) -> None:
+def insert_usage(connection: Connection, record: UsageRecord) -> None:
     """INSERT one usage record (also inside the conversation store's exchange transaction)."""
-    session.execute(INSERT_USAGE, {
+    connection.execute(INSERT_USAGE, {
         "platform": record.platform,
         "workspace": record.workspace,
         "channel": record.channel,
@@ -38,7 +37,7 @@ class SqlUsageStore:
         self._db = database
 
     async def record(self, record: UsageRecord) -> None:
-        await self._db.run(lambda session: insert_usage(session, record))
+        await self._db.run_quick(lambda connection: insert_usage(connection, record))
 
     async def report(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import AsyncIterator
 
@@ -80,3 +81,33 @@ async def test_run_commits_or_rolls_back_as_a_whole(database: Database) -> None:
     assert await database.run(lambda session: session.scalar(count)) == 1
     assert await SqlInbox(database).claim(platform="slack", event_id="Ev-lost") is True
     assert await SqlInbox(database).claim(platform="slack", event_id="Ev-kept") is False
+
+
+async def test_run_quick_runs_on_the_event_loop_thread(sqlite_database: Database) -> None:
+    assert await sqlite_database.run_quick(lambda _: threading.get_ident()) == threading.get_ident()
+    assert await sqlite_database.run_quick(lambda connection: connection.execute(text("PRAGMA busy_timeout")).scalar()) == 0
+
+
+async def test_run_quick_does_not_hold_the_loop_while_another_writer_has_the_lock(
+    sqlite_database: Database, tmp_path
+) -> None:
+    """A write that meets a locked database goes to the worker, which waits; the loop keeps running."""
+    inbox = SqlInbox(sqlite_database)
+    assert await inbox.claim(platform="slack", event_id="Ev-before") is True  # the file and both engines exist
+
+    holder = sqlite3.connect(tmp_path / "run.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's writer, say
+    holder.execute("INSERT INTO processed_events (platform, event_id, created_at) VALUES ('x', 'y', '2026-01-01')")
+    try:
+        claim = asyncio.create_task(inbox.claim(platform="slack", event_id="Ev-during"))
+        ticks = 0
+        while not claim.done() and ticks < 20:  # the loop runs other work meanwhile
+            await asyncio.sleep(0)
+            ticks += 1
+        assert not claim.done() and ticks == 20
+        assert await sqlite_database.run_quick(lambda connection: connection.execute(text("SELECT 1")).scalar()) == 1
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert await asyncio.wait_for(claim, timeout=10) is True
+    assert await inbox.claim(platform="slack", event_id="Ev-during") is False
