@@ -11,7 +11,9 @@ in-memory SQLite) it runs through ``AsyncSession.run_sync`` on the async engine.
 makes (claim the event, read the memory window, store the exchange).  On a
 SQLite file it runs on the event loop's own thread, without a hand-off, and
 never waits for a lock there: if another writer holds the database it goes to
-the worker thread like ``run``.
+the worker thread like ``run``.  Nor does it copy the WAL back into the
+database file there (a checkpoint: an fsync or two, about 10 ms); every
+``QUICK_CALLS_PER_CHECKPOINT`` calls the worker thread does that instead.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import structlog
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
@@ -29,9 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
 R = TypeVar("R")
+log = structlog.get_logger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 SQLITE_BUSY = 5  # sqlite3's primary result code for "database is locked"
+QUICK_CALLS_PER_CHECKPOINT = 100
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
@@ -88,7 +93,7 @@ def create_engine_for(url: str | URL, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+def _sqlite_pragmas(busy_timeout_ms: int, *, auto_checkpoint: bool = True) -> Callable[[Any, Any], None]:
     """A "connect" listener setting Parley's pragmas on each new SQLite connection."""
 
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -101,6 +106,10 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
             # In WAL mode NORMAL never corrupts the database; a power cut may lose the last
             # commits. It saves an fsync per commit (several per message).
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if not auto_checkpoint:
+                # Copying the WAL back into the database costs an fsync or two (about 10 ms);
+                # run_quick's connection leaves that to the worker thread (Database._checkpoint_soon).
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
         finally:
             cursor.close()
 
@@ -125,6 +134,7 @@ class Database:
         self._sync_sessions: sessionmaker[Session] | None = None
         self._sync_engine: Engine | None = None
         self._quick_engine: Engine | None = None
+        self._quick_calls = 0
         self._worker: ThreadPoolExecutor | None = None
         if _is_sqlite_file(engine.url):
             # The same file through the stdlib driver: one engine used only from the
@@ -135,7 +145,7 @@ class Database:
             event.listen(self._sync_engine, "connect", _sqlite_pragmas(SQLITE_BUSY_TIMEOUT_MS))
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
             self._quick_engine = create_engine(sync_url, **sync_engine_kwargs)
-            event.listen(self._quick_engine, "connect", _sqlite_pragmas(0))
+            event.listen(self._quick_engine, "connect", _sqlite_pragmas(0, auto_checkpoint=False))
 
     @classmethod
     def from_url(cls, url: str | URL, **engine_kwargs: Any) -> Database:
@@ -164,6 +174,11 @@ class Database:
             self._worker_thread(), _in_transaction, self._sync_sessions, fn
         )
 
+    def _checkpoint_soon(self) -> None:
+        """Copy the WAL into the database file on the worker thread (run_quick's writes never do it)."""
+        done = asyncio.get_running_loop().run_in_executor(self._worker_thread(), _checkpoint, self._sync_engine)
+        done.add_done_callback(_log_checkpoint_failure)
+
     def _worker_thread(self) -> ThreadPoolExecutor:
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-sqlite")
@@ -187,6 +202,9 @@ class Database:
         if self._quick_engine is None:
             async with self.engine.begin() as connection:
                 return await connection.run_sync(fn)
+        self._quick_calls += 1
+        if self._quick_calls % QUICK_CALLS_PER_CHECKPOINT == 0:
+            self._checkpoint_soon()
         try:
             return _on_connection(self._quick_engine, fn)
         except OperationalError as exc:
@@ -226,6 +244,17 @@ def _in_transaction(sessions: sessionmaker[Session], fn: Callable[[Session], R])
 def _on_connection(engine: Engine, fn: Callable[[Connection], R]) -> R:
     with engine.begin() as connection:
         return fn(connection)
+
+
+def _checkpoint(engine: Engine) -> None:
+    # PASSIVE: copies what it can without waiting for readers or blocking writers.
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _log_checkpoint_failure(done: asyncio.Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("sqlite.checkpoint_failed", error=" ".join(str(done.exception()).split())[:200])
 
 
 def per_dialect(build: Callable[[Callable[[Any], Any]], R]) -> dict[str, R]:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from core.storage.database import Database
+from core.storage.database import QUICK_CALLS_PER_CHECKPOINT, Database
 from core.storage.inbox import SqlInbox
 from core.storage.migrate import upgrade_to_head
 from core.storage.models import ProcessedEventRow, utcnow
@@ -111,3 +111,18 @@ async def test_run_quick_does_not_hold_the_loop_while_another_writer_has_the_loc
         holder.close()
     assert await asyncio.wait_for(claim, timeout=10) is True
     assert await inbox.claim(platform="slack", event_id="Ev-during") is False
+
+
+async def test_run_quick_leaves_checkpoints_to_the_worker_thread(sqlite_database: Database, tmp_path) -> None:
+    """The loop's connection never copies the WAL into the file; the worker does, every so many calls."""
+    assert await sqlite_database.run_quick(lambda connection: connection.execute(text("PRAGMA wal_autocheckpoint")).scalar()) == 0
+    inbox = SqlInbox(sqlite_database)
+    await inbox.claim(platform="slack", event_id="Ev-0")
+    await sqlite_database.run(lambda _: None)  # whatever the worker had queued is done
+    size_before = (tmp_path / "run.db").stat().st_size
+
+    for n in range(1, QUICK_CALLS_PER_CHECKPOINT + 1):
+        await inbox.claim(platform="slack", event_id=f"Ev-{n}-" + "x" * 200)
+    await sqlite_database.run(lambda _: None)  # the checkpoint queued on the worker has run
+
+    assert (tmp_path / "run.db").stat().st_size > size_before  # pages copied in from the WAL
