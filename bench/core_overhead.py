@@ -16,7 +16,10 @@ concurrent   N conversations (default 200 distinct DMs) in flight at once on
              10 → 2,000 messages).  Latency here includes waiting behind the
              other conversations' work (the loop, the connection pool, SQLite's
              single writer); ``wall_ms_per_message`` is the core's cost per
-             message under that load (1 / throughput).
+             message under that load (1 / throughput).  With SQLite, where
+             the per-message SQL runs on the loop's thread (run_quick), a
+             message to InstantLLM never yields, so ``max_in_flight`` is 1 and
+             this is a throughput figure.
 in_flight    N conversations in flight the way they are in production: each
              message waits on a model that takes a while (default uniform
              2.5-7.5 s, asyncio.sleep), so ~N/5 messages a second arrive, spread
