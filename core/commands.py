@@ -1,12 +1,16 @@
 """The chat commands, the same on Slack, Discord and the terminal.
 
 ``/persona list | show [name] | use <name> | default <name> | delete <name> |
-create | edit <name>`` and ``/parley help | reset | usage [workspace] |
+create | edit <name>`` and ``/parley help | reset | usage |
 forget-me | retention <days|off> | memory <on|off> | export | limits … |
 filter …``.  Adapters hand over the command word and the rest of the line;
 platforms with forms (Slack modals, Discord modals) open one when the reply
 carries ``form``, and submit it to ``submit_persona_form``; a reply with a
 ``file`` (``/parley export``) is delivered privately to the person who asked.
+
+Reply texts are plain Markdown as Discord and Slack's ``markdown_text`` read
+it (``**bold**``, `` `code` ``, ``>>>`` quotes); an adapter that sends Slack's
+older mrkdwn converts the bold (``bots/slack/texts.py: mrkdwn``).
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ PARLEY_HELP = (
     "<on|off|block|redact|flag> | block <pattern> | unblock <pattern> | log`"
 )
 HELP_TEXT = (
-    "*Talk to me* by mentioning me in a channel (I answer in a thread; follow-ups in that thread need "
-    "no mention) or in a direct message.\n*Personas:* " + PERSONA_HELP + "\n*Parley:* " + PARLEY_HELP
+    "**Talk to me** by mentioning me in a channel (I answer in a thread; follow-ups in that thread need "
+    "no mention) or in a direct message.\n**Personas:** " + PERSONA_HELP + "\n**Parley:** " + PARLEY_HELP
 )
 _OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget)=(\S+)$")
 _COMMAND_LINE = re.compile(r"^/(\w[\w-]*)\s*(.*)$", re.DOTALL)
@@ -256,7 +260,7 @@ def _parse_retention(text: str) -> int | None | bool:
 
 def _describe(p: Persona) -> str:
     return (
-        f"*{p.name}* · model `{p.model}` · temperature {p.temperature:g} · max tokens {p.max_tokens:,} · "
+        f"**{p.name}** · model `{p.model}` · temperature {p.temperature:g} · max tokens {p.max_tokens:,} · "
         f"memory {p.memory_budget:,} tokens\n>>> {p.system_prompt}"
     )
 

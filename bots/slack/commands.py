@@ -74,7 +74,7 @@ class CommandHandler:
                     return
                 text = reply.text if reply.form is None else f"{texts.FORM_UNAVAILABLE} {PERSONA_HELP}"
                 if reply.file is not None:
-                    sent = await send_privately(client, user=actor.user, file=reply.file, comment=reply.text, log=command_log)
+                    sent = await send_privately(client, user=actor.user, file=reply.file, comment=texts.mrkdwn(reply.text), log=command_log)
                     text = f"{reply.text} {texts.FILE_SENT if sent else texts.FILE_FAILED}"
                 await _respond(respond, reply, text=text, log=command_log)
             except Exception:
@@ -104,7 +104,7 @@ class CommandHandler:
                 await ack(response_action="update", view=result_view(texts.FORM_FAILED))
                 return
             form_log.info("slack.form_submitted", ok=reply.ok)
-            await ack(response_action="update", view=result_view(reply.text))
+            await ack(response_action="update", view=result_view(texts.mrkdwn(reply.text)))
             if reply.ok and not reply.ephemeral and context.channel:
                 try:
                     await client.chat_postMessage(channel=context.channel, markdown_text=reply.text)
@@ -130,7 +130,7 @@ class CommandHandler:
 async def _respond(respond: AsyncRespond, reply: CommandReply, *, log, text: str | None = None) -> None:
     try:
         response = await respond(
-            text=text if text is not None else reply.text,
+            text=texts.mrkdwn(text if text is not None else reply.text),
             response_type="ephemeral" if reply.ephemeral else "in_channel",
         )
         if response.status_code != 200:

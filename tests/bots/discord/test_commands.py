@@ -122,7 +122,9 @@ async def test_parley_reset_forgets_the_channel_for_admins_only(parley):
 
 async def test_help_usage_and_forget_me_are_for_everyone(parley):
     server = parley.discord
-    assert "/persona list" in said(await command(server, BOB, GENERAL, "parley", "help"))
+    help_text = said(await command(server, BOB, GENERAL, "parley", "help"))
+    assert "/persona list" in help_text
+    assert help_text.startswith("**Talk to me** by mentioning me")  # bold on Discord (*x* would be italics)
     own = said(await command(server, BOB, GENERAL, "parley", "usage"))
     assert "Your usage today" in own and "by channel" not in own
     assert "by channel" in said(await command(server, ALICE, GENERAL, "parley", "usage"))  # admins: the server's too

@@ -90,3 +90,10 @@ async def test_a_member_submitting_the_form_is_refused_in_the_modal(parley, slac
     assert status == 200 and answer["response_action"] == "update"
     assert "Only admins" in answer["view"]["blocks"][0]["text"]["text"]
     assert CHANNEL in view["private_metadata"]
+
+
+async def test_help_comes_in_slack_mrkdwn_bold(parley, slack):
+    await parley.command("/parley", "help", user=GRACE)
+    reply = await slack.wait_for_call("response_url")
+    assert reply.params["text"].startswith("*Talk to me* by mentioning me")  # bold in mrkdwn, not italics
+    assert "**" not in reply.params["text"]
