@@ -27,7 +27,8 @@ from core.llm.concurrency import ConcurrencyLimitedProvider
 from core.memory import MemoryWindowBuilder
 from core.persona_admin import PersonaAdmin, PersonaDirectory
 from core.ports import (
-    AuditLog, BudgetCounterStore, ChannelSettingsStore, LimitOverrideStore, Clock, ContentFilter, ConversationStore, Inbox, LLMProvider,
+    AuditLog, BudgetCounterStore, ChannelSettingsStore, LimitOverrideStore, Clock, ContentFilter, ConversationLocking,
+    ConversationStore, Inbox, LLMProvider,
     PersonaStore, RateLimiter, TokenCounter, UsageStore,
 )
 from core.retention import RetentionPurger
@@ -97,11 +98,13 @@ def assemble_core(
     rate_limiter: RateLimiter | None = None,
     content_filter: ContentFilter | None = None,
     moderator: Moderator | None = None,
+    conversation_locks: ConversationLocking | None = None,
 ) -> Core:
     """Wire the core. ``rate_limit_storage`` is a ``limits`` async storage (memory when None).
 
     The content filter is the FilterPipeline unless ``content_filter`` replaces it; ``moderator``
     None means no moderation endpoint (unavailable), the local rules and redaction still run.
+    ``conversation_locks`` None: one message at a time per conversation within this process only.
     """
     policy = AdminPolicy(admins=options.admins)
     tokens = RememberingTokenCounter(tokens)
@@ -149,6 +152,7 @@ def assemble_core(
         content_filter=content_filter or pipeline,
         budget=budget,
         pricing=pricing,
+        locks=conversation_locks,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,

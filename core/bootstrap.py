@@ -26,6 +26,7 @@ from core.filters.openai_moderation import OpenAIModeration
 from core.filters.policy import FilterDefaults
 from core.llm.openai_provider import OpenAIProvider
 from core.ports import LLMProvider
+from core.redis_locks import RedisConversationLocks
 from core.storage.audit import SqlAuditLog
 from core.storage.budgets import SqlBudgetCounterStore
 from core.storage.limit_overrides import SqlLimitOverrideStore
@@ -54,6 +55,7 @@ class RunningCore:
     database: Database
     llm: LLMProvider
     moderator: Moderator | None = None
+    locks: RedisConversationLocks | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     def start_background_jobs(self, *, purge_interval_seconds: float) -> None:
@@ -66,7 +68,7 @@ class RunningCore:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
-        for closable in (self.llm, self.moderator):
+        for closable in (self.llm, self.moderator, self.locks):
             close = getattr(closable, "close", None)
             if close is not None:
                 await close()
@@ -183,6 +185,13 @@ async def llm_provider(settings: Settings) -> LLMProvider:
     return await asyncio.to_thread(LocalProvider.load, path)
 
 
+def shared_conversation_locks(settings: Settings) -> RedisConversationLocks | None:
+    """With rate limits in Redis (several processes), the same Redis keeps each conversation's turn."""
+    if settings.rate_limit_storage_url.startswith("memory://"):
+        return None
+    return RedisConversationLocks.from_url(settings.rate_limit_storage_url)
+
+
 def describe_llm(settings: Settings) -> str:
     """One sentence for the startup banner (terminal) or log line (bots): which provider and model."""
     if settings.resolved_llm_provider == "openai":
@@ -231,6 +240,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
     tokens = BpeTokenCounter()
     await asyncio.to_thread(tokens.count, "warm up", model=default_model)  # loads the tables (~0.5 s) now
     moderator = moderator_for(settings)
+    locks = shared_conversation_locks(settings)
     core = assemble_core(
         stores=sql_stores(database, cache_ttl=settings.settings_cache_seconds),
         llm=llm,
@@ -246,6 +256,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,
+        conversation_locks=locks,
     )
     await start_moderation(moderator, settings)
     log.info(
@@ -255,4 +266,4 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
         model=default_model,
         llm=describe_llm(settings) if provider != "given" else type(llm).__name__,
     )
-    return RunningCore(core=core, database=database, llm=llm, moderator=moderator)
+    return RunningCore(core=core, database=database, llm=llm, moderator=moderator, locks=locks)

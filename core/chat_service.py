@@ -30,8 +30,8 @@ from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent, Tex
 from core.persona_admin import PersonaDirectory
 from core.personas import Persona
 from core.ports import (
-    Budget, ChannelSettingsStore, Clock, ContentFilter, ConversationStore, Inbox, LimitDecision, LLMProvider,
-    NewTurn, RateLimiter, TokenCounter, UsageRecord, UsageStore,
+    Budget, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore, Inbox, LimitDecision,
+    LLMProvider, NewTurn, RateLimiter, TokenCounter, UsageRecord, UsageStore,
 )
 from core.tokens import MESSAGE_OVERHEAD_TOKENS
 
@@ -62,6 +62,7 @@ class ChatService:
         budget: Budget | None = None,
         pricing: Pricing | None = None,
         output_check_chars: int = 500,
+        locks: ConversationLocking | None = None,
     ) -> None:
         self._inbox = inbox
         self._conversations = conversations
@@ -78,7 +79,7 @@ class ChatService:
         self._budget = budget or NoBudget()
         self._pricing = pricing or Pricing({})
         self._output_check_chars = output_check_chars
-        self._locks = ConversationLocks()
+        self._locks = locks or ConversationLocks()
 
     async def handle(self, message: IncomingMessage) -> AsyncIterator[ReplyEvent]:
         key = message.key

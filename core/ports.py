@@ -8,6 +8,7 @@ seams and nowhere else.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -290,6 +291,12 @@ class Budget(Protocol):
 
 class RateLimiter(Protocol):
     async def check(self, message: IncomingMessage, *, persona: Persona) -> LimitDecision | None: ...
+
+
+class ConversationLocking(Protocol):
+    """One message at a time per conversation: in this process, or across every process sharing it."""
+
+    def hold(self, key: ConversationKey) -> AbstractAsyncContextManager[None]: ...
 
 
 @dataclass(frozen=True, slots=True)
