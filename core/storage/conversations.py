@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.messages import ChannelScope, ConversationKey
 from core.ports import NewTurn, Summary, Turn, UsageRecord, WorkspaceScope
-from core.storage.database import Database, dialect_insert
+from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_insert
 from core.storage.usage import insert_usage
 from core.storage.models import ConversationSummaryRow, ConversationTurnRow, utcnow
 
@@ -77,8 +77,9 @@ def _summary_of(connection: Connection, key: ConversationKey) -> Summary | None:
 
 
 class SqlConversationStore:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, *, delete_batch: int = DELETE_BATCH_ROWS):
         self._db = database
+        self._delete_batch = delete_batch
 
     async def add_turns(self, turns: Sequence[NewTurn]) -> list[int]:
         """Insert ``turns`` in order in one transaction; returns their ids in the same order."""
@@ -173,15 +174,13 @@ class SqlConversationStore:
 
     async def delete_channel(self, scope: ChannelScope) -> int:
         """Delete every turn and summary of every thread in the channel; returns turns deleted."""
-
-        def delete_all(session: Session) -> int:
-            result = session.execute(
-                delete(T).where(*_in_channel(T, scope)), execution_options={"synchronize_session": False}
+        deleted = await self._delete_turns(scope.platform, scope.workspace, _in_channel(T, scope))
+        await self._db.run(
+            lambda session: session.execute(
+                delete(S).where(*_in_channel(S, scope)), execution_options={"synchronize_session": False}
             )
-            session.execute(delete(S).where(*_in_channel(S, scope)), execution_options={"synchronize_session": False})
-            return result.rowcount
-
-        return await self._db.run(delete_all)
+        )
+        return deleted
 
     async def delete_user(self, scope: WorkspaceScope, *, user: str) -> int:
         """Delete the turns the user wrote (role "user") anywhere in the workspace.
@@ -190,14 +189,7 @@ class SqlConversationStore:
         a summary would otherwise keep what they said.
         """
         mine = (T.platform == scope.platform, T.workspace == scope.workspace, T.author == user, T.role == "user")
-
-        def delete_theirs(session: Session) -> int:
-            where = session.execute(select(T.channel, T.thread).where(*mine).distinct()).all()
-            result = session.execute(delete(T).where(*mine), execution_options={"synchronize_session": False})
-            self._delete_summaries(session, scope.platform, scope.workspace, [tuple(row) for row in where])
-            return result.rowcount
-
-        return await self._db.run(delete_theirs)
+        return await self._delete_turns(scope.platform, scope.workspace, mine)
 
     async def delete_before(self, scope: ChannelScope, *, before: datetime) -> int:
         """Delete the channel's turns created before ``before``; returns turns deleted.
@@ -205,16 +197,26 @@ class SqlConversationStore:
         A summary that folded any of those turns is deleted with them.
         """
         old = (*_in_channel(T, scope), T.created_at < before)
+        return await self._delete_turns(scope.platform, scope.workspace, old)
 
-        def delete_old(session: Session) -> int:
-            threads = session.execute(select(T.thread).where(*old).distinct()).scalars().all()
-            result = session.execute(delete(T).where(*old), execution_options={"synchronize_session": False})
-            self._delete_summaries(
-                session, scope.platform, scope.workspace, [(scope.channel, thread) for thread in threads]
-            )
-            return result.rowcount
+    async def _delete_turns(self, platform: str, workspace: str, where: tuple) -> int:
+        """Delete the workspace's turns matching ``where``, and the summaries of their conversations.
 
-        return await self._db.run(delete_old)
+        A batch of turns per transaction (``Database.run_batches``); a summary
+        goes with the batch that deletes any turn of its conversation.
+        """
+        batch = select(T.id, T.channel, T.thread).where(*where).limit(self._delete_batch)
+
+        def delete_batch(session: Session) -> int:
+            rows = session.execute(batch).all()
+            if rows:
+                session.execute(
+                    delete(T).where(T.id.in_([row.id for row in rows])), execution_options={"synchronize_session": False}
+                )
+                self._delete_summaries(session, platform, workspace, sorted({(row.channel, row.thread) for row in rows}))
+            return len(rows)
+
+        return await self._db.run_batches(delete_batch, size=self._delete_batch)
 
     async def channel_turns(self, scope: ChannelScope, *, limit: int) -> list[Turn]:
         """The channel's turns (every thread and status), oldest first, at most ``limit`` (for export)."""

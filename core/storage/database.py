@@ -37,6 +37,7 @@ log = structlog.get_logger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 SQLITE_BUSY = 5  # sqlite3's primary result code for "database is locked"
 QUICK_CALLS_PER_CHECKPOINT = 100
+DELETE_BATCH_ROWS = 5_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
@@ -183,6 +184,20 @@ class Database:
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-sqlite")
         return self._worker
+
+    async def run_batches(self, fn: Callable[[Session], int], *, size: int = DELETE_BATCH_ROWS) -> int:
+        """``run(fn)`` again while it reports a full batch (``size`` rows done); the total.
+
+        For bulk deletes: each batch is a short transaction of its own, so the
+        messages answered meanwhile get the database between batches instead of
+        waiting for one long purge.
+        """
+        total = 0
+        while True:
+            done = await self.run(fn)
+            total += done
+            if done < size:
+                return total
 
     async def run_quick(self, fn: Callable[[Connection], R]) -> R:
         """``fn(connection)`` in one transaction, for the small indexed work of every message.

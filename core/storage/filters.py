@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.filters.values import BlockRule, FilterDecision, FilterPolicy
 from core.ports import WorkspaceScope
-from core.storage.database import Database, dialect_insert
+from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_insert
 from core.storage.models import FilterDecisionRow, FilterPolicyRow, FilterRuleRow, utcnow
 
 P, R, D = FilterPolicyRow, FilterRuleRow, FilterDecisionRow
@@ -78,8 +78,9 @@ class SqlFilterSettingsStore:
 
 
 class SqlFilterDecisionLog:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, *, delete_batch: int = DELETE_BATCH_ROWS):
         self._db = database
+        self._delete_batch = delete_batch
 
     async def record(self, decisions: Sequence[FilterDecision]) -> None:
         if not decisions:
@@ -104,7 +105,9 @@ class SqlFilterDecisionLog:
         return await self._db.run(lambda session: [_decision(row) for row in session.scalars(query).all()])
 
     async def forget_before(self, before: datetime) -> int:
-        query = delete(D).where(D.created_at < before)
-        return await self._db.run(
-            lambda session: session.execute(query, execution_options={"synchronize_session": False}).rowcount
+        """Drop decisions older than ``before``; returns how many (a batch per transaction)."""
+        query = delete(D).where(D.id.in_(select(D.id).where(D.created_at < before).limit(self._delete_batch)))
+        return await self._db.run_batches(
+            lambda session: session.execute(query, execution_options={"synchronize_session": False}).rowcount,
+            size=self._delete_batch,
         )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from core.storage.database import Database, dialect_of, per_dialect
+from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_of, per_dialect
 from core.storage.models import ProcessedEventRow, utcnow
 
 E = ProcessedEventRow
@@ -18,8 +18,9 @@ CLAIM = per_dialect(
 
 
 class SqlInbox:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, *, delete_batch: int = DELETE_BATCH_ROWS):
         self._db = database
+        self._delete_batch = delete_batch
 
     async def claim(self, *, platform: str, event_id: str) -> bool:
         """True for the one caller whose INSERT of (platform, event_id) commits.
@@ -37,12 +38,14 @@ class SqlInbox:
         return await self._db.run_quick(claim)
 
     async def forget_before(self, before: datetime) -> int:
-        """Drop claims older than ``before``; returns how many."""
+        """Drop claims older than ``before``; returns how many (a batch per transaction)."""
+        batch = select(E.platform, E.event_id).where(E.created_at < before).limit(self._delete_batch)
 
         def forget(session: Session) -> int:
             result = session.execute(
-                delete(E).where(E.created_at < before), execution_options={"synchronize_session": False}
+                delete(E).where(tuple_(E.platform, E.event_id).in_(batch)),
+                execution_options={"synchronize_session": False},
             )
             return result.rowcount
 
-        return await self._db.run(forget)
+        return await self._db.run_batches(forget, size=self._delete_batch)

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from core.messages import ChannelScope, ConversationKey
 from core.ports import NewTurn, Summary, WorkspaceScope
 from core.storage.conversations import SqlConversationStore
-from core.storage.database import Database
+from core.storage.database import DELETE_BATCH_ROWS, Database
 from core.storage.migrate import upgrade_to_head
 from tests.infra.conftest import same_url, sqlite_url
 
@@ -26,6 +26,12 @@ def turn(key: ConversationKey = KEY, content: str = "hi", *, role: str = "user",
 @pytest.fixture
 def store(database: Database) -> SqlConversationStore:
     return SqlConversationStore(database)
+
+
+@pytest.fixture(params=[DELETE_BATCH_ROWS, 1], ids=["one batch", "a turn per batch"])
+def deleting(database: Database, request: pytest.FixtureRequest) -> SqlConversationStore:
+    """A store for the deletes, also with batches of one turn: each batch its own transaction."""
+    return SqlConversationStore(database, delete_batch=request.param)
 
 
 async def contents(store: SqlConversationStore, key: ConversationKey = KEY, limit: int = 100) -> list[str]:
@@ -97,28 +103,28 @@ async def test_summary_is_saved_and_replaced(store: SqlConversationStore) -> Non
     assert await store.get_summary(ConversationKey(platform="slack", workspace="T1", channel="C1")) is None
 
 
-async def test_delete_channel_forgets_every_thread_of_that_channel_only(store: SqlConversationStore) -> None:
+async def test_delete_channel_forgets_every_thread_of_that_channel_only(deleting: SqlConversationStore) -> None:
     thread2 = ConversationKey(platform="slack", workspace="T1", channel="C1", thread="200.2")
     neighbour = ConversationKey(platform="slack", workspace="T1", channel="C2", thread="100.1")
     same_id_elsewhere = ConversationKey(platform="slack", workspace="T2", channel="C1", thread="100.1")
-    await store.add_turns([turn(content="a"), turn(thread2, "b"), turn(neighbour, "c"), turn(same_id_elsewhere, "d")])
+    await deleting.add_turns([turn(content="a"), turn(thread2, "b"), turn(neighbour, "c"), turn(same_id_elsewhere, "d")])
     for key in (KEY, thread2, neighbour):
-        await store.save_summary(key, Summary(text=key.channel, through_turn_id=1, token_count=1))
+        await deleting.save_summary(key, Summary(text=key.channel, through_turn_id=1, token_count=1))
 
-    deleted = await store.delete_channel(ChannelScope(platform="slack", workspace="T1", channel="C1"))
+    deleted = await deleting.delete_channel(ChannelScope(platform="slack", workspace="T1", channel="C1"))
 
     assert deleted == 2
-    assert await contents(store) == [] and await contents(store, thread2) == []
-    assert await store.get_summary(KEY) is None and await store.get_summary(thread2) is None
-    assert await contents(store, neighbour) == ["c"]
-    assert await store.get_summary(neighbour) is not None
-    assert await contents(store, same_id_elsewhere) == ["d"]
+    assert await contents(deleting) == [] and await contents(deleting, thread2) == []
+    assert await deleting.get_summary(KEY) is None and await deleting.get_summary(thread2) is None
+    assert await contents(deleting, neighbour) == ["c"]
+    assert await deleting.get_summary(neighbour) is not None
+    assert await contents(deleting, same_id_elsewhere) == ["d"]
 
 
-async def test_delete_user_removes_only_that_users_messages_in_that_workspace(store: SqlConversationStore) -> None:
+async def test_delete_user_removes_only_that_users_messages_in_that_workspace(deleting: SqlConversationStore) -> None:
     other_channel = ConversationKey(platform="slack", workspace="T1", channel="C9")
     other_workspace = ConversationKey(platform="slack", workspace="T2", channel="C1")
-    await store.add_turns(
+    await deleting.add_turns(
         [
             turn(content="mine"),
             turn(content="reply", role="assistant", author="U1"),  # an assistant turn is never "the user's"
@@ -128,17 +134,17 @@ async def test_delete_user_removes_only_that_users_messages_in_that_workspace(st
         ]
     )
 
-    deleted = await store.delete_user(WorkspaceScope(platform="slack", workspace="T1"), user="U1")
+    deleted = await deleting.delete_user(WorkspaceScope(platform="slack", workspace="T1"), user="U1")
 
     assert deleted == 2
-    assert await contents(store) == ["reply", "theirs"]
-    assert await contents(store, other_channel) == []
-    assert await contents(store, other_workspace) == ["elsewhere"]
+    assert await contents(deleting) == ["reply", "theirs"]
+    assert await contents(deleting, other_channel) == []
+    assert await contents(deleting, other_workspace) == ["elsewhere"]
 
 
-async def test_delete_before_drops_the_channels_old_turns(store: SqlConversationStore) -> None:
+async def test_delete_before_drops_the_channels_old_turns(deleting: SqlConversationStore) -> None:
     neighbour = ConversationKey(platform="slack", workspace="T1", channel="C2")
-    await store.add_turns(
+    await deleting.add_turns(
         [
             turn(content="old", created_at=T0 - timedelta(days=40)),
             turn(content="new", created_at=T0 - timedelta(days=1)),
@@ -146,11 +152,11 @@ async def test_delete_before_drops_the_channels_old_turns(store: SqlConversation
         ]
     )
 
-    deleted = await store.delete_before(KEY.channel_scope(), before=T0 - timedelta(days=30))
+    deleted = await deleting.delete_before(KEY.channel_scope(), before=T0 - timedelta(days=30))
 
     assert deleted == 1
-    assert await contents(store) == ["new"]
-    assert await contents(store, neighbour) == ["old elsewhere"]
+    assert await contents(deleting) == ["new"]
+    assert await contents(deleting, neighbour) == ["old elsewhere"]
 
 
 async def test_times_come_back_as_aware_utc(store: SqlConversationStore) -> None:
@@ -205,30 +211,30 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_database: Data
         assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() > 0
 
 
-async def test_forgetting_a_user_drops_the_summaries_that_hold_their_words(store: SqlConversationStore) -> None:
+async def test_forgetting_a_user_drops_the_summaries_that_hold_their_words(deleting: SqlConversationStore) -> None:
     other = ConversationKey(platform="slack", workspace="T1", channel="C1", thread="200.2")
-    ids = await store.add_turns([turn(content="my secret"), turn(other, "not me", author="U2")])
-    await store.save_summary(KEY, Summary(text="U1 said a secret", through_turn_id=ids[0], token_count=5))
-    await store.save_summary(other, Summary(text="U2 chatted", through_turn_id=ids[1], token_count=3))
+    ids = await deleting.add_turns([turn(content="my secret"), turn(other, "not me", author="U2")])
+    await deleting.save_summary(KEY, Summary(text="U1 said a secret", through_turn_id=ids[0], token_count=5))
+    await deleting.save_summary(other, Summary(text="U2 chatted", through_turn_id=ids[1], token_count=3))
 
-    await store.delete_user(WorkspaceScope(platform="slack", workspace="T1"), user="U1")
+    await deleting.delete_user(WorkspaceScope(platform="slack", workspace="T1"), user="U1")
 
-    assert await store.get_summary(KEY) is None
-    assert (await store.get_summary(other)).text == "U2 chatted"
+    assert await deleting.get_summary(KEY) is None
+    assert (await deleting.get_summary(other)).text == "U2 chatted"
 
 
-async def test_retention_drops_summaries_that_folded_purged_turns(store: SqlConversationStore) -> None:
+async def test_retention_drops_summaries_that_folded_purged_turns(deleting: SqlConversationStore) -> None:
     fresh = ConversationKey(platform="slack", workspace="T1", channel="C1", thread="300.3")
-    ids = await store.add_turns(
+    ids = await deleting.add_turns(
         [turn(content="old", created_at=T0 - timedelta(days=40)), turn(fresh, "new", created_at=T0)]
     )
-    await store.save_summary(KEY, Summary(text="old stuff", through_turn_id=ids[0], token_count=2))
-    await store.save_summary(fresh, Summary(text="new stuff", through_turn_id=ids[1], token_count=2))
+    await deleting.save_summary(KEY, Summary(text="old stuff", through_turn_id=ids[0], token_count=2))
+    await deleting.save_summary(fresh, Summary(text="new stuff", through_turn_id=ids[1], token_count=2))
 
-    await store.delete_before(KEY.channel_scope(), before=T0 - timedelta(days=30))
+    await deleting.delete_before(KEY.channel_scope(), before=T0 - timedelta(days=30))
 
-    assert await store.get_summary(KEY) is None
-    assert (await store.get_summary(fresh)).text == "new stuff"
+    assert await deleting.get_summary(KEY) is None
+    assert (await deleting.get_summary(fresh)).text == "new stuff"
 
 
 async def test_load_window_is_the_summary_and_the_turns_after_it(store: SqlConversationStore) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from core.filters.values import BlockRule, FilterDecision, FilterPolicy
 from core.ports import WorkspaceScope
 from core.storage.database import Database
@@ -35,8 +37,9 @@ async def test_rules_are_added_once_listed_in_order_and_removed(database: Databa
     assert [r.pattern for r in await store.rules(WS)] == ["/\\d{4}-\\d{4}/"]
 
 
-async def test_decisions_are_recorded_newest_first_and_old_ones_forgotten(database: Database) -> None:
-    log = SqlFilterDecisionLog(database)
+@pytest.mark.parametrize("batch", [5_000, 1], ids=["one batch", "one per batch"])
+async def test_decisions_are_recorded_newest_first_and_old_ones_forgotten(database: Database, batch: int) -> None:
+    log = SqlFilterDecisionLog(database, delete_batch=batch)
 
     def decision(minutes: int, category: str, workspace: str = "T1") -> FilterDecision:
         return FilterDecision(

@@ -59,13 +59,16 @@ async def test_a_claim_survives_a_restart(database: Database) -> None:
         await reopened.dispose()
 
 
-async def test_forget_before_lets_old_events_go(database: Database) -> None:
-    inbox = SqlInbox(database)
-    await inbox.claim(platform="slack", event_id="old")
+@pytest.mark.parametrize("batch", [5_000, 2], ids=["one batch", "two per batch"])
+async def test_forget_before_lets_old_events_go(database: Database, batch: int) -> None:
+    inbox = SqlInbox(database, delete_batch=batch)
+    for n in range(5):
+        await inbox.claim(platform="slack", event_id=f"old-{n}")
     assert await inbox.forget_before(datetime.now(timezone.utc) - timedelta(hours=1)) == 0
 
-    assert await inbox.forget_before(datetime.now(timezone.utc) + timedelta(seconds=1)) == 1
-    assert await inbox.claim(platform="slack", event_id="old") is True
+    assert await inbox.forget_before(datetime.now(timezone.utc) + timedelta(seconds=1)) == 5
+    assert await inbox.claim(platform="slack", event_id="old-0") is True
+    assert await inbox.claim(platform="slack", event_id="old-4") is True
 
 
 # --- usage -------------------------------------------------------------------
