@@ -176,7 +176,7 @@ def assemble_core(
     )
     purger = RetentionPurger(
         conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock,
-        filter_decisions=stores.filter_decisions,
+        filter_decisions=stores.filter_decisions, budget_counters=stores.budget_counters,
     )
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,

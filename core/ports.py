@@ -230,8 +230,8 @@ class BudgetLine:
 
 
 class BudgetCounterStore(Protocol):
-    async def reserve(self, lines: Sequence[BudgetLine]) -> BudgetKey | None:
-        """Add each line's amount to its counter's reservations, all or nothing.
+    async def reserve(self, lines: Sequence[BudgetLine], *, hold: str) -> BudgetKey | None:
+        """Add each line's amount to its counter's reservations, all or nothing, as the hold ``hold``.
 
         Returns None when every counter stays within its cap (used + reserved),
         else the first key that would not (and nothing is reserved).  Must hold
@@ -239,8 +239,17 @@ class BudgetCounterStore(Protocol):
         """
         ...
 
-    async def settle(self, lines: Sequence[tuple[BudgetKey, int, int]]) -> None:
-        """For each (key, reserved, actual): take back the reservation, count the actual use."""
+    async def settle(self, lines: Sequence[tuple[BudgetKey, int, int]], *, hold: str | None = None) -> None:
+        """For each (key, reserved, actual): count the actual use and take back the hold's reservation.
+
+        A hold already released as stale (``release_stale``) is not taken back
+        twice; ``hold`` None (usage that had no reservation) only counts.
+        """
+        ...
+
+    async def release_stale(self, before: datetime) -> int:
+        """Take back the reservations of holds made before ``before`` and never settled
+        (their process died while the model answered); returns how many counters' holds."""
         ...
 
     async def used(self, keys: Sequence[BudgetKey]) -> dict[BudgetKey, int]: ...

@@ -1,4 +1,5 @@
-"""The periodic purge of turns older than their channel's retention."""
+"""The periodic purge: turns older than their channel's retention, old event ids and filter
+decisions, and the budget reservations of requests whose process died."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from datetime import timedelta
 import structlog
 
 from core.filters.values import FilterDecisionLog
-from core.ports import ChannelSettingsStore, Clock, ConversationStore, Inbox
+from core.ports import BudgetCounterStore, ChannelSettingsStore, Clock, ConversationStore, Inbox
 
 log = structlog.get_logger(__name__)
 
 PROCESSED_EVENTS_KEPT = timedelta(days=7)  # platforms retry within minutes; a week is plenty
 FILTER_DECISIONS_KEPT = timedelta(days=90)  # `/parley filter log` shows recent ones; no content in them
+# A request settles its budget hold when the model is done; one older than this can only
+# belong to a process that died meanwhile (model calls time out long before).
+BUDGET_HOLDS_KEPT = timedelta(minutes=30)
 
 
 class RetentionPurger:
@@ -25,12 +29,14 @@ class RetentionPurger:
         inbox: Inbox,
         clock: Clock,
         filter_decisions: FilterDecisionLog | None = None,
+        budget_counters: BudgetCounterStore | None = None,
     ) -> None:
         self._conversations = conversations
         self._settings = settings
         self._inbox = inbox
         self._clock = clock
         self._filter_decisions = filter_decisions
+        self._budget_counters = budget_counters
 
     async def purge_once(self) -> int:
         """Delete what retention says must go; returns the number of turns deleted."""
@@ -41,6 +47,10 @@ class RetentionPurger:
         await self._inbox.forget_before(now - PROCESSED_EVENTS_KEPT)
         if self._filter_decisions is not None:
             await self._filter_decisions.forget_before(now - FILTER_DECISIONS_KEPT)
+        if self._budget_counters is not None:
+            released = await self._budget_counters.release_stale(now - BUDGET_HOLDS_KEPT)
+            if released:
+                log.warning("budget.stale_holds_released", holds=released)
         if total:
             log.info("retention.purged", turns_deleted=total)
         return total

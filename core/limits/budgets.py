@@ -9,7 +9,8 @@ is "no budget".  Periods are calendar days and months in BUDGET_TIMEZONE.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,7 @@ class BudgetHold:
 
     lines: tuple[BudgetLine, ...]
     model: str
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 class NoBudget:
@@ -83,23 +85,26 @@ class TokenBudget:
         lines = self._lines(message, model=model, usage=worst)
         if not lines:
             return BudgetHold((), model)
-        refused = await self._counters.reserve(lines)
+        hold = BudgetHold(lines, model)
+        refused = await self._counters.reserve(lines, hold=hold.id)
         if refused is None:
-            return BudgetHold(lines, model)
+            return hold
         return self._refusal(refused)
 
     async def settle(self, hold: BudgetHold, usage: Usage) -> None:
-        if not hold.lines:
-            return
-        cost = self._pricing.cost_micro_usd(hold.model, usage)
-        await self._counters.settle(
-            [(line.key, line.amount, usage.total_tokens if line.key.unit == "tokens" else (cost or 0)) for line in hold.lines]
-        )
+        if hold.lines:
+            await self._counters.settle(self._settlement(hold.lines, hold.model, usage), hold=hold.id)
 
     async def charge(self, message: IncomingMessage, *, model: str, usage: Usage) -> None:
         """Count usage that had no reservation (e.g. a memory summary)."""
-        lines = self._lines(message, model=model, usage=usage)
-        await self.settle(BudgetHold(tuple(BudgetLine(l.key, l.cap, 0) for l in lines), model), usage)
+        lines = tuple(BudgetLine(l.key, l.cap, 0) for l in self._lines(message, model=model, usage=usage))
+        if lines:
+            await self._counters.settle(self._settlement(lines, model, usage))
+
+    def _settlement(self, lines: tuple[BudgetLine, ...], model: str, usage: Usage) -> list[tuple[BudgetKey, int, int]]:
+        """(key, reserved, actual) per line: the actual use in the line's unit."""
+        cost = self._pricing.cost_micro_usd(model, usage) or 0
+        return [(line.key, line.amount, usage.total_tokens if line.key.unit == "tokens" else cost) for line in lines]
 
     def _lines(self, message: IncomingMessage, *, model: str, usage: Usage) -> tuple[BudgetLine, ...]:
         now = self._clock.now().astimezone(self._zone)

@@ -1,16 +1,26 @@
-"""Budget counters (BudgetCounterStore): all-or-nothing reservations in one transaction."""
+"""Budget counters (BudgetCounterStore): all-or-nothing reservations in one transaction.
+
+Each reservation is also written down as a hold (``budget_holds``: the
+counter, the amount, when), deleted when the request settles.  A hold still
+there long after its request must have ended belongs to a process that died
+while the model answered: ``release_stale`` (run by the retention purger) takes
+its amount back, so a crash does not eat into a budget until the period ends.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from core.ports import BudgetKey, BudgetLine
-from core.storage.database import Database, dialect_insert
-from core.storage.models import BudgetCounterRow
+from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_insert
+from core.storage.models import BudgetCounterRow, BudgetHoldRow, utcnow
 
 B = BudgetCounterRow
+H = BudgetHoldRow
 
 
 class _Refused(Exception):
@@ -33,11 +43,12 @@ def _order(key: BudgetKey) -> tuple[str, ...]:
 
 
 class SqlBudgetCounterStore:
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, *, release_batch: int = DELETE_BATCH_ROWS):
         self._db = database
+        self._release_batch = release_batch
 
-    async def reserve(self, lines: Sequence[BudgetLine]) -> BudgetKey | None:
-        """One conditional UPDATE per counter (``used + reserved + amount <= cap``).
+    async def reserve(self, lines: Sequence[BudgetLine], *, hold: str) -> BudgetKey | None:
+        """One conditional UPDATE per counter (``used + reserved + amount <= cap``), and the hold's rows.
 
         The database arbitrates: on PostgreSQL the row lock makes a concurrent
         UPDATE re-check the condition against the committed values; on SQLite
@@ -48,8 +59,7 @@ class SqlBudgetCounterStore:
         ordered = sorted(lines, key=lambda line: _order(line.key))
 
         def reserve(connection: Connection) -> None:
-            for line in ordered:
-                self._ensure(connection, line.key)
+            counters = [self._ensure(connection, line.key) for line in ordered]
             for line in ordered:
                 result = connection.execute(
                     update(B)
@@ -58,6 +68,12 @@ class SqlBudgetCounterStore:
                 )
                 if result.rowcount != 1:
                     raise _Refused(line.key)
+            now = utcnow()
+            connection.execute(
+                insert(H.__table__),
+                [{"hold": hold, "counter_id": counter, "amount": line.amount, "created_at": now}
+                 for counter, line in zip(counters, ordered)],
+            )
 
         try:
             await self._db.run_quick(reserve)
@@ -65,17 +81,45 @@ class SqlBudgetCounterStore:
             return refused.key
         return None
 
-    async def settle(self, lines: Sequence[tuple[BudgetKey, int, int]]) -> None:
+    async def settle(self, lines: Sequence[tuple[BudgetKey, int, int]], *, hold: str | None = None) -> None:
         ordered = sorted(lines, key=lambda line: _order(line[0]))
 
         def settle(connection: Connection) -> None:
+            # Whoever deletes the hold's rows takes its reservation back: this or release_stale, never both.
+            held = hold is not None and connection.execute(delete(H).where(H.hold == hold)).rowcount > 0
             for key, reserved, actual in ordered:
                 self._ensure(connection, key)
                 connection.execute(
-                    update(B).where(*_is(key)).values(reserved=B.reserved - reserved, used=B.used + actual)
+                    update(B)
+                    .where(*_is(key))
+                    .values(reserved=B.reserved - (reserved if held else 0), used=B.used + actual)
                 )
 
         await self._db.run_quick(settle)
+
+    async def release_stale(self, before: datetime) -> int:
+        """Take back what holds made before ``before`` still reserve; a batch of holds per transaction."""
+        stale = select(H.id, H.counter_id, H.amount).where(H.created_at < before).limit(self._release_batch)
+
+        unsynchronised = {"synchronize_session": False}
+
+        def release(session: Session) -> int:
+            rows = session.execute(stale).all()
+            if rows:
+                # Only the rows this DELETE removed: a settle may have taken some meanwhile.
+                gone = session.execute(
+                    delete(H).where(H.id.in_([row.id for row in rows])).returning(H.id), execution_options=unsynchronised
+                )
+                released = set(gone.scalars())
+                for row in rows:
+                    if row.id in released:
+                        session.execute(
+                            update(B).where(B.id == row.counter_id).values(reserved=B.reserved - row.amount),
+                            execution_options=unsynchronised,
+                        )
+            return len(rows)
+
+        return await self._db.run_batches(release, size=self._release_batch)
 
     async def used(self, keys: Sequence[BudgetKey]) -> dict[BudgetKey, int]:
         def used(connection: Connection) -> dict[BudgetKey, int]:
@@ -88,9 +132,11 @@ class SqlBudgetCounterStore:
         return await self._db.run_quick(used)
 
     @staticmethod
-    def _ensure(connection: Connection, key: BudgetKey) -> None:
+    def _ensure(connection: Connection, key: BudgetKey) -> int:
+        """The counter's id, creating it (at zero) if this period has none yet."""
         statement = dialect_insert(connection, B.__table__).values(
             platform=key.platform, workspace=key.workspace, user=key.user, period=key.period, unit=key.unit,
             used=0, reserved=0,
         )
         connection.execute(statement.on_conflict_do_nothing(index_elements=["platform", "workspace", "user", "period", "unit"]))
+        return connection.execute(select(B.id).where(*_is(key))).scalar_one()

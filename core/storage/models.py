@@ -198,6 +198,22 @@ class BudgetCounterRow(Base):
     reserved: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
+class BudgetHoldRow(Base):
+    """One request's reservation on one counter, until it is settled (or released as stale)."""
+
+    __tablename__ = "budget_holds"
+    __table_args__ = (
+        Index("ix_budget_holds_hold", "hold"),
+        Index("ix_budget_holds_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    hold: Mapped[str] = mapped_column(String(64))
+    counter_id: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class LimitOverrideRow(Base):
     """A rate limit an admin set from chat; ``channel`` "*" for workspace-wide."""
 

@@ -47,6 +47,7 @@ class World:
 
 def build_world(**option_overrides) -> World:
     usage = MemoryUsageStore()
+    clock = option_overrides.pop("clock", None) or FakeClock()
     stores = Stores(
         conversations=MemoryConversationStore(usage=usage),
         personas=MemoryPersonaStore(),
@@ -54,13 +55,12 @@ def build_world(**option_overrides) -> World:
         inbox=MemoryInbox(),
         usage=usage,
         audit=MemoryAuditLog(),
-        budget_counters=MemoryBudgetCounterStore(),
+        budget_counters=MemoryBudgetCounterStore(clock),
         limit_overrides=MemoryLimitOverrideStore(),
         filter_settings=MemoryFilterSettingsStore(),
         filter_decisions=MemoryFilterDecisionLog(),
     )
     llm = option_overrides.pop("llm", None) or FakeLLM()
-    clock = option_overrides.pop("clock", None) or FakeClock()
     hooks = {
         k: option_overrides.pop(k)
         for k in ("rate_limiter", "content_filter", "rate_limit_storage", "moderator")

@@ -186,22 +186,35 @@ class MemoryUsageStore:
 class MemoryBudgetCounterStore:
     """All-or-nothing reservations; atomic because nothing awaits in between."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock=None) -> None:
         self.used_: dict[BudgetKey, int] = {}
         self.reserved: dict[BudgetKey, int] = {}
+        self.holds: dict[str, tuple[object, list]] = {}  # hold -> (when, lines)
+        self._clock = clock
 
-    async def reserve(self, lines) -> BudgetKey | None:
+    async def reserve(self, lines, *, hold: str) -> BudgetKey | None:
         for line in lines:
             if self.used_.get(line.key, 0) + self.reserved.get(line.key, 0) + line.amount > line.cap:
                 return line.key
         for line in lines:
             self.reserved[line.key] = self.reserved.get(line.key, 0) + line.amount
+        self.holds[hold] = (self._clock.now() if self._clock else None, list(lines))
         return None
 
-    async def settle(self, lines) -> None:
+    async def settle(self, lines, *, hold: str | None = None) -> None:
+        held = hold is not None and self.holds.pop(hold, None) is not None
         for key, reserved, actual in lines:
-            self.reserved[key] = self.reserved.get(key, 0) - reserved
+            self.reserved[key] = self.reserved.get(key, 0) - (reserved if held else 0)
             self.used_[key] = self.used_.get(key, 0) + actual
+
+    async def release_stale(self, before) -> int:
+        stale = [h for h, (when, _) in self.holds.items() if when is not None and when < before]
+        released = 0
+        for hold in stale:
+            for line in self.holds.pop(hold)[1]:
+                self.reserved[line.key] -= line.amount
+                released += 1
+        return released
 
     async def used(self, keys) -> dict[BudgetKey, int]:
         return {key: self.used_.get(key, 0) for key in keys}
