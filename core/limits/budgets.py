@@ -10,7 +10,7 @@ is "no budget".  Periods are calendar days and months in BUDGET_TIMEZONE.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -54,7 +54,7 @@ class BudgetHold:
 
     lines: tuple[BudgetLine, ...]
     model: str
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    id: str = ""  # the counters' hold (one per request that reserved anything)
 
 
 class NoBudget:
@@ -85,7 +85,7 @@ class TokenBudget:
         lines = self._lines(message, model=model, usage=worst)
         if not lines:
             return BudgetHold((), model)
-        hold = BudgetHold(lines, model)
+        hold = BudgetHold(lines, model, uuid.uuid4().hex)
         refused = await self._counters.reserve(lines, hold=hold.id)
         if refused is None:
             return hold
