@@ -59,15 +59,19 @@ class SqlBudgetCounterStore:
         ordered = sorted(lines, key=lambda line: _order(line.key))
 
         def reserve(connection: Connection) -> None:
-            counters = [self._ensure(connection, line.key) for line in ordered]
             for line in ordered:
-                result = connection.execute(
+                self._ensure(connection, line.key)
+            counters = []
+            for line in ordered:
+                counter = connection.execute(
                     update(B)
                     .where(*_is(line.key), B.used + B.reserved + line.amount <= line.cap)
                     .values(reserved=B.reserved + line.amount)
-                )
-                if result.rowcount != 1:
+                    .returning(B.id)
+                ).scalar_one_or_none()
+                if counter is None:
                     raise _Refused(line.key)
+                counters.append(counter)
             now = utcnow()
             connection.execute(
                 insert(H.__table__),
@@ -132,11 +136,10 @@ class SqlBudgetCounterStore:
         return await self._db.run_quick(used)
 
     @staticmethod
-    def _ensure(connection: Connection, key: BudgetKey) -> int:
-        """The counter's id, creating it (at zero) if this period has none yet."""
+    def _ensure(connection: Connection, key: BudgetKey) -> None:
+        """Create the counter (at zero) if this period has none yet."""
         statement = dialect_insert(connection, B.__table__).values(
             platform=key.platform, workspace=key.workspace, user=key.user, period=key.period, unit=key.unit,
             used=0, reserved=0,
         )
         connection.execute(statement.on_conflict_do_nothing(index_elements=["platform", "workspace", "user", "period", "unit"]))
-        return connection.execute(select(B.id).where(*_is(key))).scalar_one()
