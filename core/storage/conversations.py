@@ -23,27 +23,28 @@ S = ConversationSummaryRow
 # statement per call, and skips the ORM's result handling.
 TURNS, SUMMARIES = T.__table__, S.__table__
 CONVERSATION = ("platform", "workspace", "channel", "thread")
+
+
+def _of_conversation(table) -> tuple:
+    """The table's rows of one conversation, its key as parameters (``_conversation_params``)."""
+    return tuple(table.c[name] == bindparam(name) for name in CONVERSATION)
+
+
 SUMMARY_OF = select(SUMMARIES.c.text, SUMMARIES.c.through_turn_id, SUMMARIES.c.token_count).where(
-    *(SUMMARIES.c[name] == bindparam(name) for name in CONVERSATION)
+    *_of_conversation(SUMMARIES)
 )
 RECENT_TURNS = (
     select(TURNS.c.id, TURNS.c.role, TURNS.c.author, TURNS.c.content, TURNS.c.token_count, TURNS.c.status,
            TURNS.c.created_at)
-    .where(*(TURNS.c[name] == bindparam(name) for name in CONVERSATION), TURNS.c.status == "ok",
+    .where(*_of_conversation(TURNS), TURNS.c.status == "ok",
            TURNS.c.id > bindparam("after_id"))
     .order_by(TURNS.c.id.desc())
     .limit(bindparam("limit"))
 )
 INSERT_TURN = insert(TURNS).returning(TURNS.c.id)
-
-
-def _in_conversation(model: type[T] | type[S], key: ConversationKey) -> tuple:
-    return (
-        model.platform == key.platform,
-        model.workspace == key.workspace,
-        model.channel == key.channel,
-        model.thread == key.thread,
-    )
+HAS_ASSISTANT_TURNS = select(
+    exists().where(*_of_conversation(TURNS), TURNS.c.role == "assistant")
+)
 
 
 def _in_channel(model: type[T] | type[S], scope: ChannelScope) -> tuple:
@@ -68,6 +69,7 @@ def _turn(row: T) -> Turn:
 
 
 def _conversation_params(key: ConversationKey) -> dict[str, str]:
+    """A conversation's key as the parameters of ``_of_conversation``."""
     return {"platform": key.platform, "workspace": key.workspace, "channel": key.channel, "thread": key.thread}
 
 
@@ -147,8 +149,9 @@ class SqlConversationStore:
         ]
 
     async def has_assistant_turns(self, key: ConversationKey) -> bool:
-        query = select(exists().where(*_in_conversation(T, key), T.role == "assistant"))
-        return await self._db.run_quick(lambda connection: bool(connection.scalar(query)))
+        return await self._db.run_quick(
+            lambda connection: bool(connection.scalar(HAS_ASSISTANT_TURNS, _conversation_params(key)))
+        )
 
     async def get_summary(self, key: ConversationKey) -> Summary | None:
         return await self._db.run_quick(lambda connection: _summary_of(connection, key))
