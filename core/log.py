@@ -20,6 +20,12 @@ SECRET_KEYS = frozenset({"authorization", "api_key", "openai_api_key", "token", 
 MASK = "***"
 
 
+def one_line(error: BaseException, *, limit: int = 200) -> str:
+    """An error's message for a log field or a one-line notice: whitespace folded, at most ``limit`` characters."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def mask_secrets_in(text: str) -> str:
     for pattern in SECRET_PATTERNS:
         text = pattern.sub(MASK, text)

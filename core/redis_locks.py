@@ -24,6 +24,7 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, RedisError
 
 from core.conversation_locks import ConversationLocks
+from core.log import one_line
 from core.messages import ConversationKey
 
 log = structlog.get_logger(__name__)
@@ -89,7 +90,7 @@ class RedisConversationLocks:
                 return lock
             lock_log.warning("conversation.lock_timeout", waited_seconds=self._wait)
         except RedisError as exc:
-            lock_log.warning("conversation.lock_unavailable", error=" ".join(str(exc).split())[:200])
+            lock_log.warning("conversation.lock_unavailable", error=one_line(exc))
         return None
 
     async def _renew(self, lock: Lock, lock_log) -> None:
@@ -98,11 +99,11 @@ class RedisConversationLocks:
             try:
                 await lock.reacquire()
             except (LockError, RedisError) as exc:
-                lock_log.warning("conversation.lock_lost", error=" ".join(str(exc).split())[:200])
+                lock_log.warning("conversation.lock_lost", error=one_line(exc))
                 return
 
     async def _release(self, lock: Lock, lock_log) -> None:
         try:
             await lock.release()
         except (LockError, RedisError) as exc:  # expired (another process may hold it now) or Redis gone
-            lock_log.warning("conversation.lock_release_failed", error=" ".join(str(exc).split())[:200])
+            lock_log.warning("conversation.lock_release_failed", error=one_line(exc))

@@ -31,6 +31,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.log import one_line
+
 R = TypeVar("R")
 log = structlog.get_logger(__name__)
 
@@ -269,7 +271,7 @@ def _checkpoint(engine: Engine) -> None:
 
 def _log_checkpoint_failure(done: asyncio.Future[None]) -> None:
     if not done.cancelled() and done.exception() is not None:
-        log.warning("sqlite.checkpoint_failed", error=" ".join(str(done.exception()).split())[:200])
+        log.warning("sqlite.checkpoint_failed", error=one_line(done.exception()))
 
 
 def per_dialect(build: Callable[[Callable[[Any], Any]], R]) -> dict[str, R]:
