@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from core.llm.types import CompletionRequest
+from core.llm_types import CompletionRequest
 from core.log import configure_logging
 from core.messages import Usage
 from core.storage.database import Database

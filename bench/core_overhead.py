@@ -62,7 +62,7 @@ from bench import InstantLLM, code_version, machine, migrated_sqlite, quiet_logg
 from core.assembly import Core, CoreOptions, Stores, assemble_core
 from core.bootstrap import sql_stores
 from core.clock import SystemClock
-from core.llm.types import CompletionRequest
+from core.llm_types import CompletionRequest
 from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, Usage
 from core.ports import LLMProvider, TokenCounter
 from core.storage.database import Database

@@ -19,7 +19,7 @@ import uuid
 
 from core.limits.rate import LimitDefaults, RequestRateLimiter, limits_storage
 from core.messages import ConversationKey, IncomingMessage
-from core.personas import builtin_persona
+from core.personas.values import builtin_persona
 
 class NoOverrides:
     async def get(self, workspace, *, channels):

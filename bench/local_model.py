@@ -39,8 +39,8 @@ from core.bootstrap import sql_stores
 from core.clock import SystemClock
 from core.llm.local_provider import LocalProvider, bundled_model_path
 from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, TextDelta
-from core.personas import Persona
-from core.ports import WorkspaceScope
+from core.personas.values import Persona
+from core.messages import WorkspaceScope
 from core.tokens import BpeTokenCounter
 
 WORKSPACE = WorkspaceScope(platform="bench", workspace="T-bench")

@@ -48,13 +48,13 @@ from typing import Any
 from sqlalchemy import event, func, insert, select
 
 from bench import InstantLLM, code_version, machine, migrated_sqlite, quiet_logging, summarise_ms
-from core.memory import MemoryWindowBuilder
+from core.chat.memory import MemoryWindowBuilder
 from core.messages import ConversationKey
-from core.personas import builtin_persona
+from core.personas.values import builtin_persona
 from core.storage.conversations import SqlConversationStore
 from core.storage.database import Database
 from core.storage.models import ConversationTurnRow
-from core.ports import Summary
+from core.records import Summary
 from core.tokens import MESSAGE_OVERHEAD_TOKENS, BpeTokenCounter
 
 MODEL = "gpt-4o-mini"

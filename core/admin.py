@@ -1,13 +1,28 @@
-"""Who may change things, and the errors admin actions answer with."""
+"""The admin contract every feature's commands follow.
+
+A command handler is ``async (actor, args) -> CommandReply``: it parses its
+own arguments (the rest of the line after its subcommand), checks who may do
+it (``AdminPolicy``), does it, writes the audit log (``record_change``) and
+returns the reply.  An expected refusal raises ``AdminError`` (or a subclass)
+whose text is shown as is; ``core/commands.py`` routes each ``/persona …`` and
+``/parley <sub>`` line to its handler and turns refusals into replies.
+
+Reply texts are plain Markdown as Discord and Slack's ``markdown_text`` read
+it (``**bold**``, `` `code` ``, ``>>>`` quotes); an adapter that sends Slack's
+older mrkdwn converts the bold (``bots/slack/texts.py: mrkdwn``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
 
-from core.messages import ChannelScope
-from core.ports import AuditEntry, AuditLog, Clock, WorkspaceScope
+from core.messages import ChannelScope, WorkspaceScope
+from core.personas.values import PersonaForm
+from core.ports import AuditLog, Clock
+from core.records import AuditEntry
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +51,40 @@ class Actor:
     @property
     def channel_scope(self) -> ChannelScope:
         return ChannelScope(platform=self.platform, workspace=self.workspace, channel=self.channel)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandFile:
+    """A file for the adapter to deliver privately to the person who asked (e.g. a DM upload)."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandReply:
+    """What a command answers: text (private by default), or a form to open, or a file to deliver."""
+
+    text: str
+    ephemeral: bool = True
+    form: PersonaForm | None = None
+    ok: bool = True
+    file: CommandFile | None = None
+
+
+CommandHandler = Callable[["Actor", str], Awaitable[CommandReply]]
+"""``handler(actor, args)``: one subcommand, with the rest of its line; raises AdminError to refuse."""
+
+
+def problem(text: str) -> CommandReply:
+    """A refusal or a usage hint, as a reply."""
+    return CommandReply(text, ok=False)
+
+
+def where(actor: Actor) -> str:
+    """"conversation" in a DM, "channel" elsewhere: for reply texts."""
+    return "conversation" if actor.is_dm else "channel"
 
 
 class AdminError(Exception):

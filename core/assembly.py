@@ -11,27 +11,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from core.admin import AdminPolicy
-from core.channel_admin import ChannelAdmin
-from core.chat_service import ChatService
+from core.channels.admin import ChannelAdmin
+from core.channels.retention import RetentionPurger
+from core.chat.locks import ConversationLocks
+from core.chat.memory import MemoryWindowBuilder
+from core.chat.service import ChatService
 from core.commands import CommandRouter
 from core.filters.admin import FilterAdmin
-from core.filters.moderation import Moderator, NoModeration
+from core.filters.moderation import NoModeration
 from core.filters.pipeline import FilterPipeline
 from core.filters.policy import FilterDefaults
-from core.filters.values import FilterDecisionLog, FilterSettingsStore
 from core.limits.admin import LimitsAdmin
 from core.limits.budgets import BudgetCaps, TokenBudget
 from core.limits.pricing import Pricing
 from core.limits.rate import LimitDefaults, RequestRateLimiter, limits_storage
+from core.limits.usage import UsageAdmin
 from core.llm.concurrency import ConcurrencyLimitedProvider
-from core.memory import MemoryWindowBuilder
-from core.persona_admin import PersonaAdmin, PersonaDirectory
+from core.personas.admin import PersonaAdmin
+from core.personas.directory import PersonaDirectory
 from core.ports import (
-    AuditLog, BudgetCounterStore, ChannelSettingsStore, LimitOverrideStore, Clock, ContentFilter, ConversationLocking,
-    ConversationStore, Inbox, LLMProvider,
-    PersonaStore, RateLimiter, TokenCounter, UsageStore,
+    AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore,
+    FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
+    RateLimiter, TokenCounter, UsageStore,
 )
-from core.retention import RetentionPurger
 from core.tokens import RememberingTokenCounter
 
 
@@ -85,6 +87,7 @@ class Core:
     policy: AdminPolicy
     limits: LimitsAdmin
     filters: FilterAdmin
+    usage: UsageAdmin
 
 
 def assemble_core(
@@ -152,15 +155,15 @@ def assemble_core(
         content_filter=content_filter or pipeline,
         budget=budget,
         pricing=pricing,
-        locks=conversation_locks,
+        locks=conversation_locks or ConversationLocks(),
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
-        audit=stores.audit, policy=policy, clock=clock,
+        audit=stores.audit, policy=policy, clock=clock, default_model=options.default_model,
     )
     channels = ChannelAdmin(
-        conversations=stores.conversations, settings=stores.channel_settings, usage=stores.usage,
-        audit=stores.audit, policy=policy, clock=clock,
+        conversations=stores.conversations, settings=stores.channel_settings, audit=stores.audit, policy=policy,
+        clock=clock,
     )
     limits = LimitsAdmin(
         limiter=request_limiter, overrides=stores.limit_overrides, counters=stores.budget_counters,
@@ -171,8 +174,10 @@ def assemble_core(
         pipeline=pipeline, store=stores.filter_settings, decisions=stores.filter_decisions, audit=stores.audit,
         policy=policy, clock=clock,
     )
+    usage = UsageAdmin(usage=stores.usage, policy=policy, clock=clock)
     commands = CommandRouter(
-        personas=personas, channels=channels, limits=limits, default_model=options.default_model, filters=filters
+        personas=personas,
+        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command},
     )
     purger = RetentionPurger(
         conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock,
@@ -180,5 +185,5 @@ def assemble_core(
     )
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
-        limits=limits, filters=filters,
+        limits=limits, filters=filters, usage=usage,
     )

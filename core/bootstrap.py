@@ -12,21 +12,23 @@ from dataclasses import dataclass, field, replace
 
 import structlog
 
-from core.caching import (
-    DEFAULT_TTL_SECONDS, CachedChannelSettingsStore, CachedLimitOverrideStore, CachedPersonaStore, TtlCache,
-)
+from core.ttl_cache import DEFAULT_TTL_SECONDS, TtlCache
+from core.channels.cache import CachedChannelSettingsStore
+from core.limits.cache import CachedLimitOverrideStore
+from core.personas.cache import CachedPersonaStore
 from core.assembly import Core, CoreOptions, LimitOptions, Stores, assemble_core
 from core.limits.budgets import BudgetCaps
 from core.limits.rate import limits_storage
 from core.clock import SystemClock
 from core.config import Settings, SettingsError
 from core.filters.blocklist import parse_rule
-from core.filters.moderation import Moderator, NoModeration
+from core.ports import Moderator
+from core.filters.moderation import NoModeration
 from core.filters.openai_moderation import OpenAIModeration
 from core.filters.policy import FilterDefaults
 from core.llm.openai_provider import OpenAIProvider
 from core.ports import LLMProvider
-from core.redis_locks import RedisConversationLocks
+from core.chat.redis_locks import RedisConversationLocks
 from core.storage.audit import SqlAuditLog
 from core.storage.budgets import SqlBudgetCounterStore
 from core.storage.limit_overrides import SqlLimitOverrideStore

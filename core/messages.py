@@ -33,6 +33,12 @@ class ChannelScope:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkspaceScope:
+    platform: str
+    workspace: str
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """A platform-neutral user message, as an adapter hands it to the core.
 

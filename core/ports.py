@@ -1,108 +1,28 @@
-"""The core's ports: everything it needs from the outside, as Protocols.
+"""The core's ports: everything it needs from the outside, as Protocols, in one place.
 
 Production implementations live in ``core/storage`` (SQLAlchemy), ``core/llm``
-(openai) and the limits/filter modules; tests swap in fakes at exactly these
-seams and nowhere else.
+(openai, llama.cpp), ``core/limits``, ``core/filters`` and ``core/chat``; tests
+swap in fakes at exactly these seams and nowhere else (``tests/core/fakes.py``),
+and ``tests/contracts`` runs the same behaviour against the fakes and the SQL
+stores.  The values they speak are in ``core/messages.py``, ``core/records.py``,
+``core/llm_types.py`` and each feature's ``values.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from core.llm.types import CompletionRequest
-from core.messages import ChannelScope, ConversationKey, IncomingMessage, Usage
-from core.personas import Persona
-
-
-@dataclass(frozen=True, slots=True)
-class WorkspaceScope:
-    platform: str
-    workspace: str
-
-
-# --- values the stores speak -------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class NewTurn:
-    key: ConversationKey
-    role: str  # "user" | "assistant"
-    author: str
-    content: str
-    token_count: int
-    status: str = "ok"  # "ok" | "failed" (a user turn whose answer failed)
-    created_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    id: int
-    key: ConversationKey
-    role: str
-    author: str
-    content: str
-    token_count: int
-    status: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """A running summary of a conversation's turns up to ``through_turn_id``."""
-
-    text: str
-    through_turn_id: int
-    token_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelSettings:
-    persona: str | None = None
-    retention_days: int | None = None  # None: keep forever
-    memory_enabled: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class UsageRecord:
-    platform: str
-    workspace: str
-    channel: str
-    user: str
-    model: str
-    prompt_tokens: int
-    completion_tokens: int
-    created_at: datetime
-    cost_micro_usd: int | None = None  # None: the model has no price in MODEL_PRICES
-
-
-@dataclass(frozen=True, slots=True)
-class UsageRow:
-    """One line of a usage report: ``group`` is the user, channel or model ("" when ungrouped)."""
-
-    group: str
-    requests: int
-    prompt_tokens: int
-    completion_tokens: int
-    cost_micro_usd: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    platform: str
-    workspace: str
-    actor: str
-    action: str  # e.g. "persona.create", "channel.reset"
-    target: str
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
-    created_at: datetime | None = None
-
-
-# --- the ports ---------------------------------------------------------------
+from core.filters.values import Availability, BlockRule, FilterDecision, FilterPolicy, ModerationResult
+from core.llm_types import CompletionRequest
+from core.messages import ChannelScope, ConversationKey, IncomingMessage, Usage, WorkspaceScope
+from core.personas.values import Persona
+from core.records import (
+    AuditEntry, BudgetHold, BudgetKey, BudgetLine, ChannelSettings, FilterVerdict, LimitDecision, NewTurn, Summary,
+    Turn, UsageRecord, UsageRow,
+)
 
 
 class Clock(Protocol):
@@ -117,7 +37,7 @@ class TokenCounter(Protocol):
 
 class LLMProvider(Protocol):
     def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
-        """Yield text deltas, then exactly one Usage. Raises core.llm.types.LLMError."""
+        """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError."""
         ...
 
 
@@ -211,24 +131,6 @@ class AuditLog(Protocol):
     async def recent(self, scope: WorkspaceScope, *, limit: int = 20) -> list[AuditEntry]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class BudgetKey:
-    """One budget counter: a workspace's (user "") or a user's, for one period, in one unit."""
-
-    platform: str
-    workspace: str
-    user: str  # "" for the workspace's own budget
-    period: str  # "day:2026-11-23" | "month:2026-11"
-    unit: str  # "tokens" | "micro_usd"
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetLine:
-    key: BudgetKey
-    cap: int
-    amount: int
-
-
 class BudgetCounterStore(Protocol):
     async def reserve(self, lines: Sequence[BudgetLine], *, hold: str) -> BudgetKey | None:
         """Add each line's amount to its counter's reservations, all or nothing, as the hold ``hold``.
@@ -272,26 +174,16 @@ class LimitOverrideStore(Protocol):
         ...
 
 
-# --- hooks filled in by the limits and filtering issues ------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LimitDecision:
-    """A refusal from the rate limiter; ``None`` from ``check`` means go ahead."""
-
-    reason: str
-    retry_after: float
-    text: str
-
-
 class Budget(Protocol):
     """Token/money budgets: reserve the worst case before the call, settle after."""
 
     async def reserve(
         self, message: IncomingMessage, *, model: str, prompt_tokens: int, max_tokens: int
-    ) -> Any: ...  # a hold to settle later, or a LimitDecision
+    ) -> BudgetHold | LimitDecision:
+        """The hold to settle later, or the refusal when a budget would be exceeded (nothing reserved)."""
+        ...
 
-    async def settle(self, hold: Any, usage: Usage) -> None: ...
+    async def settle(self, hold: BudgetHold, usage: Usage) -> None: ...
 
     async def charge(self, message: IncomingMessage, *, model: str, usage: Usage) -> None:
         """Count usage that had no reservation (a memory summary)."""
@@ -308,16 +200,50 @@ class ConversationLocking(Protocol):
     def hold(self, key: ConversationKey) -> AbstractAsyncContextManager[None]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class FilterVerdict:
-    allowed: bool
-    text: str  # the text to go on with (possibly redacted)
-    reason: str = ""
-    user_text: str = ""
-    notices: tuple[str, ...] = field(default_factory=tuple)
-
-
 class ContentFilter(Protocol):
     async def check_input(self, message: IncomingMessage, text: str) -> FilterVerdict: ...
 
     async def check_output(self, message: IncomingMessage, text: str, *, final: bool) -> FilterVerdict: ...
+
+
+class FilterSettingsStore(Protocol):
+    """Per-workspace filter policy and blocklist rules (those added from chat)."""
+
+    async def get_policy(self, scope: WorkspaceScope) -> FilterPolicy: ...
+
+    async def put_policy(self, scope: WorkspaceScope, policy: FilterPolicy) -> None: ...
+
+    async def rules(self, scope: WorkspaceScope) -> list[BlockRule]:
+        """The workspace's own rules, oldest first."""
+        ...
+
+    async def add_rule(self, scope: WorkspaceScope, rule: BlockRule, *, author: str) -> bool:
+        """False when the workspace already has a rule with that pattern."""
+        ...
+
+    async def remove_rule(self, scope: WorkspaceScope, pattern: str) -> bool: ...
+
+
+class FilterDecisionLog(Protocol):
+    async def record(self, decisions: Sequence[FilterDecision]) -> None: ...
+
+    async def recent(self, scope: WorkspaceScope, *, limit: int = 20) -> list[FilterDecision]:
+        """The workspace's latest decisions, newest first."""
+        ...
+
+    async def forget_before(self, before: datetime) -> int:
+        """Delete decisions older than ``before`` (every workspace); returns how many."""
+        ...
+
+
+class Moderator(Protocol):
+    @property
+    def availability(self) -> Availability: ...
+
+    async def probe(self) -> Availability:
+        """Find out once, at start, whether there is an endpoint; logs a warning when there is none."""
+        ...
+
+    async def check(self, text: str) -> ModerationResult:
+        """Score ``text``; raises ModerationUnavailable or ModerationFailed."""
+        ...

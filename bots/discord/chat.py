@@ -11,7 +11,7 @@ from bots.discord.render import render_reply
 from bots.discord.texts import RENDER_FAILED
 from bots.discord.translate import Delivery, Skip, facts_from_message, translate
 from bots.discord.typing_indicator import TypingIndicator
-from core.chat_service import ChatService
+from core.chat.service import ChatService
 from core.messages import OutcomeKind
 
 log = structlog.get_logger(__name__)

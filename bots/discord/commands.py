@@ -22,7 +22,8 @@ from bots.discord.live import MESSAGE_LIMIT
 from bots.discord.places import Place, actor_from, place_of
 from bots.discord.texts import COMMAND_FAILED, FORM_PROMPT_TOO_LONG, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION
 from core.admin import Actor
-from core.commands import CommandReply, CommandRouter
+from core.admin import CommandReply
+from core.commands import CommandRouter
 from core.text_split import split_markdown
 
 log = structlog.get_logger(__name__)

@@ -7,7 +7,7 @@ import structlog
 
 from bots.discord.texts import FIELD_LABELS, FORM_FAILED, FORM_INVALID
 from core.commands import CommandRouter
-from core.personas import MAX_TOKENS_RANGE, TEMPERATURE_RANGE, Persona, PersonaInvalid
+from core.personas.values import MAX_TOKENS_RANGE, TEMPERATURE_RANGE, Persona, PersonaInvalid
 
 log = structlog.get_logger(__name__)
 

@@ -10,7 +10,8 @@ from typing import TextIO
 
 from core.admin import Actor
 from core.assembly import Core
-from core.commands import CommandFile, split_command_line
+from core.admin import CommandFile
+from core.commands import split_command_line
 from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, TextDelta
 
 PLATFORM = "shell"

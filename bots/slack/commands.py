@@ -24,8 +24,11 @@ from bots.slack.modal import FormContext, field_errors, fits_in_form, persona_vi
 from bots.slack.translate import PLATFORM
 from bots.slack.users import UserDirectory
 from core.admin import Actor
-from core.commands import PERSONA_HELP, CommandReply, CommandRouter, PersonaForm
-from core.personas import PersonaInvalid
+from core.personas.admin import PERSONA_HELP
+from core.admin import CommandReply
+from core.commands import CommandRouter
+from core.personas.values import PersonaForm
+from core.personas.values import PersonaInvalid
 
 log = structlog.get_logger(__name__)
 

@@ -14,7 +14,7 @@ from bots.slack.inflight import InFlight
 from bots.slack.render import ReplyRenderer
 from bots.slack.translate import BotIdentity, Skipped, skip_reason, translate_event, users_to_resolve
 from bots.slack.users import UserDirectory
-from core.chat_service import ChatService
+from core.chat.service import ChatService
 
 log = structlog.get_logger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from core.commands import CommandFile
+from core.admin import CommandFile
 
 
 async def send_privately(client: AsyncWebClient, *, user: str, file: CommandFile, comment: str, log) -> bool:

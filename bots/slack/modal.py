@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bots.slack import texts
-from core.personas import MAX_PROMPT_CHARS, Persona, PersonaInvalid
+from core.personas.values import MAX_PROMPT_CHARS, Persona, PersonaInvalid
 
 CALLBACK_ID = "parley_persona_form"
 ACTION_ID = "value"

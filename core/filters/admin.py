@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from core.admin import Actor, AdminError, AdminPolicy, record_change
+from core.admin import Actor, AdminError, AdminPolicy, CommandReply, record_change
 from core.filters.blocklist import RULE_SYNTAX, RuleInvalid, parse_rule
 from core.filters.pipeline import FilterPipeline
 from core.filters.policy import mode_for
-from core.filters.values import FILTERS, FilterDecision, FilterDecisionLog, FilterSettingsStore
+from core.filters.values import FILTERS, FilterDecision
+from core.ports import FilterDecisionLog, FilterSettingsStore
 from core.ports import AuditLog, Clock
 
 MAX_RULES = 200
@@ -37,8 +38,11 @@ class FilterAdmin:
         self._policy = policy
         self._clock = clock
 
-    async def run(self, actor: Actor, args: str) -> str:
+    async def command(self, actor: Actor, args: str) -> CommandReply:
         """One ``/parley filter …`` line (after the word ``filter``); raises AdminError on refusals."""
+        return CommandReply(await self._run(actor, args))
+
+    async def _run(self, actor: Actor, args: str) -> str:
         action, _, rest = args.strip().partition(" ")
         action, rest = action.lower(), rest.strip()
         if action in ("", "show"):

@@ -1,4 +1,4 @@
-"""The moderation port: a classifier that scores text by category (OpenAI's moderation endpoint).
+"""Moderation (the ``Moderator`` port is in core/ports.py): a classifier that scores text by category (OpenAI's moderation endpoint).
 
 Three states, and they are not the same thing:
 - available: the endpoint answers (or has not been asked yet);
@@ -11,8 +11,7 @@ Three states, and they are not the same thing:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from core.filters.values import Availability, ModerationHit, ModerationResult
 
 # omni-moderation-latest's categories (the text ones and the image ones).
 CATEGORIES: tuple[str, ...] = (
@@ -33,28 +32,6 @@ CATEGORIES: tuple[str, ...] = (
 ANY_CATEGORY = "*"
 
 
-@dataclass(frozen=True, slots=True)
-class ModerationHit:
-    category: str
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class ModerationResult:
-    hits: tuple[ModerationHit, ...] = ()
-
-    @property
-    def categories(self) -> tuple[str, ...]:
-        return tuple(h.category for h in self.hits)
-
-
-@dataclass(frozen=True, slots=True)
-class Availability:
-    available: bool
-    reason: str = ""  # why not, for the log and `/parley filter show`
-    model: str = ""
-
-
 class ModerationFailed(Exception):
     """An endpoint that exists did not give an answer (timeout, 5xx, connection); ``cause`` is safe to log."""
 
@@ -65,19 +42,6 @@ class ModerationFailed(Exception):
 
 class ModerationUnavailable(Exception):
     """There is no moderation endpoint (found out while asking)."""
-
-
-class Moderator(Protocol):
-    @property
-    def availability(self) -> Availability: ...
-
-    async def probe(self) -> Availability:
-        """Find out once, at start, whether there is an endpoint; logs a warning when there is none."""
-        ...
-
-    async def check(self, text: str) -> ModerationResult:
-        """Score ``text``; raises ModerationUnavailable or ModerationFailed."""
-        ...
 
 
 class NoModeration:

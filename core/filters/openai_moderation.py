@@ -14,7 +14,8 @@ import time
 import openai
 import structlog
 
-from core.filters.moderation import Availability, ModerationFailed, ModerationResult, ModerationUnavailable, hits_above
+from core.filters.values import Availability, ModerationResult
+from core.filters.moderation import ModerationFailed, ModerationUnavailable, hits_above
 
 log = structlog.get_logger(__name__)
 

@@ -19,12 +19,16 @@ import structlog
 
 from core.filters import texts
 from core.filters.blocklist import Blocklist
-from core.filters.moderation import ModerationFailed, ModerationUnavailable, Moderator
+from core.filters.moderation import ModerationFailed, ModerationUnavailable
+from core.ports import Moderator
 from core.filters.pii import describe_kinds, redact_pii
 from core.filters.policy import EffectivePolicy, FilterDefaults, effective
-from core.filters.values import INPUT, OUTPUT, BlockRule, FilterDecision, FilterDecisionLog, FilterSettingsStore
+from core.filters.values import INPUT, OUTPUT, BlockRule, FilterDecision
+from core.ports import FilterDecisionLog, FilterSettingsStore
 from core.messages import IncomingMessage
-from core.ports import Clock, FilterVerdict, WorkspaceScope
+from core.ports import Clock
+from core.records import FilterVerdict
+from core.messages import WorkspaceScope
 
 log = structlog.get_logger(__name__)
 

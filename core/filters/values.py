@@ -1,13 +1,9 @@
-"""The filter package's vocabulary: policies, rules, decisions, and the stores behind them (ports)."""
+"""The filter package's vocabulary: policies, rules, decisions, moderation results (the stores are in core/ports.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
-
-from core.ports import WorkspaceScope
 
 FILTERS = ("pii", "blocklist", "moderation")
 MODES: dict[str, tuple[str, ...]] = {
@@ -71,31 +67,23 @@ class FilterDecision:
     created_at: datetime | None = None
 
 
-class FilterSettingsStore(Protocol):
-    """Per-workspace filter policy and blocklist rules (those added from chat)."""
-
-    async def get_policy(self, scope: WorkspaceScope) -> FilterPolicy: ...
-
-    async def put_policy(self, scope: WorkspaceScope, policy: FilterPolicy) -> None: ...
-
-    async def rules(self, scope: WorkspaceScope) -> list[BlockRule]:
-        """The workspace's own rules, oldest first."""
-        ...
-
-    async def add_rule(self, scope: WorkspaceScope, rule: BlockRule, *, author: str) -> bool:
-        """False when the workspace already has a rule with that pattern."""
-        ...
-
-    async def remove_rule(self, scope: WorkspaceScope, pattern: str) -> bool: ...
+@dataclass(frozen=True, slots=True)
+class ModerationHit:
+    category: str
+    score: float
 
 
-class FilterDecisionLog(Protocol):
-    async def record(self, decisions: Sequence[FilterDecision]) -> None: ...
+@dataclass(frozen=True, slots=True)
+class ModerationResult:
+    hits: tuple[ModerationHit, ...] = ()
 
-    async def recent(self, scope: WorkspaceScope, *, limit: int = 20) -> list[FilterDecision]:
-        """The workspace's latest decisions, newest first."""
-        ...
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(h.category for h in self.hits)
 
-    async def forget_before(self, before: datetime) -> int:
-        """Delete decisions older than ``before`` (every workspace); returns how many."""
-        ...
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    available: bool
+    reason: str = ""  # why not, for the log and `/parley filter show`
+    model: str = ""

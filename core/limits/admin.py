@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from core.admin import Actor, AdminError, AdminPolicy, record_change
+from core.admin import Actor, AdminError, AdminPolicy, CommandReply, record_change
 from core.limits.budgets import PERIODS, UNITS, WHO, BudgetCaps
 from core.limits.parsing import LimitSyntaxError, parse_limits
 from core.limits.pricing import usd
 from core.limits.rate import SCOPES, RequestRateLimiter, override_channel
-from core.ports import AuditLog, BudgetCounterStore, BudgetKey, Clock, LimitOverrideStore
+from core.ports import AuditLog, BudgetCounterStore, Clock, LimitOverrideStore
+from core.records import BudgetKey
 
 LIMITS_USAGE = (
     "Usage: `/parley limits show`, `/parley limits set <user|channel|workspace> <limit>` "
@@ -38,6 +39,19 @@ class LimitsAdmin:
         self._policy = policy
         self._clock = clock
         self._zone = budget_timezone
+
+    async def command(self, actor: Actor, args: str) -> CommandReply:
+        """One ``/parley limits …`` line (after the word ``limits``); raises AdminError on refusals."""
+        action, _, tail = args.strip().partition(" ")
+        scope, _, value = tail.strip().partition(" ")
+        action, scope, value = action.lower(), scope.lower(), value.strip()
+        if action in ("", "show"):
+            return CommandReply(await self.show(actor))
+        if action == "set" and scope and value:
+            return CommandReply(await self.set(actor, scope, value))
+        if action == "clear" and scope and not value:
+            return CommandReply(await self.set(actor, scope, None))
+        raise AdminError(LIMITS_USAGE)
 
     async def show(self, actor: Actor) -> str:
         in_force = await self._limiter.effective(actor.workspace_scope, actor.channel)

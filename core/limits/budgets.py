@@ -19,7 +19,8 @@ import structlog
 from core.limits.parsing import human_duration
 from core.limits.pricing import Pricing
 from core.messages import IncomingMessage, Usage
-from core.ports import BudgetCounterStore, BudgetKey, BudgetLine, Clock, LimitDecision
+from core.ports import BudgetCounterStore, Clock
+from core.records import BudgetHold, BudgetKey, BudgetLine, LimitDecision
 
 log = structlog.get_logger(__name__)
 
@@ -46,26 +47,6 @@ class BudgetCaps:
     @property
     def any(self) -> bool:
         return any(v is not None for v in self.caps.values())
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetHold:
-    """What was reserved for one request (no lines: nothing to settle)."""
-
-    lines: tuple[BudgetLine, ...]
-    model: str
-    id: str = ""  # the counters' hold (one per request that reserved anything)
-
-
-class NoBudget:
-    async def reserve(self, message, *, model, prompt_tokens, max_tokens) -> BudgetHold:
-        return BudgetHold((), model)
-
-    async def settle(self, hold: BudgetHold, usage: Usage) -> None:
-        return None
-
-    async def charge(self, message, *, model: str, usage: Usage) -> None:
-        return None
 
 
 class TokenBudget:

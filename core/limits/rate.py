@@ -23,8 +23,10 @@ from limits.storage import storage_from_string
 
 from core.limits.parsing import describe, human_duration, parse_limits
 from core.messages import IncomingMessage
-from core.personas import Persona
-from core.ports import LimitDecision, LimitOverrideStore, WorkspaceScope
+from core.personas.values import Persona
+from core.records import LimitDecision
+from core.ports import LimitOverrideStore
+from core.messages import WorkspaceScope
 
 log = structlog.get_logger(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.llm.types import CompletionRequest, LLMError
+from core.llm_types import CompletionRequest, LLMError
 from core.messages import Usage
 
 

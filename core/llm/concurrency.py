@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import structlog
 
-from core.llm.types import CompletionRequest, LLMBusy
+from core.llm_types import CompletionRequest, LLMBusy
 from core.messages import Usage
 from core.ports import LLMProvider
 

@@ -53,7 +53,7 @@ from typing import Any
 import structlog
 
 from core.config import Settings, SettingsError
-from core.llm.types import CompletionRequest, ContextTooLong, LLMError
+from core.llm_types import CompletionRequest, ContextTooLong, LLMError
 from core.messages import Usage
 
 log = structlog.get_logger(__name__)
@@ -235,7 +235,7 @@ class LocalProvider:
             close()
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
-        """Yield text deltas, then exactly one Usage. Raises core.llm.types.LLMError."""
+        """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError."""
         if self._closed:
             raise LLMError("local model is closed")
         started = time.monotonic()

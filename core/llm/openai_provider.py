@@ -23,14 +23,7 @@ from typing import Any
 import openai
 import structlog
 
-from core.llm.types import (
-    CompletionRequest,
-    ContextTooLong,
-    LLMError,
-    LLMRateLimited,
-    LLMRejected,
-    LLMTimeout,
-)
+from core.llm_types import CompletionRequest, ContextTooLong, LLMError, LLMRateLimited, LLMRejected, LLMTimeout
 from core.messages import Usage
 from core.ports import TokenCounter
 from core.tokens import estimate_tokens
@@ -123,7 +116,7 @@ class OpenAIProvider:
         await self._client.close()
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
-        """Yield text deltas, then exactly one Usage. Raises core.llm.types.LLMError."""
+        """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError."""
         started = time.monotonic()
         log.info(
             "llm.request",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.ports import AuditEntry, WorkspaceScope
+from core.records import AuditEntry
+from core.messages import WorkspaceScope
 from core.storage.database import Database
 from core.storage.models import AuditLogRow, utcnow
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.ports import BudgetKey, BudgetLine
+from core.records import BudgetKey, BudgetLine
 from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_insert
 from core.storage.models import BudgetCounterRow, BudgetHoldRow, utcnow
 

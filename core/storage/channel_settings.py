@@ -6,7 +6,8 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from core.messages import ChannelScope
-from core.ports import ChannelSettings, WorkspaceScope
+from core.records import ChannelSettings
+from core.messages import WorkspaceScope
 from core.storage.database import Database, dialect_insert
 from core.storage.models import WORKSPACE_ROW, ChannelSettingsRow, utcnow
 

@@ -9,7 +9,8 @@ from sqlalchemy import Connection, bindparam, delete, exists, insert, select, tu
 from sqlalchemy.orm import Session
 
 from core.messages import ChannelScope, ConversationKey
-from core.ports import NewTurn, Summary, Turn, UsageRecord, WorkspaceScope
+from core.records import NewTurn, Summary, Turn, UsageRecord
+from core.messages import WorkspaceScope
 from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_insert
 from core.storage.usage import insert_usage
 from core.storage.models import ConversationSummaryRow, ConversationTurnRow, utcnow

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.orm import Session
 
 from core.filters.values import BlockRule, FilterDecision, FilterPolicy
-from core.ports import WorkspaceScope
+from core.messages import WorkspaceScope
 from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_insert
 from core.storage.models import FilterDecisionRow, FilterPolicyRow, FilterRuleRow, utcnow
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core.ports import WorkspaceScope
+from core.messages import WorkspaceScope
 from core.storage.database import Database, dialect_insert
 from core.storage.models import LimitOverrideRow, utcnow
 

@@ -7,8 +7,8 @@ import builtins
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
-from core.personas import Persona
-from core.ports import WorkspaceScope
+from core.personas.values import Persona
+from core.messages import WorkspaceScope
 from core.storage.database import Database, dialect_insert
 from core.storage.models import PersonaRow, utcnow
 

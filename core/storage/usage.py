@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, literal, select
 
-from core.ports import UsageRecord, UsageRow, WorkspaceScope
+from core.records import UsageRecord, UsageRow
+from core.messages import WorkspaceScope
 from core.storage.database import Database
 from core.storage.models import UsageRecordRow, utcnow
 

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
-from core.llm.types import CompletionRequest, LLMError
+from core.llm_types import CompletionRequest, LLMError
 from core.messages import ChannelScope, ConversationKey, Usage
-from core.personas import Persona
-from core.ports import (
-    AuditEntry, BudgetKey, ChannelSettings, NewTurn, Summary, Turn, UsageRecord, UsageRow, WorkspaceScope,
-)
-from core.filters.moderation import Availability, ModerationFailed, ModerationHit, ModerationResult, ModerationUnavailable
+from core.personas.values import Persona
+from core.records import AuditEntry, BudgetKey, ChannelSettings, NewTurn, Summary, Turn, UsageRecord, UsageRow
+from core.messages import WorkspaceScope
+from core.filters.values import Availability, ModerationHit, ModerationResult
+from core.filters.moderation import ModerationFailed, ModerationUnavailable
 from core.filters.values import BlockRule, FilterDecision, FilterPolicy
 from core.tokens import EstimatingTokenCounter
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from core.caching import CachedChannelSettingsStore, CachedLimitOverrideStore, CachedPersonaStore, TtlCache
+from core.channels.cache import CachedChannelSettingsStore
+from core.limits.cache import CachedLimitOverrideStore
+from core.personas.cache import CachedPersonaStore
+from core.ttl_cache import TtlCache
 from core.messages import ChannelScope
-from core.personas import Persona
-from core.ports import ChannelSettings, WorkspaceScope
+from core.personas.values import Persona
+from core.records import ChannelSettings
+from core.messages import WorkspaceScope
 from tests.core.fakes import MemoryChannelSettingsStore, MemoryLimitOverrideStore, MemoryPersonaStore
 
 SCOPE = ChannelScope("slack", "T1", "C1")

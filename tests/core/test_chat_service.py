@@ -7,10 +7,11 @@ from dataclasses import replace
 
 from structlog.testing import capture_logs
 
-from core.llm.types import ContextTooLong, LLMError, LLMTimeout
+from core.llm_types import ContextTooLong, LLMError, LLMTimeout
 from core.messages import OutcomeKind
-from core.personas import Persona
-from core.ports import ChannelSettings, FilterVerdict, LimitDecision, WorkspaceScope
+from core.personas.values import Persona
+from core.records import ChannelSettings, FilterVerdict, LimitDecision
+from core.messages import WorkspaceScope
 from tests.core.conftest import CHANNEL, DM, build_world, msg
 
 

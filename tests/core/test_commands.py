@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from core.commands import split_command_line
-from core.ports import WorkspaceScope
+from core.messages import WorkspaceScope
 from tests.core.conftest import CHANNEL, DM, actor, msg
 
 ADMIN = actor("U_ADMIN", is_admin=True)

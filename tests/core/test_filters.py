@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.filters.policy import FilterDefaults
 from core.filters.values import BlockRule, FilterPolicy
 from core.messages import OutcomeKind
-from core.ports import WorkspaceScope
+from core.messages import WorkspaceScope
 from tests.core.conftest import CHANNEL, actor, build_world, msg
 from tests.core.fakes import FakeModerator
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from core.assembly import LimitOptions
 from core.limits.budgets import BudgetCaps
-from core.llm.types import LLMError
+from core.llm_types import LLMError
 from core.messages import OutcomeKind
 from tests.core.conftest import CHANNEL, DM, actor, build_world, msg
 

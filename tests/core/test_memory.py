@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from core.memory import DROPPED_NOTICE, SUMMARISED_NOTICE, SUMMARY_PREFIX
+from core.chat.memory import DROPPED_NOTICE, SUMMARISED_NOTICE, SUMMARY_PREFIX
 from core.messages import OutcomeKind
-from core.personas import Persona
-from core.ports import ChannelSettings, WorkspaceScope
+from core.personas.values import Persona
+from core.records import ChannelSettings
+from core.messages import WorkspaceScope
 from tests.core.conftest import DM, build_world, msg
 
 WS = WorkspaceScope("slack", "T1")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from core.export import JSONL_MIME_TYPE
+from core.channels.export import JSONL_MIME_TYPE
 from core.messages import OutcomeKind
-from core.ports import ChannelSettings
+from core.records import ChannelSettings
 from tests.core.conftest import CHANNEL, DM, actor, msg
 
 ADMIN = actor("U_OWNER")

@@ -22,7 +22,7 @@ from core.clock import SystemClock
 from core.config import load_settings
 from core.llm.openai_provider import OpenAIProvider
 from core.messages import ConversationKey, IncomingMessage, OutcomeKind
-from core.redis_locks import RedisConversationLocks
+from core.chat.redis_locks import RedisConversationLocks
 from core.tokens import BpeTokenCounter
 from tests.services import REDIS_URL, redis_reachable, require_service
 

@@ -17,10 +17,10 @@ from structlog.testing import capture_logs
 
 from core.assembly import CoreOptions, assemble_core
 from core.llm.local_provider import BUNDLED_NOTE, LocalProvider, bundled_model_path
-from core.llm.types import ChatMessage, CompletionRequest, ContextTooLong
+from core.llm_types import ChatMessage, CompletionRequest, ContextTooLong
 from core.messages import OutcomeKind, TextDelta, Usage
-from core.personas import Persona
-from core.ports import WorkspaceScope
+from core.personas.values import Persona
+from core.messages import WorkspaceScope
 from core.tokens import BpeTokenCounter
 from tests.bots.test_shell import run_shell
 from tests.core.conftest import DM, build_world, msg

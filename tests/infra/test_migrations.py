@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from core.messages import ConversationKey
-from core.ports import NewTurn
+from core.records import NewTurn
 from core.storage.conversations import SqlConversationStore
 from core.storage.database import Database, DatabaseUnavailable
 from core.storage.migrate import REPO_ROOT, upgrade_to_head

@@ -17,14 +17,8 @@ from structlog.testing import capture_logs
 
 from core.llm.complete import complete
 from core.llm.openai_provider import OpenAIProvider
-from core.llm.types import (
-    ChatMessage,
-    CompletionRequest,
-    ContextTooLong,
-    LLMError,
-    LLMRateLimited,
-    LLMRejected,
-    LLMTimeout,
+from core.llm_types import (
+    ChatMessage, CompletionRequest, ContextTooLong, LLMError, LLMRateLimited, LLMRejected, LLMTimeout,
 )
 from core.messages import Usage
 from tests.standins.openai_server import (

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from core.limits.budgets import BudgetCaps, TokenBudget
 from core.limits.pricing import Pricing
 from core.messages import ConversationKey, IncomingMessage, Usage
-from core.ports import BudgetKey, BudgetLine, LimitDecision
-from core.retention import BUDGET_HOLDS_KEPT, RetentionPurger
+from core.records import BudgetKey, BudgetLine, LimitDecision
+from core.channels.retention import BUDGET_HOLDS_KEPT, RetentionPurger
 from core.storage.budgets import SqlBudgetCounterStore
 from core.storage.channel_settings import SqlChannelSettingsStore
 from core.storage.conversations import SqlConversationStore

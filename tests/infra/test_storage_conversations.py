@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from core.messages import ChannelScope, ConversationKey
-from core.ports import NewTurn, Summary, WorkspaceScope
+from core.records import NewTurn, Summary
+from core.messages import WorkspaceScope
 from core.storage.conversations import SqlConversationStore
 from core.storage.database import DELETE_BATCH_ROWS, Database
 from core.storage.migrate import upgrade_to_head
@@ -247,7 +248,7 @@ async def test_load_window_is_the_summary_and_the_turns_after_it(store: SqlConve
 
 
 async def test_an_exchange_stores_its_turns_and_its_usage_together(store: SqlConversationStore, database: Database) -> None:
-    from core.ports import UsageRecord
+    from core.records import UsageRecord
     from core.storage.usage import SqlUsageStore
 
     usage = UsageRecord(

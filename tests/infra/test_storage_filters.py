@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from core.filters.values import BlockRule, FilterDecision, FilterPolicy
-from core.ports import WorkspaceScope
+from core.messages import WorkspaceScope
 from core.storage.database import Database
 from core.storage.filters import SqlFilterDecisionLog, SqlFilterSettingsStore
 

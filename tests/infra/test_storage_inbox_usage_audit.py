@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core.ports import AuditEntry, UsageRecord, UsageRow, WorkspaceScope
+from core.records import AuditEntry, UsageRecord, UsageRow
+from core.messages import WorkspaceScope
 from core.storage.audit import SqlAuditLog
 from core.storage.database import Database
 from core.storage.inbox import SqlInbox

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.ports import WorkspaceScope
+from core.messages import WorkspaceScope
 from core.storage.limit_overrides import SqlLimitOverrideStore
 
 WS = WorkspaceScope(platform="slack", workspace="T1")

@@ -7,8 +7,9 @@ import asyncio
 import pytest
 
 from core.messages import ChannelScope
-from core.personas import Persona
-from core.ports import ChannelSettings, WorkspaceScope
+from core.personas.values import Persona
+from core.records import ChannelSettings
+from core.messages import WorkspaceScope
 from core.storage.channel_settings import SqlChannelSettingsStore
 from core.storage.database import Database
 from core.storage.models import WORKSPACE_ROW

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bots.slack.modal import FormContext, field_errors, fits_in_form, persona_view, submitted_fields
 from bots.slack.render import with_footer
-from core.personas import FieldError, Persona, PersonaInvalid
+from core.personas.values import FieldError, Persona, PersonaInvalid
 
 
 def test_errors_land_on_the_block_of_their_field_and_the_name_error_of_an_edit_on_the_prompt():

@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, RedisError
 
-from core.conversation_locks import ConversationLocks
+from core.chat.locks import ConversationLocks
 from core.log import one_line
 from core.messages import ConversationKey
 

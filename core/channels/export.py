@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from core.messages import ChannelScope
-from core.ports import Turn
+from core.records import Turn
 
 EXPORT_MAX_TURNS = 20_000
 EXPORT_MAX_BYTES = 8 * 1024 * 1024  # fits every platform's upload limit (Discord's is the smallest)

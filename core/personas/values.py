@@ -29,6 +29,13 @@ class Persona:
 
 
 @dataclass(frozen=True, slots=True)
+class PersonaForm:
+    """Ask the platform to open a persona form, pre-filled with ``persona`` when editing."""
+
+    persona: Persona | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FieldError:
     field: str
     message: str

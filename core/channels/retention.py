@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import structlog
 
-from core.filters.values import FilterDecisionLog
+from core.ports import FilterDecisionLog
 from core.ports import BudgetCounterStore, ChannelSettingsStore, Clock, ConversationStore, Inbox
 
 log = structlog.get_logger(__name__)

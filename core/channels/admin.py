@@ -1,12 +1,13 @@
-"""Audited actions on a channel's memory and on a person's stored data."""
+"""``/parley reset | retention | memory | export | forget-me``: audited actions on a channel's memory
+and on a person's stored data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from core.admin import Actor, AdminError, AdminPolicy, record_change
-from core.export import EXPORT_MAX_TURNS, export_filename, turns_as_jsonl
-from core.ports import AuditLog, ChannelSettingsStore, Clock, ConversationStore, UsageRow, UsageStore
+from core.admin import Actor, AdminError, AdminPolicy, CommandFile, CommandHandler, CommandReply, problem, record_change, where
+from core.channels.export import EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, turns_as_jsonl
+from core.ports import AuditLog, ChannelSettingsStore, Clock, ConversationStore
 
 MAX_RETENTION_DAYS = 36_500
 
@@ -17,17 +18,61 @@ class ChannelAdmin:
         *,
         conversations: ConversationStore,
         settings: ChannelSettingsStore,
-        usage: UsageStore,
         audit: AuditLog,
         policy: AdminPolicy,
         clock: Clock,
     ) -> None:
         self._conversations = conversations
         self._settings = settings
-        self._usage = usage
         self._audit = audit
         self._policy = policy
         self._clock = clock
+
+    def commands(self) -> dict[str, CommandHandler]:
+        """The ``/parley`` subcommands this feature answers."""
+        return {
+            "reset": self._reset_command, "forget-me": self._forget_me_command, "retention": self._retention_command,
+            "memory": self._memory_command, "export": self._export_command,
+        }
+
+    async def _reset_command(self, actor: Actor, args: str) -> CommandReply:
+        deleted = await self.reset(actor)
+        return CommandReply(f"Done: I forgot this {where(actor)}'s memory ({deleted} messages).")
+
+    async def _forget_me_command(self, actor: Actor, args: str) -> CommandReply:
+        deleted = await self.forget_user(actor)
+        return CommandReply(f"Done: I deleted {deleted} stored messages of yours in this workspace.")
+
+    async def _retention_command(self, actor: Actor, args: str) -> CommandReply:
+        days = _parse_retention(args)
+        if days is False:
+            return problem("Usage: `/parley retention <days>` (0 keeps nothing after answering) or `/parley retention off`.")
+        await self.set_retention(actor, days)
+        kept = "forever" if days is None else f"for {days} days" if days else "only while answering"
+        return CommandReply(f"This channel's messages are now kept {kept}.")
+
+    async def _memory_command(self, actor: Actor, args: str) -> CommandReply:
+        value = args.strip().lower()
+        if value not in ("on", "off"):
+            return problem(
+                "Usage: `/parley memory off` (answer from each message alone, store nothing) or `/parley memory on`."
+            )
+        await self.set_memory(actor, value == "on")
+        if value == "on":
+            return CommandReply(f"Memory is on in this {where(actor)}: I remember earlier messages of each conversation.")
+        return CommandReply(
+            f"Memory is off in this {where(actor)}: I answer from each message alone and store nothing. "
+            "What was stored before stays until `/parley reset` or retention removes it."
+        )
+
+    async def _export_command(self, actor: Actor, args: str) -> CommandReply:
+        export = await self.export(actor)
+        if export.turns == 0:
+            return CommandReply(f"Nothing is stored for this {where(actor)}, so there is nothing to export.")
+        text = f"This {where(actor)}'s {export.turns:,} stored messages, as JSON lines (`{export.filename}`)."
+        if export.truncated:
+            text += " The export holds the oldest of them only: it would be too large otherwise."
+        return CommandReply(text, file=CommandFile(export.filename, export.content, JSONL_MIME_TYPE))
 
     async def reset(self, actor: Actor) -> int:
         """Forget the channel's conversations (every thread); returns turns deleted."""
@@ -75,23 +120,6 @@ class ChannelAdmin:
         await self._record(actor, "user.forget", actor.user, after={"turns_deleted": deleted})
         return deleted
 
-    def is_admin(self, actor: Actor) -> bool:
-        return self._policy.is_admin(actor)
-
-    async def usage(self, actor: Actor, *, group_by: str | None = None) -> UsageReport:
-        """The actor's own usage; with ``group_by``, the workspace's (admins only)."""
-        now = self._clock.now()
-        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        month = day.replace(day=1)
-        if group_by is None:
-            user = actor.user
-        else:
-            self._policy.require_admin(actor, doing="see the workspace's usage")
-            user = None
-        today = await self._usage.report(actor.workspace_scope, since=day, user=user, group_by=group_by)
-        this_month = await self._usage.report(actor.workspace_scope, since=month, user=user, group_by=group_by)
-        return UsageReport(today=today, this_month=this_month, group_by=group_by)
-
     async def _record(self, actor: Actor, action: str, target: str, *, before=None, after=None) -> None:
         await record_change(
             self._audit, clock=self._clock, actor=actor, action=action, target=target, before=before, after=after
@@ -106,8 +134,9 @@ class ChannelExport:
     truncated: bool = False  # more than EXPORT_MAX_TURNS were stored
 
 
-@dataclass(frozen=True, slots=True)
-class UsageReport:
-    today: list[UsageRow]
-    this_month: list[UsageRow]
-    group_by: str | None
+def _parse_retention(text: str) -> int | None | bool:
+    """Days, None for "keep forever", False when it is neither."""
+    text = text.strip().lower()
+    if text in ("off", "forever", "never"):
+        return None
+    return int(text) if text.isdigit() else False

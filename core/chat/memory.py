@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import structlog
 
 from core.llm.complete import complete
-from core.llm.types import ChatMessage, CompletionRequest, LLMError
+from core.llm_types import ChatMessage, CompletionRequest, LLMError
 from core.messages import ConversationKey, Usage
-from core.personas import Persona
-from core.ports import ConversationStore, LLMProvider, Summary, TokenCounter, Turn
+from core.personas.values import Persona
+from core.ports import ConversationStore, LLMProvider, TokenCounter
+from core.records import Summary, Turn
 from core.tokens import MESSAGE_OVERHEAD_TOKENS
 
 log = structlog.get_logger(__name__)

@@ -1,0 +1,1 @@
+"""A channel's settings and stored memory: retention, memory on/off, reset, export, forget-me."""

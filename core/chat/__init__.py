@@ -1,0 +1,1 @@
+"""The message path: admit, generate, finish; the memory window; the input text; locks."""

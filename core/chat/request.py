@@ -1,0 +1,54 @@
+"""One message being answered: what the steps of ``ChatService`` share."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from core.chat.memory import MemoryWindow
+from core.messages import IncomingMessage, Usage
+from core.personas.values import Persona
+from core.records import BudgetHold, ChannelSettings
+
+
+@dataclass
+class ChatRequest:
+    """The message, what was decided about it so far, and the answer being built by the current attempt."""
+
+    message: IncomingMessage
+    text: str  # cleaned; after the input filters, redacted (what the LLM sees and what is stored)
+    persona: Persona
+    settings: ChannelSettings
+    log: object  # structlog's logger, bound with this message's context
+    notices: tuple[str, ...] = ()
+    window: MemoryWindow = field(default_factory=lambda: MemoryWindow(messages=()))
+    hold: BudgetHold | None = None
+    pieces: list[str] = field(default_factory=list)
+    usage: Usage = field(default_factory=lambda: Usage(0, 0))
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def keeps_turns(self) -> bool:
+        """Memory on and a retention other than "nothing after answering"."""
+        return self.settings.memory_enabled and self.settings.retention_days != 0
+
+    @property
+    def answer(self) -> str:
+        return "".join(self.pieces).strip()
+
+    def restart(self) -> None:
+        """A new attempt: no text, no usage yet."""
+        self.pieces = []
+        self.usage = Usage(0, 0)
+
+    def elapsed_ms(self) -> int:
+        return round((time.perf_counter() - self.started) * 1000)
+
+
+class OutputBlocked(Exception):
+    """An output filter stopped the answer at a streaming checkpoint."""
+
+    def __init__(self, reason: str, user_text: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.user_text = user_text

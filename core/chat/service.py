@@ -1,0 +1,292 @@
+"""The one entry every adapter calls: a message in, a reply stream out.
+
+``handle`` yields ``TextDelta`` pieces as the answer streams, then exactly one
+``Outcome``.  In order: gate → de-duplicate → check the text → (one at a time
+per conversation) **admit** (persona, rate limits, input filters) →
+**generate** (memory window, budget reservation, the LLM streamed with output
+filters at checkpoints, one retry with a smaller window when the context is
+too long) → **finish** (output filters on the final text, persist, account
+usage).  Each step works on one ``ChatRequest``.
+
+The gate runs before de-duplication so that a delivery the gate ignores (on
+Slack, the plain ``message`` copy of an ``app_mention``) does not use up the
+message's event id before the delivery that should be answered arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import structlog
+
+from core.chat.input_text import check_text, clean_text
+from core.chat.memory import MemoryWindowBuilder
+from core.chat.request import ChatRequest, OutputBlocked
+from core.limits.pricing import Pricing
+from core.llm_types import CompletionRequest, ContextTooLong, LLMBusy, LLMError
+from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent, TextDelta, Usage
+from core.personas.directory import PersonaDirectory
+from core.ports import (
+    Budget, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore, Inbox, LLMProvider,
+    RateLimiter, TokenCounter, UsageStore,
+)
+from core.records import LimitDecision, NewTurn, UsageRecord
+from core.tokens import MESSAGE_OVERHEAD_TOKENS
+
+log = structlog.get_logger(__name__)
+
+INTERNAL_ERROR_TEXT = "Sorry, something went wrong on my side and I couldn't answer. Please try again."
+EMPTY_ANSWER_TEXT = "Sorry, the language model sent back an empty answer. Please try again."
+OUTPUT_BLOCKED_TEXT = "I wrote an answer, but my output filter held it back."
+INPUT_BLOCKED_TEXT = "I can't help with that message: a content filter blocked it."
+
+
+class ChatService:
+    def __init__(
+        self,
+        *,
+        inbox: Inbox,
+        conversations: ConversationStore,
+        channel_settings: ChannelSettingsStore,
+        personas: PersonaDirectory,
+        memory: MemoryWindowBuilder,
+        llm: LLMProvider,
+        tokens: TokenCounter,
+        usage: UsageStore,
+        clock: Clock,
+        rate_limiter: RateLimiter,
+        content_filter: ContentFilter,
+        budget: Budget,
+        pricing: Pricing,
+        locks: ConversationLocking,
+        max_message_chars: int,
+        output_check_chars: int = 500,
+    ) -> None:
+        self._inbox = inbox
+        self._conversations = conversations
+        self._channel_settings = channel_settings
+        self._personas = personas
+        self._memory = memory
+        self._llm = llm
+        self._tokens = tokens
+        self._usage = usage
+        self._clock = clock
+        self._rate_limiter = rate_limiter
+        self._content_filter = content_filter
+        self._budget = budget
+        self._pricing = pricing
+        self._locks = locks
+        self._max_message_chars = max_message_chars
+        self._output_check_chars = output_check_chars
+
+    async def handle(self, message: IncomingMessage) -> AsyncIterator[ReplyEvent]:
+        key = message.key
+        event_log = log.bind(
+            platform=key.platform, workspace=key.workspace, channel=key.channel,
+            thread=key.thread, event_id=message.event_id,
+        )
+        try:
+            if not await self._is_addressed(message):
+                event_log.debug("message.ignored", reason="not_addressed")
+                yield Outcome(OutcomeKind.IGNORED, reason="not_addressed")
+                return
+            if not await self._inbox.claim(platform=key.platform, event_id=message.event_id):
+                event_log.info("message.duplicate")
+                yield Outcome(OutcomeKind.IGNORED, reason="duplicate")
+                return
+            text = clean_text(message.text)
+            problem = check_text(text, max_chars=self._max_message_chars)
+            if problem is not None:
+                event_log.info("message.invalid", reason=problem.reason, chars=len(text))
+                yield Outcome(OutcomeKind.INVALID, text=problem.user_text, reason=problem.reason)
+                return
+            async with self._locks.hold(key):
+                async for event in self._answer(message, text, event_log):
+                    yield event
+        except Exception:
+            event_log.exception("reply.error")
+            yield Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
+
+    async def _is_addressed(self, message: IncomingMessage) -> bool:
+        if message.is_dm or message.mentions_bot or message.in_bot_thread:
+            return True
+        return bool(message.key.thread) and await self._conversations.has_assistant_turns(message.key)
+
+    async def _answer(self, message: IncomingMessage, text: str, event_log) -> AsyncIterator[ReplyEvent]:
+        scope = message.key.channel_scope()
+        settings = await self._channel_settings.get(scope)
+        persona = await self._personas.resolve(scope, settings=settings)
+        request = ChatRequest(
+            message=message, text=text, persona=persona, settings=settings,
+            log=event_log.bind(persona=persona.name, model=persona.model),
+        )
+        refusal = await self._admit(request)
+        if refusal is not None:
+            yield refusal
+            return
+        async for event in self._generate(request):
+            yield event
+            if isinstance(event, Outcome):
+                return
+        yield await self._finish(request)
+
+    # --- admit ------------------------------------------------------------------
+
+    async def _admit(self, request: ChatRequest) -> Outcome | None:
+        """Rate limits, then input filters; None to go on (``request.text`` is then the redacted text)."""
+        limit = await self._rate_limiter.check(request.message, persona=request.persona)
+        if limit is not None:
+            return _limited(limit, request)
+        verdict = await self._content_filter.check_input(request.message, request.text)
+        if not verdict.allowed:
+            request.log.info("message.blocked", direction="input", reason=verdict.reason)
+            return Outcome(OutcomeKind.BLOCKED, text=verdict.user_text or INPUT_BLOCKED_TEXT, reason=verdict.reason)
+        request.text = verdict.text  # redacted: what the LLM sees and what is stored, never the original
+        request.notices += verdict.notices
+        return None
+
+    # --- generate ---------------------------------------------------------------
+
+    async def _generate(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]:
+        """Stream the answer's deltas; an Outcome (a refusal) ends it early. The budget is settled whatever happens."""
+        refusal: Outcome | None = None
+        try:
+            async for event in self._attempts(request):
+                if isinstance(event, Outcome):
+                    refusal = event
+                else:
+                    yield event
+        except LLMBusy as busy:
+            request.log.warning("reply.busy", retry_after=busy.retry_after)
+            refusal = Outcome(OutcomeKind.LIMITED, text=busy.user_text, reason="llm_busy", retry_after=busy.retry_after)
+        except LLMError as exc:
+            request.log.warning("reply.failed", error=type(exc).__name__, cause=exc.cause)
+            refusal = await self._refuse(request, kind=OutcomeKind.FAILED, reason=type(exc).__name__, user_text=exc.user_text)
+        except OutputBlocked as blocked:
+            request.log.info("message.blocked", direction="output", reason=blocked.reason)
+            refusal = await self._refuse(request, kind=OutcomeKind.BLOCKED, reason=blocked.reason, user_text=blocked.user_text)
+        finally:
+            if request.hold is not None:
+                await self._budget.settle(request.hold, request.usage)
+        if refusal is not None:
+            yield refusal
+
+    async def _attempts(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]:
+        """At most two tries: a context-length error before any text retries once with half the window."""
+        window_budget = None
+        for attempt in (1, 2):
+            request.restart()
+            await self._build_window(request, budget=window_budget)
+            if request.hold is None:
+                decision = await self._budget.reserve(
+                    request.message, model=request.persona.model, max_tokens=request.persona.max_tokens,
+                    prompt_tokens=self._prompt_estimate(request),
+                )
+                if isinstance(decision, LimitDecision):
+                    yield _limited(decision, request)
+                    return
+                request.hold = decision
+            try:
+                async for delta in self._stream(request):
+                    yield delta
+                return
+            except ContextTooLong as exc:
+                if attempt == 2 or request.pieces:
+                    raise
+                window_budget = request.window.history_tokens // 2
+                request.log.warning("llm.context_too_long", cause=exc.cause, retry_budget=window_budget)
+
+    async def _build_window(self, request: ChatRequest, *, budget: int | None) -> None:
+        persona = request.persona
+        request.window = await self._memory.build(
+            request.message.key, persona=persona, user_text=request.text, budget=budget,
+            remember=request.settings.memory_enabled,
+        )
+        folded = request.window.summary_usage
+        if folded is not None:  # old turns were summarised: that call is paid for too
+            await self._usage.record(self._usage_record(request, folded))
+            await self._budget.charge(request.message, model=persona.model, usage=folded)
+
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[TextDelta]:
+        """One LLM call: deltas out, usage into ``request``, output filters at checkpoints."""
+        persona = request.persona
+        completion = CompletionRequest(
+            model=persona.model, messages=request.window.messages,
+            temperature=persona.temperature, max_tokens=persona.max_tokens,
+        )
+        checked_up_to = 0
+        async for piece in self._llm.stream(completion):
+            if isinstance(piece, Usage):
+                request.usage = piece
+                continue
+            request.pieces.append(piece)
+            yield TextDelta(piece)
+            length = sum(map(len, request.pieces))
+            if length - checked_up_to >= self._output_check_chars:
+                checked_up_to = length
+                held = await self._content_filter.check_output(request.message, "".join(request.pieces), final=False)
+                if not held.allowed:
+                    raise OutputBlocked(held.reason, held.user_text)
+
+    def _prompt_estimate(self, request: ChatRequest) -> int:
+        """Tokens of the request: the stored history's counts plus the system prompt and new message."""
+        window, model = request.window, request.persona.model
+        fresh = (window.messages[0], window.messages[-1])
+        counted = sum(self._tokens.count(m.content, model=model) + MESSAGE_OVERHEAD_TOKENS for m in fresh)
+        return counted + window.history_tokens
+
+    # --- finish -----------------------------------------------------------------
+
+    async def _finish(self, request: ChatRequest) -> Outcome:
+        """The whole answer: output filters, then the exchange and its usage stored together."""
+        answer = request.answer
+        if not answer:
+            request.log.warning("reply.failed", error="EmptyAnswer", cause="the model sent an empty answer")
+            return await self._refuse(request, kind=OutcomeKind.FAILED, reason="empty_answer", user_text=EMPTY_ANSWER_TEXT)
+        final = await self._content_filter.check_output(request.message, answer, final=True)
+        if not final.allowed:
+            request.log.info("message.blocked", direction="output", reason=final.reason)
+            return await self._refuse(request, kind=OutcomeKind.BLOCKED, reason=final.reason, user_text=final.user_text)
+        answer = final.text
+        turns = [
+            self._turn(request, role="user", author=request.message.user, content=request.text),
+            self._turn(request, role="assistant", author="parley", content=answer),
+        ] if request.keeps_turns else []
+        await self._conversations.add_exchange(turns, usage=self._usage_record(request, request.usage))
+        request.log.info(
+            "reply.sent", prompt_tokens=request.usage.prompt_tokens, completion_tokens=request.usage.completion_tokens,
+            chars=len(answer), ms=request.elapsed_ms(),
+        )
+        return Outcome(
+            OutcomeKind.ANSWERED, text=answer, notices=request.notices + request.window.notices + final.notices,
+            usage=request.usage, persona=request.persona.name,
+        )
+
+    async def _refuse(self, request: ChatRequest, *, kind: OutcomeKind, reason: str, user_text: str) -> Outcome:
+        """A refusal after the LLM was asked: keep the question, marked failed, never half an answer."""
+        if request.keeps_turns:
+            failed = self._turn(request, role="user", author=request.message.user, content=request.text, status="failed")
+            await self._conversations.add_turns([failed])
+        fallback = OUTPUT_BLOCKED_TEXT if kind is OutcomeKind.BLOCKED else INTERNAL_ERROR_TEXT
+        return Outcome(kind, text=user_text or fallback, reason=reason)
+
+    def _turn(self, request: ChatRequest, *, role: str, author: str, content: str, status: str = "ok") -> NewTurn:
+        return NewTurn(
+            key=request.message.key, role=role, author=author, content=content,
+            token_count=self._tokens.count(content, model=request.persona.model), status=status,
+            created_at=self._clock.now(),
+        )
+
+    def _usage_record(self, request: ChatRequest, usage: Usage) -> UsageRecord:
+        key, model = request.message.key, request.persona.model
+        return UsageRecord(
+            platform=key.platform, workspace=key.workspace, channel=key.channel, user=request.message.user,
+            model=model, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+            created_at=self._clock.now(), cost_micro_usd=self._pricing.cost_micro_usd(model, usage),
+        )
+
+
+def _limited(decision: LimitDecision, request: ChatRequest) -> Outcome:
+    request.log.info("message.limited", reason=decision.reason, retry_after=decision.retry_after)
+    return Outcome(OutcomeKind.LIMITED, text=decision.text, reason=decision.reason, retry_after=decision.retry_after)
+

@@ -1,0 +1,1 @@
+"""Personas: the value, which one a channel uses, the admin commands, the cache."""

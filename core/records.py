@@ -1,0 +1,130 @@
+"""The values the core's stores and collaborators speak: turns, summaries, settings, usage, audit,
+budget counters, limit and filter decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.messages import ConversationKey
+
+
+@dataclass(frozen=True, slots=True)
+class NewTurn:
+    key: ConversationKey
+    role: str  # "user" | "assistant"
+    author: str
+    content: str
+    token_count: int
+    status: str = "ok"  # "ok" | "failed" (a user turn whose answer failed)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    id: int
+    key: ConversationKey
+    role: str
+    author: str
+    content: str
+    token_count: int
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A running summary of a conversation's turns up to ``through_turn_id``."""
+
+    text: str
+    through_turn_id: int
+    token_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    persona: str | None = None
+    retention_days: int | None = None  # None: keep forever
+    memory_enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    platform: str
+    workspace: str
+    channel: str
+    user: str
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    created_at: datetime
+    cost_micro_usd: int | None = None  # None: the model has no price in MODEL_PRICES
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    """One line of a usage report: ``group`` is the user, channel or model ("" when ungrouped)."""
+
+    group: str
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_micro_usd: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    platform: str
+    workspace: str
+    actor: str
+    action: str  # e.g. "persona.create", "channel.reset"
+    target: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetKey:
+    """One budget counter: a workspace's (user "") or a user's, for one period, in one unit."""
+
+    platform: str
+    workspace: str
+    user: str  # "" for the workspace's own budget
+    period: str  # "day:2026-11-23" | "month:2026-11"
+    unit: str  # "tokens" | "micro_usd"
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    key: BudgetKey
+    cap: int
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetHold:
+    """What was reserved for one request (no lines: nothing to settle)."""
+
+    lines: tuple[BudgetLine, ...]
+    model: str
+    id: str = ""  # the counters' hold (one per request that reserved anything)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitDecision:
+    """A refusal from the rate limiter; ``None`` from ``check`` means go ahead."""
+
+    reason: str
+    retry_after: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FilterVerdict:
+    allowed: bool
+    text: str  # the text to go on with (possibly redacted)
+    reason: str = ""
+    user_text: str = ""
+    notices: tuple[str, ...] = field(default_factory=tuple)
