@@ -10,10 +10,10 @@ from core.messages import WorkspaceScope
 from core.storage.database import Database
 from core.storage.models import AuditLogRow, utcnow
 
-A = AuditLogRow
+Entry = AuditLogRow
 
 
-def _entry(row: A) -> AuditEntry:
+def _entry(row: Entry) -> AuditEntry:
     return AuditEntry(
         platform=row.platform,
         workspace=row.workspace,
@@ -31,7 +31,7 @@ class SqlAuditLog:
         self._db = database
 
     async def record(self, entry: AuditEntry) -> None:
-        statement = insert(A).values(
+        statement = insert(Entry).values(
             platform=entry.platform,
             workspace=entry.workspace,
             actor=entry.actor,
@@ -50,9 +50,9 @@ class SqlAuditLog:
     async def recent(self, scope: WorkspaceScope, *, limit: int = 20) -> list[AuditEntry]:
         """The workspace's latest ``limit`` entries, newest first."""
         query = (
-            select(A)
-            .where(A.platform == scope.platform, A.workspace == scope.workspace)
-            .order_by(A.created_at.desc(), A.id.desc())
+            select(Entry)
+            .where(Entry.platform == scope.platform, Entry.workspace == scope.workspace)
+            .order_by(Entry.created_at.desc(), Entry.id.desc())
             .limit(limit)
         )
         return await self._db.run(lambda session: [_entry(row) for row in session.scalars(query).all()])

@@ -19,8 +19,8 @@ from core.records import BudgetKey, BudgetLine
 from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_insert
 from core.storage.models import BudgetCounterRow, BudgetHoldRow, utcnow
 
-B = BudgetCounterRow
-H = BudgetHoldRow
+Counter = BudgetCounterRow
+Hold = BudgetHoldRow
 
 
 class _Refused(Exception):
@@ -33,8 +33,8 @@ class _Refused(Exception):
 
 def _is(key: BudgetKey) -> tuple:
     return (
-        B.platform == key.platform, B.workspace == key.workspace, B.user == key.user,
-        B.period == key.period, B.unit == key.unit,
+        Counter.platform == key.platform, Counter.workspace == key.workspace, Counter.user == key.user,
+        Counter.period == key.period, Counter.unit == key.unit,
     )
 
 
@@ -64,17 +64,17 @@ class SqlBudgetCounterStore:
             counters = []
             for line in ordered:
                 counter = connection.execute(
-                    update(B)
-                    .where(*_is(line.key), B.used + B.reserved + line.amount <= line.cap)
-                    .values(reserved=B.reserved + line.amount)
-                    .returning(B.id)
+                    update(Counter)
+                    .where(*_is(line.key), Counter.used + Counter.reserved + line.amount <= line.cap)
+                    .values(reserved=Counter.reserved + line.amount)
+                    .returning(Counter.id)
                 ).scalar_one_or_none()
                 if counter is None:
                     raise _Refused(line.key)
                 counters.append(counter)
             now = utcnow()
             connection.execute(
-                insert(H.__table__),
+                insert(Hold.__table__),
                 [{"hold": hold, "counter_id": counter, "amount": line.amount, "created_at": now}
                  for counter, line in zip(counters, ordered)],
             )
@@ -90,20 +90,20 @@ class SqlBudgetCounterStore:
 
         def settle(connection: Connection) -> None:
             # Whoever deletes the hold's rows takes its reservation back: this or release_stale, never both.
-            held = hold is not None and connection.execute(delete(H).where(H.hold == hold)).rowcount > 0
+            held = hold is not None and connection.execute(delete(Hold).where(Hold.hold == hold)).rowcount > 0
             for key, reserved, actual in ordered:
                 self._ensure(connection, key)
                 connection.execute(
-                    update(B)
+                    update(Counter)
                     .where(*_is(key))
-                    .values(reserved=B.reserved - (reserved if held else 0), used=B.used + actual)
+                    .values(reserved=Counter.reserved - (reserved if held else 0), used=Counter.used + actual)
                 )
 
         await self._db.run_quick(settle)
 
     async def release_stale(self, before: datetime) -> int:
         """Take back what holds made before ``before`` still reserve; a batch of holds per transaction."""
-        stale = select(H.id, H.counter_id, H.amount).where(H.created_at < before).limit(self._release_batch)
+        stale = select(Hold.id, Hold.counter_id, Hold.amount).where(Hold.created_at < before).limit(self._release_batch)
 
         unsynchronised = {"synchronize_session": False}
 
@@ -112,13 +112,13 @@ class SqlBudgetCounterStore:
             if rows:
                 # Only the rows this DELETE removed: a settle may have taken some meanwhile.
                 gone = session.execute(
-                    delete(H).where(H.id.in_([row.id for row in rows])).returning(H.id), execution_options=unsynchronised
+                    delete(Hold).where(Hold.id.in_([row.id for row in rows])).returning(Hold.id), execution_options=unsynchronised
                 )
                 released = set(gone.scalars())
                 for row in rows:
                     if row.id in released:
                         session.execute(
-                            update(B).where(B.id == row.counter_id).values(reserved=B.reserved - row.amount),
+                            update(Counter).where(Counter.id == row.counter_id).values(reserved=Counter.reserved - row.amount),
                             execution_options=unsynchronised,
                         )
             return len(rows)
@@ -129,7 +129,7 @@ class SqlBudgetCounterStore:
         def used(connection: Connection) -> dict[BudgetKey, int]:
             found: dict[BudgetKey, int] = {key: 0 for key in keys}
             for key in keys:
-                value = connection.execute(select(B.used).where(*_is(key))).scalar_one_or_none()
+                value = connection.execute(select(Counter.used).where(*_is(key))).scalar_one_or_none()
                 found[key] = int(value or 0)
             return found
 
@@ -138,7 +138,7 @@ class SqlBudgetCounterStore:
     @staticmethod
     def _ensure(connection: Connection, key: BudgetKey) -> None:
         """Create the counter (at zero) if this period has none yet."""
-        statement = dialect_insert(connection, B.__table__).values(
+        statement = dialect_insert(connection, Counter.__table__).values(
             platform=key.platform, workspace=key.workspace, user=key.user, period=key.period, unit=key.unit,
             used=0, reserved=0,
         )

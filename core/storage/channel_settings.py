@@ -11,7 +11,7 @@ from core.messages import WorkspaceScope
 from core.storage.database import Database, dialect_insert
 from core.storage.models import WORKSPACE_ROW, ChannelSettingsRow, utcnow
 
-C = ChannelSettingsRow
+ChannelRow = ChannelSettingsRow
 KEY = ["platform", "workspace", "channel"]
 
 
@@ -23,8 +23,9 @@ class SqlChannelSettingsStore:
 
     async def get(self, scope: ChannelScope) -> ChannelSettings:
         """The channel's settings, or the defaults when it has none."""
-        query = select(C.persona, C.retention_days, C.memory_enabled).where(
-            C.platform == scope.platform, C.workspace == scope.workspace, C.channel == scope.channel
+        query = select(ChannelRow.persona, ChannelRow.retention_days, ChannelRow.memory_enabled).where(
+            ChannelRow.platform == scope.platform, ChannelRow.workspace == scope.workspace,
+            ChannelRow.channel == scope.channel,
         )
 
         def get(connection: Connection) -> ChannelSettings:
@@ -49,8 +50,9 @@ class SqlChannelSettingsStore:
         )
 
     async def get_workspace_default(self, scope: WorkspaceScope) -> str | None:
-        query = select(C.persona).where(
-            C.platform == scope.platform, C.workspace == scope.workspace, C.channel == WORKSPACE_ROW
+        query = select(ChannelRow.persona).where(
+            ChannelRow.platform == scope.platform, ChannelRow.workspace == scope.workspace,
+            ChannelRow.channel == WORKSPACE_ROW,
         )
         return await self._db.run_quick(lambda connection: connection.scalar(query))
 
@@ -61,9 +63,9 @@ class SqlChannelSettingsStore:
     async def with_retention(self) -> list[tuple[ChannelScope, int]]:
         """Every channel (on every platform and workspace) with a retention period, in a stable order."""
         query = (
-            select(C.platform, C.workspace, C.channel, C.retention_days)
-            .where(C.channel != WORKSPACE_ROW, C.retention_days.is_not(None))
-            .order_by(C.platform, C.workspace, C.channel)
+            select(ChannelRow.platform, ChannelRow.workspace, ChannelRow.channel, ChannelRow.retention_days)
+            .where(ChannelRow.channel != WORKSPACE_ROW, ChannelRow.retention_days.is_not(None))
+            .order_by(ChannelRow.platform, ChannelRow.workspace, ChannelRow.channel)
         )
         rows = await self._db.run(lambda session: session.execute(query).all())
         return [
@@ -75,7 +77,9 @@ class SqlChannelSettingsStore:
         fields["updated_at"] = utcnow()
 
         def upsert(session: Session) -> None:
-            insert = dialect_insert(session, C).values(platform=platform, workspace=workspace, channel=channel, **fields)
+            insert = dialect_insert(session, ChannelRow).values(
+                platform=platform, workspace=workspace, channel=channel, **fields
+            )
             session.execute(insert.on_conflict_do_update(index_elements=KEY, set_=fields))
 
         await self._db.run(upsert)

@@ -15,14 +15,14 @@ from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_insert
 from core.storage.usage import insert_usage
 from core.storage.models import ConversationSummaryRow, ConversationTurnRow, utcnow
 
-T = ConversationTurnRow
-S = ConversationSummaryRow
+TurnRow = ConversationTurnRow
+SummaryRow = ConversationSummaryRow
 
 # The statements every message runs, built once on the tables (not the ORM
 # classes) with their values as parameters: SQLAlchemy then finds each one
 # compiled in its cache by identity instead of building and hashing a
 # statement per call, and skips the ORM's result handling.
-TURNS, SUMMARIES = T.__table__, S.__table__
+TURNS, SUMMARIES = TurnRow.__table__, SummaryRow.__table__
 CONVERSATION = ("platform", "workspace", "channel", "thread")
 
 
@@ -48,7 +48,7 @@ HAS_ASSISTANT_TURNS = select(
 )
 
 
-def _in_channel(model: type[T] | type[S], scope: ChannelScope) -> tuple:
+def _in_channel(model: type[TurnRow] | type[SummaryRow], scope: ChannelScope) -> tuple:
     return (
         model.platform == scope.platform,
         model.workspace == scope.workspace,
@@ -56,7 +56,7 @@ def _in_channel(model: type[T] | type[S], scope: ChannelScope) -> tuple:
     )
 
 
-def _turn(row: T) -> Turn:
+def _turn(row: TurnRow) -> Turn:
     return Turn(
         id=row.id,
         key=ConversationKey(platform=row.platform, workspace=row.workspace, channel=row.channel, thread=row.thread),
@@ -178,10 +178,10 @@ class SqlConversationStore:
 
     async def delete_channel(self, scope: ChannelScope) -> int:
         """Delete every turn and summary of every thread in the channel; returns turns deleted."""
-        deleted = await self._delete_turns(scope.platform, scope.workspace, _in_channel(T, scope))
+        deleted = await self._delete_turns(scope.platform, scope.workspace, _in_channel(TurnRow, scope))
         await self._db.run(
             lambda session: session.execute(
-                delete(S).where(*_in_channel(S, scope)), execution_options={"synchronize_session": False}
+                delete(SummaryRow).where(*_in_channel(SummaryRow, scope)), execution_options={"synchronize_session": False}
             )
         )
         return deleted
@@ -192,7 +192,10 @@ class SqlConversationStore:
         The running summaries of the conversations they took part in go too:
         a summary would otherwise keep what they said.
         """
-        mine = (T.platform == scope.platform, T.workspace == scope.workspace, T.author == user, T.role == "user")
+        mine = (
+            TurnRow.platform == scope.platform, TurnRow.workspace == scope.workspace,
+            TurnRow.author == user, TurnRow.role == "user",
+        )
         return await self._delete_turns(scope.platform, scope.workspace, mine)
 
     async def delete_before(self, scope: ChannelScope, *, before: datetime) -> int:
@@ -200,7 +203,7 @@ class SqlConversationStore:
 
         A summary that folded any of those turns is deleted with them.
         """
-        old = (*_in_channel(T, scope), T.created_at < before)
+        old = (*_in_channel(TurnRow, scope), TurnRow.created_at < before)
         return await self._delete_turns(scope.platform, scope.workspace, old)
 
     async def _delete_turns(self, platform: str, workspace: str, where: tuple) -> int:
@@ -209,13 +212,13 @@ class SqlConversationStore:
         A batch of turns per transaction (``Database.run_batches``); a summary
         goes with the batch that deletes any turn of its conversation.
         """
-        batch = select(T.id, T.channel, T.thread).where(*where).limit(self._delete_batch)
+        batch = select(TurnRow.id, TurnRow.channel, TurnRow.thread).where(*where).limit(self._delete_batch)
 
         def delete_batch(session: Session) -> int:
             rows = session.execute(batch).all()
             if rows:
                 session.execute(
-                    delete(T).where(T.id.in_([row.id for row in rows])), execution_options={"synchronize_session": False}
+                    delete(TurnRow).where(TurnRow.id.in_([row.id for row in rows])), execution_options={"synchronize_session": False}
                 )
                 self._delete_summaries(session, platform, workspace, sorted({(row.channel, row.thread) for row in rows}))
             return len(rows)
@@ -224,7 +227,7 @@ class SqlConversationStore:
 
     async def channel_turns(self, scope: ChannelScope, *, limit: int) -> list[Turn]:
         """The channel's turns (every thread and status), oldest first, at most ``limit`` (for export)."""
-        query = select(T).where(*_in_channel(T, scope)).order_by(T.id).limit(limit)
+        query = select(TurnRow).where(*_in_channel(TurnRow, scope)).order_by(TurnRow.id).limit(limit)
         return await self._db.run(lambda session: [_turn(row) for row in session.scalars(query).all()])
 
     @staticmethod
@@ -232,8 +235,9 @@ class SqlConversationStore:
         for start in range(0, len(conversations), 500):
             batch = conversations[start : start + 500]
             session.execute(
-                delete(S).where(
-                    S.platform == platform, S.workspace == workspace, tuple_(S.channel, S.thread).in_(batch)
+                delete(SummaryRow).where(
+                    SummaryRow.platform == platform, SummaryRow.workspace == workspace,
+                    tuple_(SummaryRow.channel, SummaryRow.thread).in_(batch),
                 ),
                 execution_options={"synchronize_session": False},
             )

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_of, per_dialect
 from core.storage.models import ProcessedEventRow, utcnow
 
-E = ProcessedEventRow
+Event = ProcessedEventRow
 # Every message claims its event: a prebuilt Core statement, values as parameters.
 CLAIM = per_dialect(
-    lambda insert: insert(E.__table__).on_conflict_do_nothing(index_elements=["platform", "event_id"])
+    lambda insert: insert(Event.__table__).on_conflict_do_nothing(index_elements=["platform", "event_id"])
 )
 
 
@@ -39,11 +39,11 @@ class SqlInbox:
 
     async def forget_before(self, before: datetime) -> int:
         """Drop claims older than ``before``; returns how many (a batch per transaction)."""
-        batch = select(E.platform, E.event_id).where(E.created_at < before).limit(self._delete_batch)
+        batch = select(Event.platform, Event.event_id).where(Event.created_at < before).limit(self._delete_batch)
 
         def forget(session: Session) -> int:
             result = session.execute(
-                delete(E).where(tuple_(E.platform, E.event_id).in_(batch)),
+                delete(Event).where(tuple_(Event.platform, Event.event_id).in_(batch)),
                 execution_options={"synchronize_session": False},
             )
             return result.rowcount

@@ -11,7 +11,7 @@ from core.messages import WorkspaceScope
 from core.storage.database import Database, dialect_insert
 from core.storage.models import LimitOverrideRow, utcnow
 
-L = LimitOverrideRow
+Override = LimitOverrideRow
 
 
 class SqlLimitOverrideStore:
@@ -21,23 +21,26 @@ class SqlLimitOverrideStore:
     async def get(
         self, workspace: WorkspaceScope, *, channels: Sequence[str] | None = None
     ) -> dict[tuple[str, str], str]:
-        query = select(L.channel, L.scope, L.value).where(
-            L.platform == workspace.platform, L.workspace == workspace.workspace
+        query = select(Override.channel, Override.scope, Override.value).where(
+            Override.platform == workspace.platform, Override.workspace == workspace.workspace
         )
         if channels is not None:
-            query = query.where(L.channel.in_(list(channels)))
+            query = query.where(Override.channel.in_(list(channels)))
         return await self._db.run_quick(
             lambda connection: {(channel, scope): value for channel, scope, value in connection.execute(query).all()}
         )
 
     async def set(self, workspace: WorkspaceScope, *, channel: str, scope: str, value: str | None) -> None:
-        where = (L.platform == workspace.platform, L.workspace == workspace.workspace, L.channel == channel, L.scope == scope)
+        where = (
+            Override.platform == workspace.platform, Override.workspace == workspace.workspace,
+            Override.channel == channel, Override.scope == scope,
+        )
 
         def put(session: Session) -> None:
             if value is None:
-                session.execute(delete(L).where(*where), execution_options={"synchronize_session": False})
+                session.execute(delete(Override).where(*where), execution_options={"synchronize_session": False})
                 return
-            statement = dialect_insert(session, L).values(
+            statement = dialect_insert(session, Override).values(
                 platform=workspace.platform, workspace=workspace.workspace, channel=channel, scope=scope,
                 value=value, updated_at=utcnow(),
             )

@@ -12,11 +12,13 @@ from core.messages import WorkspaceScope
 from core.storage.database import Database, dialect_insert
 from core.storage.models import PersonaRow, utcnow
 
-P = PersonaRow
-PERSONA_COLUMNS = (P.name, P.system_prompt, P.model, P.temperature, P.max_tokens, P.memory_budget)
+Stored = PersonaRow
+PERSONA_COLUMNS = (
+    Stored.name, Stored.system_prompt, Stored.model, Stored.temperature, Stored.max_tokens, Stored.memory_budget
+)
 
 
-def _persona(row: P) -> Persona:
+def _persona(row: Stored) -> Persona:
     return Persona(
         name=row.name,
         system_prompt=row.system_prompt,
@@ -28,7 +30,7 @@ def _persona(row: P) -> Persona:
 
 
 def _in_workspace(scope: WorkspaceScope) -> tuple:
-    return (P.platform == scope.platform, P.workspace == scope.workspace)
+    return (Stored.platform == scope.platform, Stored.workspace == scope.workspace)
 
 
 class SqlPersonaStore:
@@ -37,11 +39,11 @@ class SqlPersonaStore:
 
     async def list(self, scope: WorkspaceScope) -> builtins.list[Persona]:
         """The workspace's personas, by name."""
-        query = select(P).where(*_in_workspace(scope)).order_by(P.name)
+        query = select(Stored).where(*_in_workspace(scope)).order_by(Stored.name)
         return await self._db.run(lambda session: [_persona(row) for row in session.scalars(query).all()])
 
     async def get(self, scope: WorkspaceScope, name: str) -> Persona | None:
-        query = select(*PERSONA_COLUMNS).where(*_in_workspace(scope), P.name == name)
+        query = select(*PERSONA_COLUMNS).where(*_in_workspace(scope), Stored.name == name)
 
         def get(connection: Connection) -> Persona | None:
             row = connection.execute(query).first()
@@ -66,7 +68,7 @@ class SqlPersonaStore:
         }
 
         def save(session: Session) -> None:
-            insert = dialect_insert(session, P).values(
+            insert = dialect_insert(session, Stored).values(
                 platform=scope.platform, workspace=scope.workspace, name=persona.name, created_at=now, **fields
             )
             session.execute(insert.on_conflict_do_update(index_elements=["platform", "workspace", "name"], set_=fields))
@@ -74,7 +76,7 @@ class SqlPersonaStore:
         await self._db.run(save)
 
     async def delete(self, scope: WorkspaceScope, name: str) -> bool:
-        query = delete(P).where(*_in_workspace(scope), P.name == name)
+        query = delete(Stored).where(*_in_workspace(scope), Stored.name == name)
         return await self._db.run(
             lambda session: session.execute(query, execution_options={"synchronize_session": False}).rowcount > 0
         )

@@ -11,11 +11,11 @@ from core.messages import WorkspaceScope
 from core.storage.database import Database
 from core.storage.models import UsageRecordRow, utcnow
 
-U = UsageRecordRow
-GROUP_COLUMNS = {"user": U.user, "channel": U.channel, "model": U.model}
+Record = UsageRecordRow
+GROUP_COLUMNS = {"user": Record.user, "channel": Record.channel, "model": Record.model}
 
 
-INSERT_USAGE = insert(U.__table__)  # prebuilt: one per answer, values as parameters
+INSERT_USAGE = insert(Record.__table__)  # prebuilt: one per answer, values as parameters
 
 
 def insert_usage(connection: Connection, record: UsageRecord) -> None:
@@ -57,15 +57,15 @@ class SqlUsageStore:
         """
         if group_by is not None and group_by not in GROUP_COLUMNS:
             raise ValueError(f"group_by must be None, 'user', 'channel' or 'model', not {group_by!r}")
-        prompt = func.coalesce(func.sum(U.prompt_tokens), 0)
-        completion = func.coalesce(func.sum(U.completion_tokens), 0)
-        cost = func.coalesce(func.sum(U.cost_micro_usd), 0)
+        prompt = func.coalesce(func.sum(Record.prompt_tokens), 0)
+        completion = func.coalesce(func.sum(Record.completion_tokens), 0)
+        cost = func.coalesce(func.sum(Record.cost_micro_usd), 0)
         group = GROUP_COLUMNS[group_by] if group_by else literal("")
         query = select(group, func.count(), prompt, completion, cost).where(
-            U.platform == scope.platform, U.workspace == scope.workspace, U.created_at >= since
+            Record.platform == scope.platform, Record.workspace == scope.workspace, Record.created_at >= since
         )
         if user is not None:
-            query = query.where(U.user == user)
+            query = query.where(Record.user == user)
         if group_by:
             query = query.group_by(group).order_by((prompt + completion).desc(), group).limit(limit)
         rows = await self._db.run(lambda session: session.execute(query).all())
