@@ -88,18 +88,11 @@ class FilterPipeline:
     async def check_input(self, message: IncomingMessage, text: str) -> FilterVerdict:
         filters = await self.workspace(_scope(message))
         decisions = _Decisions(message, INPUT)
-        notices: list[str] = []
         try:
-            if filters.policy.blocklist != "off" and filters.blocklist:
-                result = filters.blocklist.apply(text)
-                decisions.timeouts(result.timed_out)
-                if result.blocked_by is not None:
-                    decisions.add("blocklist", result.blocked_by.label, "blocked")
-                    return _blocked("blocklist", texts.INPUT_BLOCKED_BY_RULE)
-                if result.redacted_by:
-                    text = result.text
-                    decisions.add_all("blocklist", [r.label for r in result.redacted_by], "redacted")
-                    notices.append(texts.INPUT_REDACTED_NOTICE)
+            verdict = _apply_blocklist(filters, text, decisions, final=True)
+            if not verdict.allowed:
+                return verdict
+            text, notices = verdict.text, list(verdict.notices)
             if filters.policy.pii == "redact":
                 redacted = redact_pii(text)
                 if redacted.changed:
@@ -117,19 +110,11 @@ class FilterPipeline:
     async def check_output(self, message: IncomingMessage, text: str, *, final: bool) -> FilterVerdict:
         filters = await self.workspace(_scope(message))
         decisions = _Decisions(message, OUTPUT)
-        notices: list[str] = []
         try:
-            if filters.policy.blocklist != "off" and filters.blocklist:
-                result = filters.blocklist.apply(text, redact=final)
-                if final:
-                    decisions.timeouts(result.timed_out)
-                if result.blocked_by is not None:
-                    decisions.add("blocklist", result.blocked_by.label, "blocked")
-                    return _blocked("blocklist", texts.OUTPUT_BLOCKED_BY_RULE)
-                if result.redacted_by:
-                    text = result.text
-                    decisions.add_all("blocklist", [r.label for r in result.redacted_by], "redacted")
-                    notices.append(texts.OUTPUT_REDACTED_NOTICE)
+            verdict = _apply_blocklist(filters, text, decisions, final=final)
+            if not verdict.allowed:
+                return verdict
+            text, notices = verdict.text, list(verdict.notices)
             if filters.policy.moderation != "off":
                 refusal = await self._moderate(text, filters.policy.moderation, decisions, final=final)
                 if refusal is not None:
@@ -204,6 +189,28 @@ class _Decisions:
         for f, c, a in self._pending:
             log.info("filter.decision", direction=self.direction, filter=f, category=c, action=a,
                      workspace=key.workspace, channel=key.channel)
+
+
+def _apply_blocklist(filters: WorkspaceFilters, text: str, decisions: _Decisions, *, final: bool) -> FilterVerdict:
+    """The blocklist step, either way: a block refuses; redactions go on with the redacted text and a notice.
+
+    Input is always checked in full; output at a streaming checkpoint (``final`` False) only looks for a
+    block (no redaction, regex time-outs not recorded: the final check records them).
+    """
+    if filters.policy.blocklist == "off" or not filters.blocklist:
+        return FilterVerdict(allowed=True, text=text)
+    output = decisions.direction == OUTPUT
+    result = filters.blocklist.apply(text, redact=final)
+    if final:
+        decisions.timeouts(result.timed_out)
+    if result.blocked_by is not None:
+        decisions.add("blocklist", result.blocked_by.label, "blocked")
+        return _blocked("blocklist", texts.OUTPUT_BLOCKED_BY_RULE if output else texts.INPUT_BLOCKED_BY_RULE)
+    if not result.redacted_by:
+        return FilterVerdict(allowed=True, text=text)
+    decisions.add_all("blocklist", [r.label for r in result.redacted_by], "redacted")
+    notice = texts.OUTPUT_REDACTED_NOTICE if output else texts.INPUT_REDACTED_NOTICE
+    return FilterVerdict(allowed=True, text=result.text, notices=(notice,))
 
 
 def _compile(rules: list[BlockRule], *, default_action: str) -> Blocklist:
