@@ -37,7 +37,8 @@ from bench import machine, migrated_sqlite, quiet_logging, summarise_ms
 from core.assembly import CoreOptions, assemble_core
 from core.bootstrap import sql_stores
 from core.clock import SystemClock
-from core.llm.local_provider import LocalProvider, bundled_model_path
+from core.llm.local_model import bundled_model_path
+from core.llm.local_provider import LocalProvider
 from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, TextDelta
 from core.personas.values import Persona
 from core.messages import WorkspaceScope

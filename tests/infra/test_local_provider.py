@@ -16,7 +16,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from core.assembly import CoreOptions, assemble_core
-from core.llm.local_provider import BUNDLED_NOTE, LocalProvider, bundled_model_path
+from core.llm.local_model import BUNDLED_NOTE, bundled_model_path
+from core.llm.local_provider import LocalProvider
 from core.llm_types import ChatMessage, CompletionRequest, ContextTooLong
 from core.messages import OutcomeKind, TextDelta, Usage
 from core.personas.values import Persona
