@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import openai
@@ -119,14 +120,22 @@ class OpenAIProvider:
         """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError."""
         started = time.monotonic()
         log.info(
-            "llm.request",
-            model=request.model,
-            messages=len(request.messages),
-            temperature=request.temperature,
-            max_tokens=request.max_tokens,
+            "llm.request", model=request.model, messages=len(request.messages),
+            temperature=request.temperature, max_tokens=request.max_tokens,
         )
+        chunks = await self._open(request, started)
+        received = _Received()
         try:
-            chunks = await self._client.chat.completions.create(
+            async for content in self._deltas(chunks, request, started, received):
+                yield content
+        finally:
+            await chunks.close()
+        yield self._usage_at_end(request, received, started)
+
+    async def _open(self, request: CompletionRequest, started: float) -> Any:
+        """Start the streamed completion (the SDK retries this part); raises LLMError."""
+        try:
+            return await self._client.chat.completions.create(
                 model=request.model,
                 messages=[{"role": m.role, "content": m.content} for m in request.messages],  # type: ignore[misc]
                 temperature=request.temperature,
@@ -137,63 +146,52 @@ class OpenAIProvider:
         except Exception as exc:
             raise self._failed(exc, request, started, phase="open") from _chain(exc)
 
-        parts: list[str] = []
-        usage: Usage | None = None
-        finish_reason: str | None = None
-        try:
-            iterator = chunks.__aiter__()
-            while True:
-                try:
-                    chunk = await iterator.__anext__()
-                except StopAsyncIteration:
-                    break
-                except Exception as exc:
-                    raise self._failed(exc, request, started, phase="stream", received=len(parts)) from _chain(exc)
-                if chunk.usage is not None:
-                    usage = Usage(
-                        prompt_tokens=chunk.usage.prompt_tokens or 0,
-                        completion_tokens=chunk.usage.completion_tokens or 0,
-                    )
-                if not chunk.choices:  # the include_usage chunk has no choices
-                    continue
-                choice = chunk.choices[0]
-                if choice.finish_reason:
-                    finish_reason = choice.finish_reason
-                content = choice.delta.content if choice.delta is not None else None
-                if content:
-                    parts.append(content)
-                    yield content
-        finally:
-            await chunks.close()
+    async def _deltas(
+        self, chunks: Any, request: CompletionRequest, started: float, received: _Received
+    ) -> AsyncIterator[str]:
+        """The text pieces of the stream; usage and finish reason noted in ``received``."""
+        iterator = chunks.__aiter__()
+        while True:
+            try:
+                chunk = await iterator.__anext__()
+            except StopAsyncIteration:
+                return
+            except Exception as exc:
+                raise self._failed(exc, request, started, phase="stream", received=len(received.parts)) from _chain(exc)
+            if chunk.usage is not None:
+                received.usage = Usage(
+                    prompt_tokens=chunk.usage.prompt_tokens or 0, completion_tokens=chunk.usage.completion_tokens or 0,
+                )
+            if not chunk.choices:  # the include_usage chunk has no choices
+                continue
+            choice = chunk.choices[0]
+            if choice.finish_reason:
+                received.finish_reason = choice.finish_reason
+            content = choice.delta.content if choice.delta is not None else None
+            if content:
+                received.parts.append(content)
+                yield content
 
-        if finish_reason is None:
+    def _usage_at_end(self, request: CompletionRequest, received: _Received, started: float) -> Usage:
+        """The server's usage, or an estimate when it sent none; a stream that never finished is an LLMError."""
+        if received.finish_reason is None:
             # The body ended cleanly but the answer never finished: a truncated stream.
             err = LLMError("stream ended without a finish_reason")
             log.warning(
-                "llm.failed",
-                model=request.model,
-                cause=err.cause,
-                phase="stream",
-                received_deltas=len(parts),
-                duration_ms=_ms(started),
+                "llm.failed", model=request.model, cause=err.cause, phase="stream",
+                received_deltas=len(received.parts), duration_ms=_ms(started),
             )
             raise err
-
-        answer = "".join(parts)
+        usage = received.usage
         estimated = usage is None
         if usage is None:
-            usage = self._estimate(request, answer)
+            usage = self._estimate(request, "".join(received.parts))
             log.debug("llm.usage_estimated", model=request.model, counter=self._token_counter is not None)
         log.info(
-            "llm.done",
-            model=request.model,
-            finish_reason=finish_reason,
-            prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens,
-            usage_estimated=estimated,
-            duration_ms=_ms(started),
+            "llm.done", model=request.model, finish_reason=received.finish_reason, prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens, usage_estimated=estimated, duration_ms=_ms(started),
         )
-        yield usage
+        return usage
 
     # -- internals
 
@@ -232,6 +230,15 @@ class OpenAIProvider:
             except Exception as exc:  # a counter bug must not lose an answered request
                 log.warning("llm.token_count_failed", model=request.model, error=type(exc).__name__)
         return Usage(prompt_tokens=estimate_tokens(prompt_text), completion_tokens=estimate_tokens(answer))
+
+
+@dataclass
+class _Received:
+    """What one stream has sent so far."""
+
+    parts: list[str] = field(default_factory=list)
+    usage: Usage | None = None
+    finish_reason: str | None = None
 
 
 def _ms(started: float) -> int:
