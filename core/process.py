@@ -3,14 +3,22 @@
 A start-up problem is one line on stderr and an exit code, never a traceback:
 2 for settings (including an LLM choice that cannot work), 1 for a service
 that is down (the database, the platform).
+
+At exit: ``stop_signal`` turns SIGTERM/SIGINT into an event to wait on, and
+``InFlight`` counts the work still running after its delivery was taken, so
+that a composition root can stop taking deliveries, drain what is in flight
+for a bounded time, cancel the rest and close the core.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import NoReturn
 
 from core.bootstrap import RunningCore, start_core
@@ -59,3 +67,95 @@ def run_main(main: Callable[[], Awaitable[int]]) -> NoReturn:
     except KeyboardInterrupt:
         code = 130
     sys.exit(code)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextmanager
+def stop_signal() -> Iterator[asyncio.Event]:
+    """An event that SIGTERM or SIGINT sets while the block runs (enter it inside the running loop).
+
+    Leaving the block gives the signals back the handling they had before, so
+    a second Ctrl-C while the process shuts down interrupts it.  Where the loop
+    cannot handle signals (not the main thread, Windows) nothing sets the event.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    previous: dict[signal.Signals, object] = {}
+    for signum in STOP_SIGNALS:
+        before = signal.getsignal(signum)
+        with suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+            previous[signum] = before
+    try:
+        yield stop
+    finally:
+        for signum, before in previous.items():
+            loop.remove_signal_handler(signum)
+            if before is not None:
+                signal.signal(signum, before)  # type: ignore[arg-type]
+
+
+class InFlight:
+    """Deliveries being handled (answers, commands): counted, awaited at shutdown, cancelled if late.
+
+    Platforms are answered before the work is done (Slack's ack, Discord's
+    gateway dispatch), so the process needs its own view of what is still
+    running: a graceful shutdown drains it, and tests wait on ``finished``
+    instead of sleeping.
+    """
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.finished = 0
+        self._tasks: Counter[asyncio.Task] = Counter()
+        self._changed = asyncio.Event()
+
+    @asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        """Count the block as one delivery in flight (and remember its task, for ``cancel``)."""
+        task = asyncio.current_task()
+        self.active += 1
+        if task is not None:
+            self._tasks[task] += 1
+        try:
+            yield
+        finally:
+            self.active -= 1
+            self.finished += 1
+            if task is not None:
+                self._tasks[task] -= 1
+                if self._tasks[task] <= 0:
+                    del self._tasks[task]
+            self._notify()
+
+    async def wait_finished(self, count: int, *, timeout: float) -> None:
+        """Wait until at least ``count`` deliveries have been handled (raises TimeoutError)."""
+        await self._wait(lambda: self.finished >= count, timeout)
+
+    async def drain(self, *, timeout: float) -> bool:
+        """Wait for the deliveries in flight to finish; False if some were still running at ``timeout``."""
+        try:
+            await self._wait(lambda: self.active == 0, timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    async def cancel(self) -> int:
+        """Cancel the deliveries still in flight (not the caller's own) and wait for them to end; how many."""
+        late = [task for task in self._tasks if task is not asyncio.current_task() and not task.done()]
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+        return len(late)
+
+    async def _wait(self, done: Callable[[], bool], timeout: float) -> None:
+        async with asyncio.timeout(timeout):
+            while not done():
+                await self._changed.wait()
+
+    def _notify(self) -> None:
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()

@@ -1,23 +1,30 @@
-"""Composition root of the Discord bot: ``python -m bots.discord``."""
+"""Composition root of the Discord bot: ``python -m bots.discord``.
+
+Stops on SIGTERM/SIGINT: lets answers in flight finish (up to DRAIN_SECONDS,
+then cancels them), disconnects, then closes the core.  A connection that ends
+for good (a refused token, a missing intent, Discord unreachable) is one line
+on stderr and exit code 1.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import signal
-import sys
 from contextlib import suppress
 
 import aiohttp
 import discord
 import structlog
 
-from bots.discord.bot import DiscordBot
+from bots.discord.app import DiscordBot
 from bots.discord.connection import DiscordConfigError, DiscordOptions, point_discord_at
 from core.bootstrap import describe_llm
 from core.log import configure_logging
-from core.process import StartupFailed, core_or_fail, run_main, settings_or_fail
+from core.process import EXIT_UNAVAILABLE, StartupFailed, core_or_fail, run_main, settings_or_fail, stop_signal
 
 log = structlog.get_logger("bots.discord")  # not __name__ ("__main__"): our loggers live under "bots"
+
+DRAIN_SECONDS = 5.0  # how long answers in flight get to finish after SIGTERM before they are cancelled
+DISCONNECT_SECONDS = 10.0  # how long the connection gets to end after ``close``
 
 LOGIN_REFUSED = "Discord refused DISCORD_BOT_TOKEN: copy the token again from the developer portal (your application → Bot)."
 INTENT_MISSING = (
@@ -37,42 +44,39 @@ async def main() -> int:
     running = await core_or_fail(settings)
     log.info("discord.starting", llm=describe_llm(settings), sharded=options.sharded)
     bot = DiscordBot(running.core, options)
+    connection = asyncio.create_task(bot.run())
     try:
-        return await _run_until_stopped(bot, api_url=settings.discord_api_url)
+        with stop_signal() as stop:
+            await _until_stopped(connection, stop, api_url=settings.discord_api_url)
+        log.info("discord.stopping", in_flight=bot.in_flight.active)
     finally:
+        if not await bot.in_flight.drain(timeout=DRAIN_SECONDS):
+            log.warning("discord.stopped_with_answers_in_flight", in_flight=bot.in_flight.active)
         await bot.close()
+        with suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(connection, timeout=DISCONNECT_SECONDS)
         await running.aclose()
+    return 0
 
 
-async def _run_until_stopped(bot: DiscordBot, *, api_url: str) -> int:
-    """Run until Discord ends the connection for good or SIGTERM/SIGINT asks us to stop."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    runner = asyncio.create_task(bot.run())
+async def _until_stopped(connection: asyncio.Task[None], stop: asyncio.Event, *, api_url: str) -> None:
+    """Until ``stop`` is set or the connection ends; one that ended for good raises StartupFailed saying why."""
     stopper = asyncio.create_task(stop.wait())
     try:
-        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if runner.done():
-            runner.result()
-        return 0
-    except discord.LoginFailure:
-        print(LOGIN_REFUSED, file=sys.stderr)
-    except discord.PrivilegedIntentsRequired:
-        print(INTENT_MISSING, file=sys.stderr)
-    except (discord.DiscordException, aiohttp.ClientError, OSError) as error:  # unreachable, 5xx, a gateway close
-        reason = " ".join(str(error).split()) or type(error).__name__
-        print(f"Cannot connect to Discord at {api_url}: {reason}", file=sys.stderr)
+        await asyncio.wait({connection, stopper}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopper.cancel()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
-        if not runner.done():
-            await bot.close()
-            with suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(runner, timeout=10)
-    return 1
+    if not connection.done():
+        return
+    try:
+        connection.result()
+    except discord.LoginFailure:
+        raise StartupFailed(LOGIN_REFUSED, exit_code=EXIT_UNAVAILABLE) from None
+    except discord.PrivilegedIntentsRequired:
+        raise StartupFailed(INTENT_MISSING, exit_code=EXIT_UNAVAILABLE) from None
+    except (discord.DiscordException, aiohttp.ClientError, OSError) as error:  # unreachable, 5xx, a gateway close
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise StartupFailed(f"Cannot connect to Discord at {api_url}: {reason}", exit_code=EXIT_UNAVAILABLE) from None
 
 
 if __name__ == "__main__":

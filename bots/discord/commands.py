@@ -14,19 +14,16 @@ import io
 from typing import Literal, Optional
 
 import discord
-import structlog
 from discord import app_commands
 
+from bots.discord.apology import apologise
 from bots.discord.forms import PROMPT_LIMIT, PersonaForm, fits_in_form
-from bots.discord.live import MESSAGE_LIMIT
+from bots.discord.live_message import MESSAGE_LIMIT
 from bots.discord.places import Place, actor_from, place_of
 from bots.discord.texts import COMMAND_FAILED, FORM_PROMPT_TOO_LONG, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION
-from core.admin import Actor
-from core.admin import CommandReply
+from core.admin import Actor, CommandReply
 from core.commands import CommandRouter
 from core.text_split import split_markdown
-
-log = structlog.get_logger(__name__)
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
@@ -174,16 +171,6 @@ async def respond(interaction: discord.Interaction, reply: CommandReply, *, rout
 
 
 async def _on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    command = interaction.command.qualified_name if interaction.command else None
     cause = getattr(error, "original", error)
-    log.error(
-        "discord.command_failed", guild=interaction.guild_id, channel=interaction.channel_id,
-        user=interaction.user.id, command=interaction.command.qualified_name if interaction.command else None,
-        error=type(cause).__name__, exc_info=cause,
-    )
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(COMMAND_FAILED, ephemeral=True)
-        else:
-            await interaction.response.send_message(COMMAND_FAILED, ephemeral=True)
-    except discord.HTTPException as failed:
-        log.warning("discord.apology_failed", status=failed.status, code=failed.code)
+    await apologise(interaction, COMMAND_FAILED, event="discord.command_failed", error=cause, command=command)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import discord
-import structlog
 
-from bots.discord.texts import FIELD_LABELS, FORM_FAILED, FORM_INVALID
+from bots.discord.apology import apologise
+from bots.discord.texts import FORM_FAILED, FORM_INVALID, FORM_LABELS
 from core.commands import CommandRouter
 from core.personas.values import MAX_TOKENS_RANGE, TEMPERATURE_RANGE, Persona, PersonaInvalid
-
-log = structlog.get_logger(__name__)
 
 FORM_TIMEOUT_SECONDS = 15 * 60
 PROMPT_LIMIT = 4_000  # the longest text a Discord text input takes
@@ -44,7 +42,7 @@ class PersonaForm(discord.ui.Modal):
     def _add(self, field: str, *, description: str | None = None, **options) -> None:
         text_input = discord.ui.TextInput(custom_id=field, **options)
         self._inputs[field] = text_input
-        self.add_item(discord.ui.Label(text=FIELD_LABELS[field], description=description, component=text_input))
+        self.add_item(discord.ui.Label(text=FORM_LABELS[field], description=description, component=text_input))
 
     def submitted_fields(self) -> dict[str, str]:
         values = {field: text_input.value or "" for field, text_input in self._inputs.items()}
@@ -58,24 +56,17 @@ class PersonaForm(discord.ui.Modal):
                 self._actor_of(interaction), editing=self._editing, fields=self.submitted_fields()
             )
         except PersonaInvalid as invalid:
-            await interaction.response.send_message(invalid_text(invalid), ephemeral=True)
+            await interaction.response.send_message(field_errors(invalid), ephemeral=True)
             return
         await interaction.response.send_message(reply.text, ephemeral=True)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        log.error("discord.form_failed", guild=interaction.guild_id, channel=interaction.channel_id,
-                  user=interaction.user.id, error=type(error).__name__, exc_info=error)
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(FORM_FAILED, ephemeral=True)
-            else:
-                await interaction.response.send_message(FORM_FAILED, ephemeral=True)
-        except discord.HTTPException as failed:
-            log.warning("discord.apology_failed", status=failed.status, code=failed.code)
+        await apologise(interaction, FORM_FAILED, event="discord.form_failed", error=error)
 
 
-def invalid_text(invalid: PersonaInvalid) -> str:
-    lines = [f"• **{FIELD_LABELS.get(e.field, e.field)}** ({e.field}): {e.message}" for e in invalid.errors]
+def field_errors(invalid: PersonaInvalid) -> str:
+    """``PersonaInvalid`` → one reply naming each field by its form label (a Discord modal cannot mark fields)."""
+    lines = [f"• **{FORM_LABELS.get(e.field, e.field)}** ({e.field}): {e.message}" for e in invalid.errors]
     return "\n".join([FORM_INVALID, *lines])
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 
-from bots.discord.live import LiveReply
+from bots.discord.live_message import LiveMessage
 from bots.discord.texts import NOTICE_FORMAT
 from bots.discord.typing_indicator import TypingIndicator
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
 
 
 async def render_reply(
-    events: AsyncIterator[ReplyEvent], *, live: LiveReply, typing: TypingIndicator
+    events: AsyncIterator[ReplyEvent], *, live: LiveMessage, typing: TypingIndicator
 ) -> Outcome | None:
     """Show one reply stream; returns its Outcome (None if the stream broke its contract).
 

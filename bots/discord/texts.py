@@ -17,7 +17,7 @@ NOTICE_FORMAT = "-# *{notice}*"  # Discord's small "subtext" line, in italics
 PERSONA_DESCRIPTION = "Choose and manage the personas Parley answers with"
 PARLEY_DESCRIPTION = "Parley: help, memory, usage and your data"
 
-FIELD_LABELS = {
+FORM_LABELS = {
     "name": "Name",
     "system_prompt": "System prompt",
     "model": "Model",

@@ -1,15 +1,11 @@
 """Composition root of the Slack adapter: ``python -m bots.slack``.
 
 Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT.  Stops on
-SIGTERM/SIGINT: stops taking events, lets answers in flight finish (a few
-seconds at most), then closes the core.
+SIGTERM/SIGINT: stops taking events, lets answers in flight finish (up to
+DRAIN_SECONDS, then cancels them), then closes the core.
 """
 
 from __future__ import annotations
-
-import asyncio
-import signal
-from contextlib import suppress
 
 import structlog
 
@@ -17,7 +13,7 @@ from bots.slack.app import build_bot
 from bots.slack.server import HttpServer, connect_socket_mode
 from core.config import Settings
 from core.log import configure_logging
-from core.process import StartupFailed, core_or_fail, run_main, settings_or_fail
+from core.process import StartupFailed, core_or_fail, run_main, settings_or_fail, stop_signal
 
 log = structlog.get_logger("bots.slack")
 
@@ -36,15 +32,6 @@ def missing_setting(settings: Settings) -> str | None:
     return None
 
 
-def stop_signal() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        with suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
-    return stop
-
-
 async def main() -> int:
     settings = settings_or_fail()
     configure_logging(log_format=settings.log_format, level=settings.log_level)
@@ -52,19 +39,19 @@ async def main() -> int:
     if problem is not None:
         raise StartupFailed(problem)
     running = await core_or_fail(settings)
-    stop = stop_signal()
     bot = build_bot(running.core, settings)
     server: HttpServer | None = None
     socket = None
     try:
-        if settings.slack_app_token:
-            socket = await connect_socket_mode(bot.app, app_token=settings.slack_app_token)
-            log.info("slack.started", mode="socket", api=settings.slack_api_url)
-        else:
-            server = HttpServer(bot.app, port=settings.port)
-            port = await server.start()
-            log.info("slack.started", mode="http", port=port, path="/slack/events", api=settings.slack_api_url)
-        await stop.wait()
+        with stop_signal() as stop:
+            if settings.slack_app_token:
+                socket = await connect_socket_mode(bot.app, app_token=settings.slack_app_token)
+                log.info("slack.started", mode="socket", api=settings.slack_api_url)
+            else:
+                server = HttpServer(bot.app, port=settings.port)
+                port = await server.start()
+                log.info("slack.started", mode="http", port=port, path="/slack/events", api=settings.slack_api_url)
+            await stop.wait()
         log.info("slack.stopping", in_flight=bot.in_flight.active)
     finally:
         if socket is not None:
@@ -73,6 +60,7 @@ async def main() -> int:
             await server.aclose()
         if not await bot.in_flight.drain(timeout=DRAIN_SECONDS):
             log.warning("slack.stopped_with_answers_in_flight", in_flight=bot.in_flight.active)
+            await bot.in_flight.cancel()
         await running.aclose()
     return 0
 

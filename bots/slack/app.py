@@ -16,14 +16,14 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.assistant import AssistantSurface
-from bots.slack.commands import COMMANDS, CommandHandler
-from bots.slack.conversation import MessageHandler, MessageOptions
-from bots.slack.inflight import InFlight
-from bots.slack.modal import CALLBACK_ID
+from bots.slack.commands import COMMANDS, SlackCommands
+from bots.slack.conversation import ConversationOptions, SlackConversation
+from bots.slack.forms import CALLBACK_ID
 from bots.slack.translate import BotIdentity
 from bots.slack.users import UserDirectory
 from core.assembly import Core
 from core.config import Settings
+from core.process import InFlight
 
 
 def api_base_url(url: str) -> str:
@@ -45,22 +45,22 @@ class SlackBot:
         core: Core,
         client: AsyncWebClient,
         signing_secret: str,
-        options: MessageOptions,
+        options: ConversationOptions,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.in_flight = InFlight()
         self.users = UserDirectory(client)
-        self.messages = MessageHandler(
+        self.conversation = SlackConversation(
             chat=core.chat, client=client, users=self.users, in_flight=self.in_flight, options=options, clock=clock
         )
-        self.commands = CommandHandler(router=core.commands, users=self.users, in_flight=self.in_flight)
+        self.commands = SlackCommands(router=core.commands, users=self.users, in_flight=self.in_flight)
         # process_before_response=False: bolt acks first and runs the listeners after.
         self.app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False, name="parley")
         self._register()
 
     def _register(self) -> None:
-        self.app.assistant(AssistantSurface(messages=self.messages).build())
+        self.app.assistant(AssistantSurface(conversation=self.conversation).build())
         self.app.event("app_mention")(self.on_message_event)
         self.app.event("message")(self.on_message_event)
         for command in COMMANDS:
@@ -71,7 +71,7 @@ class SlackBot:
         self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext
     ) -> None:
         bot = BotIdentity(user_id=context.bot_user_id or "", bot_id=context.bot_id or "")
-        await self.messages.handle(event, team_id=str(body.get("team_id") or context.team_id or ""), bot=bot)
+        await self.conversation.handle(event, team_id=str(body.get("team_id") or context.team_id or ""), bot=bot)
 
 
 def build_bot(core: Core, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> SlackBot:
@@ -79,9 +79,9 @@ def build_bot(core: Core, settings: Settings, *, clock: Callable[[], float] = ti
         core=core,
         client=web_client(settings),
         signing_secret=settings.slack_signing_secret or "",
-        options=MessageOptions(
+        options=ConversationOptions(
             allow_bot_messages=settings.allow_bot_messages,
-            stream_interval=settings.stream_edit_interval_seconds,
+            edit_interval=settings.stream_edit_interval_seconds,
         ),
         clock=clock,
     )

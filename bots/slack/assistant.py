@@ -20,7 +20,7 @@ from slack_bolt.context.set_title.async_set_title import AsyncSetTitle
 from slack_bolt.middleware.assistant.async_assistant import AsyncAssistant
 
 from bots.slack import texts
-from bots.slack.conversation import MessageHandler
+from bots.slack.conversation import SlackConversation
 from bots.slack.translate import BotIdentity
 
 log = structlog.get_logger(__name__)
@@ -34,8 +34,8 @@ def thread_title(text: str) -> str:
 
 
 class AssistantSurface:
-    def __init__(self, *, messages: MessageHandler, remembered_threads: int = 1_000) -> None:
-        self._messages = messages
+    def __init__(self, *, conversation: SlackConversation, remembered_threads: int = 1_000) -> None:
+        self._conversation = conversation
         self._titled: OrderedDict[str, None] = OrderedDict()
         self._remembered = remembered_threads
 
@@ -74,7 +74,7 @@ class AssistantSurface:
 
         bot = BotIdentity(user_id=context.bot_user_id or "", bot_id=context.bot_id or "")
         team_id = str(body.get("team_id") or context.team_id or "")
-        await self._messages.handle(payload, team_id=team_id, bot=bot, before_answer=thinking)
+        await self._conversation.handle(payload, team_id=team_id, bot=bot, before_answer=thinking)
 
     def _remember(self, thread: str) -> None:
         self._titled[thread] = None

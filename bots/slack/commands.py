@@ -19,16 +19,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import texts
 from bots.slack.files import send_privately
-from bots.slack.inflight import InFlight
-from bots.slack.modal import FormContext, field_errors, fits_in_form, persona_view, result_view, submitted_fields
+from bots.slack.forms import FormContext, field_errors, fits_in_form, persona_view, result_view, submitted_fields
 from bots.slack.translate import PLATFORM
 from bots.slack.users import UserDirectory
-from core.admin import Actor
-from core.personas.admin import PERSONA_HELP
-from core.admin import CommandReply
+from core.admin import Actor, CommandReply
 from core.commands import CommandRouter
-from core.personas.values import PersonaForm
-from core.personas.values import PersonaInvalid
+from core.personas.admin import PERSONA_HELP
+from core.personas.values import PersonaForm, PersonaInvalid
+from core.process import InFlight
 
 log = structlog.get_logger(__name__)
 
@@ -39,7 +37,7 @@ def is_dm_channel(channel_id: str, channel_name: str = "") -> bool:
     return channel_id.startswith("D") or channel_name == "directmessage"
 
 
-class CommandHandler:
+class SlackCommands:
     def __init__(self, *, router: CommandRouter, users: UserDirectory, in_flight: InFlight) -> None:
         self._router = router
         self._users = users

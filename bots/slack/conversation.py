@@ -10,22 +10,22 @@ from typing import Any
 import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bots.slack.inflight import InFlight
 from bots.slack.render import ReplyRenderer
-from bots.slack.translate import BotIdentity, Skipped, skip_reason, translate_event, users_to_resolve
+from bots.slack.translate import BotIdentity, Delivery, skip_of, translate_event, users_to_resolve
 from bots.slack.users import UserDirectory
 from core.chat.service import ChatService
+from core.process import InFlight
 
 log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class MessageOptions:
+class ConversationOptions:
     allow_bot_messages: bool = False
-    stream_interval: float = 1.0
+    edit_interval: float = 1.0  # seconds between two changes of the streamed answer
 
 
-class MessageHandler:
+class SlackConversation:
     def __init__(
         self,
         *,
@@ -33,7 +33,7 @@ class MessageHandler:
         client: AsyncWebClient,
         users: UserDirectory,
         in_flight: InFlight,
-        options: MessageOptions,
+        options: ConversationOptions,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._chat = chat
@@ -57,28 +57,27 @@ class MessageHandler:
                 team=team_id, channel=event.get("channel"), event_id=f"{event.get('channel')}:{event.get('ts')}"
             )
             try:
-                reason = skip_reason(event, bot=bot, allow_bot_messages=self._options.allow_bot_messages)
-                if reason is not None:
-                    event_log.debug("slack.message_skipped", reason=reason, subtype=event.get("subtype"))
+                skip = skip_of(event, bot=bot, allow_bot_messages=self._options.allow_bot_messages)
+                if skip is not None:
+                    event_log.debug("slack.message_skipped", reason=skip.reason, subtype=event.get("subtype"))
                     return
-                names = await self._users.names(users_to_resolve(event, bot=bot))
-                sender = event.get("user")  # looked up (and cached) just above: its admin flag is free
-                translated = translate_event(
-                    event, team_id=team_id, bot=bot, names=names,
-                    allow_bot_messages=self._options.allow_bot_messages,
-                    sender_is_admin=bool(sender) and (await self._users.get(sender)).is_admin,
-                )
-                if isinstance(translated, Skipped):  # pragma: no cover - skip_reason said otherwise
-                    return
-                event_log = event_log.bind(thread=translated.message.key.thread)
-                event_log.debug("slack.message_received", dm=translated.message.is_dm,
-                                mentions_bot=translated.message.mentions_bot)
+                delivery = await self._translate(event, team_id=team_id, bot=bot)
+                event_log = event_log.bind(thread=delivery.message.key.thread)
+                event_log.debug("slack.message_received", dm=delivery.message.is_dm,
+                                mentions_bot=delivery.message.mentions_bot)
                 if before_answer is not None:
                     await before_answer()
                 renderer = ReplyRenderer(
-                    self._client, place=translated.place, interval=self._options.stream_interval,
+                    self._client, place=delivery.place, interval=self._options.edit_interval,
                     clock=self._clock, log=event_log,
                 )
-                await renderer.render(self._chat.handle(translated.message))
+                await renderer.render(self._chat.handle(delivery.message))
             except Exception:
                 event_log.exception("slack.message_failed")
+
+    async def _translate(self, event: Mapping[str, Any], *, team_id: str, bot: BotIdentity) -> Delivery:
+        """The event with its users' names looked up; the sender's admin flag comes with its (cached) lookup."""
+        names = await self._users.names(users_to_resolve(event, bot=bot))
+        sender = event.get("user")
+        sender_is_admin = bool(sender) and (await self._users.get(sender)).is_admin
+        return translate_event(event, team_id=team_id, bot=bot, names=names, sender_is_admin=sender_is_admin)

@@ -6,8 +6,8 @@
 and the renderer carries on with an ``EditedMessage`` (chat.postMessage once,
 then chat.update), adopting the streamed message when there is one.
 
-Both take the *whole* text so far; they work out what to send.  Throttling is
-the caller's business.
+Both take the *whole* text so far; they work out what to send.  How often is
+the caller's business (``render.py``, with an ``EditPacer``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,20 @@ from slack_sdk.web.async_chat_stream import AsyncChatStream
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.translate import ReplyPlace
+
+
+class EditPacer:
+    """When the next change may happen: one per ``interval``, the first at once; the caller passes the time."""
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._last: float | None = None
+
+    def delay(self, *, now: float) -> float:
+        return 0.0 if self._last is None else max(0.0, self._last + self._interval - now)
+
+    def mark(self, *, now: float) -> None:
+        self._last = now
 
 
 class StreamUnavailable(Exception):

@@ -19,7 +19,7 @@ from contextlib import aclosing
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import texts
-from bots.slack.live_message import EditedMessage, LiveMessage, StreamedMessage, StreamUnavailable
+from bots.slack.live_message import EditedMessage, EditPacer, LiveMessage, StreamedMessage, StreamUnavailable
 from bots.slack.translate import ReplyPlace
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
 from core.text_split import split_markdown
@@ -30,21 +30,6 @@ MESSAGE_LIMIT = 12_000
 # Stream at most this much of a long answer live; the rest waits for the final
 # split, so the streamed part is (almost always) a prefix of the first piece.
 STREAM_CAP = 11_000
-
-
-class Throttle:
-    """Allows one action per ``interval`` seconds of ``clock``; the first at once."""
-
-    def __init__(self, interval: float, *, clock: Callable[[], float]) -> None:
-        self._interval = interval
-        self._clock = clock
-        self._last: float | None = None
-
-    def ready(self) -> bool:
-        return self._last is None or self._clock() - self._last >= self._interval
-
-    def mark(self) -> None:
-        self._last = self._clock()
 
 
 def with_footer(text: str, notices: tuple[str, ...]) -> str:
@@ -64,7 +49,8 @@ class ReplyRenderer:
     ) -> None:
         self._client = client
         self._place = place
-        self._throttle = Throttle(interval, clock=clock)
+        self._pacer = EditPacer(interval)
+        self._clock = clock
         self._log = log
         self._live: LiveMessage | None = None
         self._text = ""
@@ -89,8 +75,9 @@ class ReplyRenderer:
     async def _grow(self, delta: str) -> None:
         self._text += delta
         shown = self._text.lstrip()[:STREAM_CAP]  # the core's final answer is stripped too
-        if shown and self._throttle.ready():
-            self._throttle.mark()
+        now = self._clock()  # text held back by the pacer shows with a later delta, or with the final answer
+        if shown and self._pacer.delay(now=now) == 0:
+            self._pacer.mark(now=now)
             await self._show(shown)
 
     async def _show(self, text: str) -> None:

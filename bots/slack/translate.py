@@ -10,6 +10,11 @@ Conversation mapping:
 
 ``event_id`` is ``"{channel}:{ts}"``: it names the message, so Slack's retries
 and the ``message`` + ``app_mention`` double delivery collapse in the core.
+
+Two steps, because the names in the text are looked up (``users.info``) in
+between, and only for events worth it: ``skip_of`` decides, once, whether an
+event is a message for the core at all (a ``Skip`` with the reason, or None);
+``translate_event`` then turns an event it let through into a ``Delivery``.
 """
 
 from __future__ import annotations
@@ -53,33 +58,37 @@ class ReplyPlace:
 
 
 @dataclass(frozen=True, slots=True)
-class Translated:
+class Skip:
+    """Not a message for the core (an edit, its own echo, another bot, a channel message not for it)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A message for the core, and where its answer should go."""
+
     message: IncomingMessage
     place: ReplyPlace
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    reason: str
-
-
-def skip_reason(event: Mapping[str, Any], *, bot: BotIdentity, allow_bot_messages: bool) -> str | None:
-    """Why this event is no message for the core, or None when it is one."""
+def skip_of(event: Mapping[str, Any], *, bot: BotIdentity, allow_bot_messages: bool) -> Skip | None:
+    """Why this event is no message for the core (the one place that decides), or None when it is one."""
     if event.get("type") not in MESSAGE_EVENTS:
-        return "not_a_message"
+        return Skip("not_a_message")
     subtype = event.get("subtype")
     if subtype is not None and subtype not in SPOKEN_SUBTYPES and subtype != BOT_SUBTYPE:
-        return "subtype"
+        return Skip("subtype")
     user, bot_id = event.get("user") or "", event.get("bot_id") or ""
     if (user and user == bot.user_id) or (bot_id and bot_id == bot.bot_id):
-        return "own_message"
+        return Skip("own_message")
     if (bot_id or subtype == BOT_SUBTYPE) and not allow_bot_messages:
-        return "bot_message"
+        return Skip("bot_message")
     if not (user or bot_id) or not event.get("channel") or not event.get("ts"):
-        return "incomplete"
+        return Skip("incomplete")
     if not _is_dm(event) and not event.get("thread_ts") and event.get("type") != "app_mention":
         if not mentions(event.get("text") or "", bot.user_id):
-            return "not_addressed"  # a top-level channel message that does not mention the bot
+            return Skip("not_addressed")  # a top-level channel message that does not mention the bot
     return None
 
 
@@ -96,12 +105,9 @@ def translate_event(
     team_id: str,
     bot: BotIdentity,
     names: Mapping[str, str],
-    allow_bot_messages: bool,
     sender_is_admin: bool = False,
-) -> Translated | Skipped:
-    reason = skip_reason(event, bot=bot, allow_bot_messages=allow_bot_messages)
-    if reason is not None:
-        return Skipped(reason)
+) -> Delivery:
+    """An event ``skip_of`` let through → the core's message and where to reply; ``names``: user id → name."""
     channel, ts = str(event["channel"]), str(event["ts"])
     thread_ts = event.get("thread_ts") or None
     raw_text = event.get("text") or ""
@@ -128,7 +134,7 @@ def translate_event(
     )
     user_team = str(event.get("user_team") or event.get("team") or team_id)
     place = ReplyPlace(team=user_team, channel=channel, user=user, thread_ts=reply_in, is_dm=is_dm)
-    return Translated(message=message, place=place)
+    return Delivery(message=message, place=place)
 
 
 def _is_dm(event: Mapping[str, Any]) -> bool:

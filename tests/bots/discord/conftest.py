@@ -14,7 +14,7 @@ import pytest
 import structlog
 import yarl
 
-from bots.discord.bot import DiscordBot
+from bots.discord.app import DiscordBot
 from bots.discord.connection import DiscordOptions
 from core.bootstrap import RunningCore, start_core
 from core.config import Settings, load_settings
@@ -95,7 +95,8 @@ async def start_parley(
 
     yield start
     for bot, task, running in reversed(started):
-        await bot.close(grace=1.0)
+        await bot.in_flight.drain(timeout=1.0)
+        await bot.close()
         with suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(task, timeout=5)
         await running.aclose()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bots.slack.markup import plain_text
-from bots.slack.translate import BotIdentity, Skipped, Translated, translate_event, users_to_resolve
+from bots.slack.translate import BotIdentity, Delivery, Skip, skip_of, translate_event, users_to_resolve
 from core.messages import ConversationKey
 from tests.bots.slack import payloads
 from tests.bots.slack.payloads import ADA, BOT_ID, BOT_USER, CHANNEL, DM, GRACE, TEAM
@@ -17,14 +17,16 @@ NAMES = {ADA: "ada", GRACE: "grace"}
 
 
 def translate(event, *, allow_bot_messages: bool = False, names=NAMES):
-    return translate_event(event, team_id=TEAM, bot=BOT, names=names, allow_bot_messages=allow_bot_messages)
+    """What the adapter makes of an event: the one skip decision, then the translation."""
+    skip = skip_of(event, bot=BOT, allow_bot_messages=allow_bot_messages)
+    return skip if skip is not None else translate_event(event, team_id=TEAM, bot=BOT, names=names)
 
 
 def test_a_mention_starts_a_thread_under_the_message():
     event = payloads.app_mention(f"<@{BOT_USER}> what did <@{GRACE}> say about &lt;html&gt; &amp; CSS?")
     result = translate(event)
 
-    assert isinstance(result, Translated)
+    assert isinstance(result, Delivery)
     message, place = result.message, result.place
     assert message.key == ConversationKey(platform="slack", workspace=TEAM, channel=CHANNEL, thread=event["ts"])
     assert message.event_id == f"{CHANNEL}:{event['ts']}"
@@ -90,21 +92,21 @@ def test_a_dm_is_one_conversation_answered_where_it_was_asked():
     ],
 )
 def test_what_is_not_a_message_for_the_core(event, reason):
-    assert translate(event) == Skipped(reason)
+    assert translate(event) == Skip(reason)
 
 
 def test_other_bots_are_answered_when_allowed_but_never_the_bot_itself():
     allowed = translate(payloads.bot_message(f"<@{BOT_USER}> deployed", bot_id="B0DEPLOY"), allow_bot_messages=True)
-    assert isinstance(allowed, Translated) and allowed.message.user == "B0DEPLOY"
+    assert isinstance(allowed, Delivery) and allowed.message.user == "B0DEPLOY"
     assert allowed.message.user_name == "deploybot" and allowed.message.text == "deployed"
     own = translate(payloads.own_message(f"<@{BOT_USER}> me"), allow_bot_messages=True)
-    assert own == Skipped("own_message")
+    assert own == Skip("own_message")
 
 
 def test_thread_broadcasts_and_file_shares_are_still_messages():
     root = payloads.next_ts()
     broadcast = {**payloads.channel_message("also to the channel", thread_ts=root), "subtype": "thread_broadcast"}
-    assert isinstance(translate(broadcast), Translated)
+    assert isinstance(translate(broadcast), Delivery)
     shared = {**payloads.app_mention(f"<@{BOT_USER}> look at this file"), "subtype": "file_share"}
     assert translate(shared).message.text == "look at this file"
 

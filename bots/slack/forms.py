@@ -20,7 +20,7 @@ ACTION_ID = "value"
 FIELDS = ("name", "system_prompt", "model", "temperature", "max_tokens", "memory_budget")
 OPTIONAL = frozenset({"model", "temperature", "max_tokens", "memory_budget"})
 SLACK_INPUT_MAX = 3_000  # Slack's limit for one plain_text_input
-PROMPT_MAX = min(MAX_PROMPT_CHARS, SLACK_INPUT_MAX)
+PROMPT_LIMIT = min(MAX_PROMPT_CHARS, SLACK_INPUT_MAX)  # the longest system prompt the form holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class FormContext:
 
 def fits_in_form(persona: Persona | None) -> bool:
     """Whether Slack's input limits can hold this persona's system prompt."""
-    return persona is None or len(persona.system_prompt) <= PROMPT_MAX
+    return persona is None or len(persona.system_prompt) <= PROMPT_LIMIT
 
 
 def persona_view(persona: Persona | None, *, context: FormContext) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def persona_view(persona: Persona | None, *, context: FormContext) -> dict[str, 
         blocks.append(_section(f"*{texts.FORM_LABELS['name']}:* `{persona.name}`", block_id="name"))
     else:
         blocks.append(_input("name", max_length=32))
-    blocks.append(_input("system_prompt", initial=initial.get("system_prompt"), multiline=True, max_length=PROMPT_MAX))
+    blocks.append(_input("system_prompt", initial=initial.get("system_prompt"), multiline=True, max_length=PROMPT_LIMIT))
     for field in ("model", "temperature", "max_tokens", "memory_budget"):
         blocks.append(_input(field, initial=initial.get(field), max_length=200))
     return {

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import discord
 import structlog
 
-from bots.discord.live import LiveReply
+from bots.discord.apology import apologise_in
+from bots.discord.live_message import LiveMessage
 from bots.discord.places import Place, place_of
 from bots.discord.render import render_reply
 from bots.discord.texts import RENDER_FAILED
@@ -13,6 +16,7 @@ from bots.discord.translate import Delivery, Skip, facts_from_message, translate
 from bots.discord.typing_indicator import TypingIndicator
 from core.chat.service import ChatService
 from core.messages import OutcomeKind
+from core.process import InFlight
 
 log = structlog.get_logger(__name__)
 
@@ -20,21 +24,32 @@ THREAD_ALREADY_CREATED = 160004  # Discord's error code: a thread was already st
 TYPING_GRACE_SECONDS = 0.5  # for messages the core may well ignore
 
 
-class DiscordChat:
+@dataclass(frozen=True, slots=True)
+class ConversationOptions:
+    allow_bot_messages: bool = False
+    edit_interval: float = 1.0  # seconds between two edits of the streamed answer
+
+
+class DiscordConversation:
     def __init__(
         self,
         *,
         chat: ChatService,
         client: discord.Client,
-        allow_bot_messages: bool = False,
-        edit_interval_seconds: float = 1.0,
+        in_flight: InFlight,
+        options: ConversationOptions,
     ) -> None:
         self._chat = chat
         self._client = client
-        self._allow_bots = allow_bot_messages
-        self._interval = edit_interval_seconds
+        self._in_flight = in_flight
+        self._options = options
 
     async def on_message(self, message: discord.Message) -> None:
+        """Answer one Discord message (or skip it), counted in flight until it is done."""
+        async with self._in_flight.track():
+            await self._handle(message)
+
+    async def _handle(self, message: discord.Message) -> None:
         me = self._client.user
         if me is None:
             return
@@ -43,7 +58,8 @@ class DiscordChat:
             place = await self._fetch_place(message)
         if place is None:
             return
-        decision = translate(facts_from_message(message, place=place), bot_id=me.id, allow_bots=self._allow_bots)
+        facts = facts_from_message(message, place=place)
+        decision = translate(facts, bot_id=me.id, allow_bots=self._options.allow_bot_messages)
         if isinstance(decision, Skip):
             return
         event_log = log.bind(
@@ -52,16 +68,16 @@ class DiscordChat:
         target: discord.abc.Messageable = message.channel
         try:
             target, reference = await self._answer_place(message, decision, event_log=event_log)
-            live = LiveReply(target, reference=reference, interval=self._interval)
+            live = LiveMessage(target, reference=reference, interval=self._options.edit_interval)
             typing = TypingIndicator(target, delay=0.0 if decision.expects_answer else TYPING_GRACE_SECONDS)
             outcome = await render_reply(self._chat.handle(decision.message), live=live, typing=typing)
         except Exception as error:
             event_log.exception("discord.render_failed", error=type(error).__name__)
-            await self._apologise(target, event_log)
+            await apologise_in(target, RENDER_FAILED, event_log=event_log)
             return
         if outcome is None:
             event_log.error("discord.render_failed", error="no_outcome")
-            await self._apologise(target, event_log)
+            await apologise_in(target, RENDER_FAILED, event_log=event_log)
         elif outcome.kind is not OutcomeKind.IGNORED:
             event_log.info("discord.replied", outcome=outcome.kind.value, messages=len(live.messages))
 
@@ -96,10 +112,3 @@ class DiscordChat:
         except discord.HTTPException as error:
             log.warning("discord.channel_unknown", channel=message.channel.id, status=error.status)
             return None
-
-    @staticmethod
-    async def _apologise(target: discord.abc.Messageable, event_log: structlog.typing.FilteringBoundLogger) -> None:
-        try:
-            await target.send(RENDER_FAILED)
-        except discord.HTTPException as error:
-            event_log.warning("discord.apology_failed", status=error.status, code=error.code)

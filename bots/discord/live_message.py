@@ -34,7 +34,7 @@ class EditPacer:
         self._last = now
 
 
-class LiveReply:
+class LiveMessage:
     def __init__(
         self,
         channel: discord.abc.Messageable,

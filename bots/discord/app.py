@@ -1,22 +1,23 @@
-"""One Discord connection (a plain client or a set of shards) serving the core."""
+"""One Discord connection (a plain client or a set of shards) serving the core.
+
+Answers run in discord.py's event tasks, counted in ``in_flight``: a composition
+root (``__main__``) or a test drains them before ``close``, which cancels what
+is left and disconnects.
+"""
 
 from __future__ import annotations
-
-import asyncio
-from contextlib import suppress
 
 import discord
 import structlog
 from discord import app_commands
 
-from bots.discord.chat import DiscordChat
 from bots.discord.commands import install_commands
 from bots.discord.connection import DiscordOptions, build_client, invite_url
+from bots.discord.conversation import ConversationOptions, DiscordConversation
 from core.assembly import Core
+from core.process import InFlight
 
 log = structlog.get_logger(__name__)
-
-SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 class DiscordBot:
@@ -25,11 +26,13 @@ class DiscordBot:
         self.client = build_client(options)
         self.tree = app_commands.CommandTree(self.client)
         install_commands(self.tree, router=core.commands)
-        self._chat = DiscordChat(
-            chat=core.chat, client=self.client,
-            allow_bot_messages=options.allow_bot_messages, edit_interval_seconds=options.edit_interval_seconds,
+        self.in_flight = InFlight()
+        self.conversation = DiscordConversation(
+            chat=core.chat, client=self.client, in_flight=self.in_flight,
+            options=ConversationOptions(
+                allow_bot_messages=options.allow_bot_messages, edit_interval=options.edit_interval_seconds
+            ),
         )
-        self._handling: set[asyncio.Task] = set()
         self._register_events()
 
     async def run(self) -> None:
@@ -41,16 +44,9 @@ class DiscordBot:
         await self._sync_commands()
         await self.client.connect()
 
-    async def close(self, *, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
-        """Let answers in progress finish (up to ``grace`` seconds, then cancel them), then disconnect."""
-        pending = {task for task in self._handling if task is not asyncio.current_task()}
-        if pending:
-            _, late = await asyncio.wait(pending, timeout=grace) if grace > 0 else (set(), pending)
-            for task in late:
-                task.cancel()
-            for task in late:
-                with suppress(asyncio.CancelledError, Exception):
-                    await task
+    async def close(self) -> None:
+        """Cancel the answers still in flight (drain ``in_flight`` first to let them finish), then disconnect."""
+        await self.in_flight.cancel()
         await self.client.close()
 
     async def _sync_commands(self) -> None:
@@ -72,13 +68,7 @@ class DiscordBot:
 
         @client.event
         async def on_message(message: discord.Message) -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                self._handling.add(task)
-            try:
-                await self._chat.on_message(message)
-            finally:
-                self._handling.discard(task)
+            await self.conversation.on_message(message)
 
         @client.event
         async def on_ready() -> None:

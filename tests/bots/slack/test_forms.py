@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bots.slack.modal import FormContext, field_errors, fits_in_form, persona_view, submitted_fields
+from bots.slack.forms import FormContext, field_errors, fits_in_form, persona_view, submitted_fields
 from bots.slack.render import with_footer
 from core.personas.values import FieldError, Persona, PersonaInvalid
 

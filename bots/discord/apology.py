@@ -1,0 +1,39 @@
+"""Telling people something failed on our side: a failed interaction (a command, a form), a failed answer."""
+
+from __future__ import annotations
+
+import discord
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+async def apologise(
+    interaction: discord.Interaction, text: str, *, event: str, error: BaseException, **fields: object
+) -> None:
+    """Log ``event`` (with where, who and ``error``), then answer the interaction with ``text``, ephemerally.
+
+    A follow-up when the interaction was already answered; an apology Discord
+    refuses is logged, never raised.
+    """
+    log.error(
+        event, guild=interaction.guild_id, channel=interaction.channel_id, user=interaction.user.id,
+        **fields, error=type(error).__name__, exc_info=error,
+    )
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException as failed:
+        log.warning("discord.apology_failed", status=failed.status, code=failed.code)
+
+
+async def apologise_in(
+    channel: discord.abc.Messageable, text: str, *, event_log: structlog.typing.FilteringBoundLogger
+) -> None:
+    """Post ``text`` where an answer failed (the failure is already logged); an apology Discord refuses is logged."""
+    try:
+        await channel.send(text)
+    except discord.HTTPException as error:
+        event_log.warning("discord.apology_failed", status=error.status, code=error.code)
