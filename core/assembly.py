@@ -26,9 +26,11 @@ from core.limits.budgets import BudgetCaps, TokenBudget
 from core.limits.pricing import Pricing
 from core.limits.rate import LimitDefaults, RequestRateLimiter, limits_storage
 from core.limits.usage import UsageAdmin
+from core.limits.workspaces import WorkspaceAllowlist
 from core.llm.concurrency import ConcurrencyLimitedProvider
 from core.personas.admin import PersonaAdmin
 from core.personas.directory import PersonaDirectory
+from core.personas.values import ModelPolicy
 from core.ports import (
     AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore,
     FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
@@ -75,6 +77,8 @@ class CoreOptions:
     memory_summaries: bool = True
     limits: LimitOptions = field(default_factory=LimitOptions)
     filters: FilterDefaults = field(default_factory=FilterDefaults)
+    models: ModelPolicy = field(default_factory=ModelPolicy)  # ALLOWED_MODELS, PERSONA_MAX_TOKENS
+    allowed_workspaces: frozenset[str] = frozenset()  # ALLOWED_WORKSPACES; empty: all
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +139,10 @@ def assemble_core(
         timezone=limit_options.budget_timezone,
     )
     directory = PersonaDirectory(
-        personas=stores.personas, settings=stores.channel_settings, default_model=options.default_model
+        personas=stores.personas, settings=stores.channel_settings, default_model=options.default_model,
+        models=options.models,
     )
+    workspaces = WorkspaceAllowlist(options.allowed_workspaces)
     memory = MemoryWindowBuilder(
         conversations=stores.conversations, llm=llm, tokens=tokens, summaries_enabled=options.memory_summaries
     )
@@ -156,10 +162,11 @@ def assemble_core(
         budget=budget,
         pricing=pricing,
         locks=conversation_locks or ConversationLocks(),
+        workspaces=workspaces,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
-        audit=stores.audit, policy=policy, clock=clock, default_model=options.default_model,
+        audit=stores.audit, policy=policy, clock=clock, default_model=options.default_model, models=options.models,
     )
     channels = ChannelAdmin(
         conversations=stores.conversations, settings=stores.channel_settings, audit=stores.audit, policy=policy,
@@ -178,6 +185,7 @@ def assemble_core(
     commands = CommandRouter(
         personas=personas,
         parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command},
+        workspaces=workspaces,
     )
     purger = RetentionPurger(
         conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock,

@@ -7,6 +7,7 @@ the end.  Nothing here is a module-level singleton.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 
@@ -27,6 +28,7 @@ from core.filters.moderation import NoModeration
 from core.filters.openai_moderation import OpenAIModeration
 from core.filters.policy import FilterDefaults
 from core.llm.openai_provider import OpenAIProvider
+from core.personas.values import ModelPolicy
 from core.ports import LLMProvider
 from core.chat.redis_locks import RedisConversationLocks
 from core.storage.audit import SqlAuditLog
@@ -125,6 +127,14 @@ def filter_defaults(settings: Settings) -> FilterDefaults:
         rules=tuple(parse_rule(entry, source="settings") for entry in settings.blocklist),
         input_failure=settings.moderation_input_failure,
         output_failure=settings.moderation_output_failure,
+        blocklist_timeout=settings.blocklist_timeout_failure,
+    )
+
+
+def model_policy(settings: Settings, *, default_model: str, prices: Mapping[str, object]) -> ModelPolicy:
+    """ALLOWED_MODELS, or by default the default model and every model with a price; PERSONA_MAX_TOKENS."""
+    return ModelPolicy(
+        allowed=settings.allowed_models or frozenset({default_model, *prices}), max_tokens=settings.persona_max_tokens
     )
 
 
@@ -256,6 +266,8 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
             memory_summaries=settings.memory_summaries,
             limits=limits,
             filters=filter_defaults(settings),
+            models=model_policy(settings, default_model=default_model, prices=limits.prices),
+            allowed_workspaces=settings.allowed_workspaces,
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,

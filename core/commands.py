@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 
 from core.admin import Actor, AdminError, CommandHandler, CommandReply, problem
+from core.limits.workspaces import NOT_ALLOWED_TEXT, WorkspaceAllowlist
 from core.personas.admin import PERSONA_HELP, PersonaAdmin, invalid_text
 from core.personas.values import PersonaInvalid
 
@@ -47,12 +48,17 @@ async def help_command(actor: Actor, args: str) -> CommandReply:
 class CommandRouter:
     """``/persona …`` → ``personas.command``; ``/parley <sub> …`` → ``parley[sub]``."""
 
-    def __init__(self, *, personas: PersonaAdmin, parley: Mapping[str, CommandHandler]) -> None:
+    def __init__(
+        self, *, personas: PersonaAdmin, parley: Mapping[str, CommandHandler], workspaces: WorkspaceAllowlist
+    ) -> None:
         self._personas = personas
+        self._workspaces = workspaces
         self._parley = {"": help_command, "help": help_command, **parley}
 
     async def run(self, actor: Actor, command: str, args: str = "") -> CommandReply:
         command = command.lstrip("/").lower()
+        if not self._workspaces.permits(actor.workspace):
+            return problem(NOT_ALLOWED_TEXT)
         try:
             if command == "persona":
                 return await self._personas.command(actor, args)

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     rate_limit_channel: str = "60/minute"
     rate_limit_workspace: str = "300/minute"
     rate_limit_exempt_admins: bool = False
+    budget_instance_daily_tokens: Annotated[int | None, BeforeValidator(_no_budget)] = None
+    budget_instance_monthly_tokens: Annotated[int | None, BeforeValidator(_no_budget)] = None
+    budget_instance_daily_usd: Annotated[float | None, BeforeValidator(_no_budget)] = None
+    budget_instance_monthly_usd: Annotated[float | None, BeforeValidator(_no_budget)] = None
     budget_workspace_daily_tokens: Annotated[int | None, BeforeValidator(_no_budget)] = None
     budget_workspace_monthly_tokens: Annotated[int | None, BeforeValidator(_no_budget)] = None
     budget_user_daily_tokens: Annotated[int | None, BeforeValidator(_no_budget)] = None
@@ -76,6 +80,11 @@ class Settings(BaseSettings):
     budget_user_monthly_usd: Annotated[float | None, BeforeValidator(_no_budget)] = None
     budget_timezone: str = "UTC"
     model_prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_MODEL_PRICES))
+    # Models a persona may name (comma-separated); empty: DEFAULT_MODEL and the models priced in MODEL_PRICES.
+    allowed_models: Annotated[frozenset[str], NoDecode] = frozenset()
+    persona_max_tokens: int = Field(default=4_096, ge=1, le=1_000_000)  # the most an admin may give a persona
+    # Workspaces (Slack team ids, Discord guild ids; "dm" for Discord DMs) that may use Parley; empty: all.
+    allowed_workspaces: Annotated[frozenset[str], NoDecode] = frozenset()
     llm_max_concurrency: int = Field(default=8, ge=1, le=1_000)
     llm_queue_max: int = Field(default=100, ge=0, le=100_000)
     llm_queue_timeout_seconds: float = Field(default=30.0, gt=0)
@@ -92,6 +101,7 @@ class Settings(BaseSettings):
     moderation_thresholds: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
     moderation_input_failure: Literal["open", "closed"] = "open"
     moderation_output_failure: Literal["open", "closed"] = "closed"
+    blocklist_timeout_failure: Literal["open", "closed"] = "closed"  # a blocking regex that ran out of time
     moderation_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
     # Slack adapter (bots/slack)
@@ -129,7 +139,9 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "budget_workspace_daily_tokens", "budget_workspace_monthly_tokens", "budget_user_daily_tokens",
+        "budget_instance_daily_tokens", "budget_instance_monthly_tokens", "budget_instance_daily_usd",
+        "budget_instance_monthly_usd", "budget_workspace_daily_tokens", "budget_workspace_monthly_tokens",
+        "budget_user_daily_tokens",
         "budget_user_monthly_tokens", "budget_workspace_daily_usd", "budget_workspace_monthly_usd",
         "budget_user_daily_usd", "budget_user_monthly_usd",
     )
@@ -183,7 +195,8 @@ class Settings(BaseSettings):
         return {category: float(score) for category, score in value.items()}
 
     @field_validator(
-        "blocklist_action", "moderation_action", "moderation_input_failure", "moderation_output_failure", mode="before"
+        "blocklist_action", "moderation_action", "moderation_input_failure", "moderation_output_failure",
+        "blocklist_timeout_failure", mode="before"
     )
     @classmethod
     def _lower_choice(cls, value: object) -> object:
@@ -196,9 +209,9 @@ class Settings(BaseSettings):
             return tuple(int(part) for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("parley_admins", mode="before")
+    @field_validator("parley_admins", "allowed_models", "allowed_workspaces", mode="before")
     @classmethod
-    def _split_admins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value

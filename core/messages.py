@@ -38,6 +38,16 @@ class WorkspaceScope:
     workspace: str
 
 
+NO_WORKSPACE = "dm"
+"""The workspace of a DM that belongs to no workspace (Discord's DMs): its memory and personas are shared
+by every such DM, but its rate limits and budgets are the person's own (``IncomingMessage.billed_workspace``)."""
+
+
+def billed_workspace(workspace: str, *, user: str) -> str:
+    """``workspace``, or for a DM outside any workspace the sender's own (``dm:<user>``)."""
+    return f"{NO_WORKSPACE}:{user}" if workspace == NO_WORKSPACE else workspace
+
+
 @dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """A platform-neutral user message, as an adapter hands it to the core.
@@ -61,6 +71,15 @@ class IncomingMessage:
     sender_is_admin: bool = False  # the platform says the sender is an admin (for limit exemptions)
     user_name: str = ""
     received_at: datetime | None = None
+
+    @property
+    def billed_workspace(self) -> str:
+        """The workspace whose rate limits and budgets this message counts against.
+
+        A DM outside any workspace counts as the sender's own (``dm:<user>``): one person at
+        their limit cannot starve everybody else's DMs.
+        """
+        return billed_workspace(self.key.workspace, user=self.user)
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,7 +203,10 @@ class ConversationLocking(Protocol):
 class ContentFilter(Protocol):
     async def check_input(self, message: IncomingMessage, text: str) -> FilterVerdict: ...
 
-    async def check_output(self, message: IncomingMessage, text: str, *, final: bool) -> FilterVerdict: ...
+    async def check_output(self, message: IncomingMessage, text: str, *, final: bool, since: int = 0) -> FilterVerdict:
+        """The answer so far (``final`` False, at a streaming checkpoint: what came before ``since`` was seen
+        at the previous one) or whole (``final``)."""
+        ...
 
 
 class FilterSettingsStore(Protocol):

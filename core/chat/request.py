@@ -23,6 +23,8 @@ class ChatRequest:
     notices: tuple[str, ...] = ()
     window: MemoryWindow = field(default_factory=lambda: MemoryWindow(messages=()))
     hold: BudgetHold | None = None
+    prompt_tokens: int = 0  # the estimate the budget reserved for
+    streamed: bool = False  # the model's answer arrived whole (no error, no filter stop, the reader stayed)
     pieces: list[str] = field(default_factory=list)
     usage: Usage = field(default_factory=lambda: Usage(0, 0))
     started: float = field(default_factory=time.perf_counter)

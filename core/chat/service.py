@@ -16,13 +16,16 @@ message's event id before the delivery that should be answered arrives.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 import structlog
 
 from core.chat.input_text import check_text, clean_text
+from core.chat.accounting import UsageAccounting
 from core.chat.memory import MemoryWindowBuilder
 from core.chat.request import ChatRequest, OutputBlocked
 from core.limits.pricing import Pricing
+from core.limits.workspaces import NOT_ALLOWED_TEXT, WorkspaceAllowlist
 from core.llm_types import CompletionRequest, ContextTooLong, LLMBusy, LLMError
 from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent, TextDelta, Usage
 from core.personas.directory import PersonaDirectory
@@ -30,7 +33,7 @@ from core.ports import (
     Budget, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore, Inbox, LLMProvider,
     RateLimiter, TokenCounter, UsageStore,
 )
-from core.records import LimitDecision, NewTurn, UsageRecord
+from core.records import LimitDecision, NewTurn
 from core.tokens import MESSAGE_OVERHEAD_TOKENS
 
 log = structlog.get_logger(__name__)
@@ -59,6 +62,7 @@ class ChatService:
         budget: Budget,
         pricing: Pricing,
         locks: ConversationLocking,
+        workspaces: WorkspaceAllowlist,
         max_message_chars: int,
         output_check_chars: int = 500,
     ) -> None:
@@ -69,13 +73,13 @@ class ChatService:
         self._memory = memory
         self._llm = llm
         self._tokens = tokens
-        self._usage = usage
         self._clock = clock
         self._rate_limiter = rate_limiter
         self._content_filter = content_filter
         self._budget = budget
-        self._pricing = pricing
+        self._accounting = UsageAccounting(usage=usage, tokens=tokens, pricing=pricing, clock=clock)
         self._locks = locks
+        self._workspaces = workspaces
         self._max_message_chars = max_message_chars
         self._output_check_chars = output_check_chars
 
@@ -100,8 +104,12 @@ class ChatService:
                 event_log.info("message.invalid", reason=problem.reason, chars=len(text))
                 yield Outcome(OutcomeKind.INVALID, text=problem.user_text, reason=problem.reason)
                 return
-            async with self._locks.hold(key):
-                async for event in self._answer(message, text, event_log):
+            if not self._workspaces.permits(key.workspace):
+                event_log.info("message.refused", reason="workspace_not_allowed")
+                yield Outcome(OutcomeKind.LIMITED, text=NOT_ALLOWED_TEXT, reason="workspace_not_allowed")
+                return
+            async with self._locks.hold(key), aclosing(self._answer(message, text, event_log)) as events:
+                async for event in events:
                     yield event
         except Exception:
             event_log.exception("reply.error")
@@ -124,10 +132,11 @@ class ChatService:
         if refusal is not None:
             yield refusal
             return
-        async for event in self._generate(request):
-            yield event
-            if isinstance(event, Outcome):
-                return
+        async with aclosing(self._generate(request)) as events:
+            async for event in events:
+                yield event
+                if isinstance(event, Outcome):
+                    return
         yield await self._finish(request)
 
     # --- admit ------------------------------------------------------------------
@@ -148,14 +157,20 @@ class ChatService:
     # --- generate ---------------------------------------------------------------
 
     async def _generate(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]:
-        """Stream the answer's deltas; an Outcome (a refusal) ends it early. The budget is settled whatever happens."""
+        """Stream the answer's deltas; an Outcome (a refusal) ends it early.
+
+        Whatever happens, what was consumed is charged: the budget is settled with it, and an answer cut
+        off (a mid-stream error, an output filter's stop, a reader that went away) also gets its usage row.
+        """
         refusal: Outcome | None = None
         try:
-            async for event in self._attempts(request):
-                if isinstance(event, Outcome):
-                    refusal = event
-                else:
-                    yield event
+            async with aclosing(self._attempts(request)) as events:
+                async for event in events:
+                    if isinstance(event, Outcome):
+                        refusal = event
+                    else:
+                        yield event
+            request.streamed = refusal is None
         except LLMBusy as busy:
             request.log.warning("reply.busy", retry_after=busy.retry_after)
             refusal = Outcome(OutcomeKind.LIMITED, text=busy.user_text, reason="llm_busy", retry_after=busy.retry_after)
@@ -166,8 +181,11 @@ class ChatService:
             request.log.info("message.blocked", direction="output", reason=blocked.reason)
             refusal = await self._refuse(request, kind=OutcomeKind.BLOCKED, reason=blocked.reason, user_text=blocked.user_text)
         finally:
+            request.usage = self._accounting.consumed(request)
             if request.hold is not None:
                 await self._budget.settle(request.hold, request.usage)
+            if not request.streamed:
+                await self._accounting.record_cut_off(request)
         if refusal is not None:
             yield refusal
 
@@ -178,9 +196,10 @@ class ChatService:
             request.restart()
             await self._build_window(request, budget=window_budget)
             if request.hold is None:
+                request.prompt_tokens = self._prompt_estimate(request)
                 decision = await self._budget.reserve(
                     request.message, model=request.persona.model, max_tokens=request.persona.max_tokens,
-                    prompt_tokens=self._prompt_estimate(request),
+                    prompt_tokens=request.prompt_tokens,
                 )
                 if isinstance(decision, LimitDecision):
                     yield _limited(decision, request)
@@ -204,7 +223,7 @@ class ChatService:
         )
         folded = request.window.summary_usage
         if folded is not None:  # old turns were summarised: that call is paid for too
-            await self._usage.record(self._usage_record(request, folded))
+            await self._accounting.record(request, folded)
             await self._budget.charge(request.message, model=persona.model, usage=folded)
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[TextDelta]:
@@ -214,17 +233,19 @@ class ChatService:
             model=persona.model, messages=request.window.messages,
             temperature=persona.temperature, max_tokens=persona.max_tokens,
         )
-        checked_up_to = 0
+        checked_up_to = length = 0
         async for piece in self._llm.stream(completion):
             if isinstance(piece, Usage):
                 request.usage = piece
                 continue
             request.pieces.append(piece)
             yield TextDelta(piece)
-            length = sum(map(len, request.pieces))
+            length += len(piece)
             if length - checked_up_to >= self._output_check_chars:
+                held = await self._content_filter.check_output(
+                    request.message, "".join(request.pieces), final=False, since=checked_up_to
+                )
                 checked_up_to = length
-                held = await self._content_filter.check_output(request.message, "".join(request.pieces), final=False)
                 if not held.allowed:
                     raise OutputBlocked(held.reason, held.user_text)
 
@@ -242,17 +263,19 @@ class ChatService:
         answer = request.answer
         if not answer:
             request.log.warning("reply.failed", error="EmptyAnswer", cause="the model sent an empty answer")
+            await self._accounting.record_cut_off(request)
             return await self._refuse(request, kind=OutcomeKind.FAILED, reason="empty_answer", user_text=EMPTY_ANSWER_TEXT)
         final = await self._content_filter.check_output(request.message, answer, final=True)
         if not final.allowed:
             request.log.info("message.blocked", direction="output", reason=final.reason)
+            await self._accounting.record_cut_off(request)
             return await self._refuse(request, kind=OutcomeKind.BLOCKED, reason=final.reason, user_text=final.user_text)
         answer = final.text
         turns = [
             self._turn(request, role="user", author=request.message.user, content=request.text),
             self._turn(request, role="assistant", author="parley", content=answer),
         ] if request.keeps_turns else []
-        await self._conversations.add_exchange(turns, usage=self._usage_record(request, request.usage))
+        await self._conversations.add_exchange(turns, usage=self._accounting.usage_record(request, request.usage))
         request.log.info(
             "reply.sent", prompt_tokens=request.usage.prompt_tokens, completion_tokens=request.usage.completion_tokens,
             chars=len(answer), ms=request.elapsed_ms(),
@@ -275,14 +298,6 @@ class ChatService:
             key=request.message.key, role=role, author=author, content=content,
             token_count=self._tokens.count(content, model=request.persona.model), status=status,
             created_at=self._clock.now(),
-        )
-
-    def _usage_record(self, request: ChatRequest, usage: Usage) -> UsageRecord:
-        key, model = request.message.key, request.persona.model
-        return UsageRecord(
-            platform=key.platform, workspace=key.workspace, channel=key.channel, user=request.message.user,
-            model=model, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-            created_at=self._clock.now(), cost_micro_usd=self._pricing.cost_micro_usd(model, usage),
         )
 
 

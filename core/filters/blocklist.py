@@ -1,10 +1,14 @@
 """The blocklist: words, phrases and regular expressions, each blocking or redacting.
 
-Admins' regular expressions run on the ``regex`` engine with a time limit:
-a pattern that backtracks catastrophically gives up after
-``RULE_TIMEOUT_SECONDS`` (and every check after ``CHECK_BUDGET_SECONDS`` in
-all), is skipped for that text, and the skip is recorded; it cannot hang the
-bot.  Patterns are validated when they are added: one that does not compile,
+Rules match the normalised copy of a text (``normalise``: zero-width and
+format characters dropped, NFKC, look-alike letters folded), and redaction
+replaces the matching span of the original.  Admins' regular expressions run
+on the ``regex`` engine with a time limit: a pattern that backtracks
+catastrophically gives up after ``RULE_TIMEOUT_SECONDS`` (and every check
+after ``CHECK_BUDGET_SECONDS`` in all); it cannot hang the bot.  A blocking
+rule that ran out of time is ``undecided``: the pipeline then refuses the
+text unless BLOCKLIST_TIMEOUT_FAILURE=open (a redacting one is skipped and
+recorded).  Patterns are validated when they are added: one that does not compile,
 matches empty text, or is already slow on simple probes is refused with the
 reason.  Words and phrases are plain text (escaped), matched case-insensitively
 on word boundaries, all of one action in one pass.
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 
 import regex
 
+from core.filters.normalise import normalise, replace_spans
 from core.filters.values import RULE_ACTIONS, BlockRule
 
 REDACTED = "[redacted]"
@@ -43,6 +48,7 @@ class BlocklistResult:
     blocked_by: BlockRule | None = None
     redacted_by: tuple[BlockRule, ...] = ()
     timed_out: tuple[BlockRule, ...] = ()
+    undecided: tuple[BlockRule, ...] = ()  # blocking rules that ran out of time: no verdict on them
 
 
 def parse_rule(line: str, *, source: str = "chat") -> BlockRule:
@@ -109,7 +115,7 @@ class _Words:
     """All word/phrase rules of one action, as one case-insensitive alternation."""
 
     def __init__(self, rules: Sequence[BlockRule]) -> None:
-        self.by_text = {_normal(r.pattern): r for r in rules}
+        self.by_text = {_normal(normalise(r.pattern).text): r for r in rules}
         ordered = sorted(self.by_text, key=len, reverse=True)
         body = "|".join(_phrase(p) for p in ordered)
         self.pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE) if ordered else None
@@ -120,18 +126,18 @@ class _Words:
         match = self.pattern.search(text)
         return None if match is None else self.by_text.get(_normal(match.group(0)))
 
-    def redact(self, text: str) -> tuple[str, list[BlockRule]]:
+    def spans(self, text: str) -> tuple[list[tuple[int, int]], list[BlockRule]]:
+        """Where the rules match, and which rules those are (each once)."""
         if self.pattern is None:
-            return text, []
+            return [], []
         hit: dict[str, BlockRule] = {}
-
-        def replace(match: re.Match[str]) -> str:
+        spans = []
+        for match in self.pattern.finditer(text):
+            spans.append(match.span())
             rule = self.by_text.get(_normal(match.group(0)))
             if rule is not None:
                 hit[rule.pattern] = rule
-            return REDACTED
-
-        return self.pattern.sub(replace, text), list(hit.values())
+        return spans, list(hit.values())
 
 
 class Blocklist:
@@ -153,29 +159,36 @@ class Blocklist:
     def apply(self, text: str, *, redact: bool = True) -> BlocklistResult:
         """Block on the first blocking rule that matches; else redact what redacting rules match."""
         deadline = time.perf_counter() + CHECK_BUDGET_SECONDS
-        timed_out: list[BlockRule] = []
-        blocked = self._words["block"].first(text)
+        copy = normalise(text)
+        subject = copy.text
+        blocked = self._words["block"].first(subject)
         if blocked is not None:
             return BlocklistResult(text=text, blocked_by=blocked)
+        timed_out: list[BlockRule] = []
         for rule, pattern in self._regexes["block"]:
             try:
-                if pattern.search(text, timeout=_left(deadline)) is not None:
+                if pattern.search(subject, timeout=_left(deadline)) is not None:
                     return BlocklistResult(text=text, blocked_by=rule, timed_out=tuple(timed_out))
             except TimeoutError:
                 timed_out.append(rule)
+        undecided = tuple(timed_out)
         if not redact:
-            return BlocklistResult(text=text, timed_out=tuple(timed_out))
-        text, redacted = self._words["redact"].redact(text)
+            return BlocklistResult(text=text, timed_out=undecided, undecided=undecided)
+        spans, redacted = self._words["redact"].spans(subject)
         for rule, pattern in self._regexes["redact"]:
             try:
-                new_text = pattern.sub(REDACTED, text, timeout=_left(deadline))
+                found = [match.span() for match in pattern.finditer(subject, timeout=_left(deadline))]
             except TimeoutError:
                 timed_out.append(rule)
                 continue
-            if new_text != text:
+            if found:
+                spans += found
                 redacted.append(rule)
-                text = new_text
-        return BlocklistResult(text=text, redacted_by=tuple(redacted), timed_out=tuple(timed_out))
+        if spans:
+            text = replace_spans(text, ((*copy.span(start, end), REDACTED) for start, end in spans))
+        return BlocklistResult(
+            text=text, redacted_by=tuple(redacted), timed_out=tuple(timed_out), undecided=undecided
+        )
 
 
 def _left(deadline: float) -> float:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.filters.normalise import normalise, replace_spans
+
 # Secrets first (they contain digits and would otherwise be half-eaten by the number rules).
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----(?:.*?-----END [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----|.*)",
@@ -136,70 +138,94 @@ def _phone_length(candidate: str) -> int:
     return len(candidate) if 9 <= len(_digits(candidate)) <= 15 else 0
 
 
-def _scan(text: str, pattern: re.Pattern[str], placeholder: str, valid_length: Callable[[str], int]) -> tuple[str, bool]:
-    """Replace the valid part of each candidate; after a partial or failed one, look again inside it.
+def _scan(text: str, pattern: re.Pattern[str], valid_length: Callable[[str], int]) -> list[tuple[int, int]]:
+    """The valid part of each candidate; after a partial or failed one, look again inside it.
 
     A run like "card 4111 1111 1111 1111 0" is first tried whole, then without its last group; what is
     left over (and a candidate that failed) is scanned again from its next group, so that redacting the
     result once more finds nothing new.
     """
-    out: list[str] = []
+    spans: list[tuple[int, int]] = []
     pos = 0
-    found = False
     while (match := pattern.search(text, pos)) is not None:
         length = valid_length(match.group(0))
         if length:
-            out.append(text[pos:match.start()] + placeholder)
+            spans.append((match.start(), match.start() + length))
             pos = match.start() + length
-            found = True
             continue
         separator = re.search(r"[ -]", match.group(0))
-        resume = match.start() + separator.end() if separator else match.end()
-        out.append(text[pos:resume])
-        pos = resume
-    out.append(text[pos:])
-    return "".join(out), found
+        pos = match.start() + separator.end() if separator else match.end()
+    return spans
 
 
-def _aws_secret(match: re.Match[str]) -> str:
-    return match.group(0)[: match.start(1) - match.start(0)] + match.group(1) + PLACEHOLDERS["secret"]
+def _whole(match: re.Match[str]) -> tuple[int, int]:
+    return match.span()
 
 
-_Replacement = Callable[[re.Match[str]], str]
-_DETECTORS: tuple[tuple[str, re.Pattern[str], str | None, _Replacement | None], ...] = (
-    # kind, pattern, a substring the text must contain (cheap pre-check), replacement (default: the placeholder)
-    ("private-key", _PRIVATE_KEY, "-----BEGIN", None),
-    ("openai-key", _OPENAI_KEY, "sk-", None),
-    ("slack-token", _SLACK_TOKEN, "x", None),
-    ("slack-token", _SLACK_WEBHOOK, "hooks.slack.com", None),
-    ("discord-token", _DISCORD_TOKEN, ".", None),
-    ("github-token", _GITHUB_TOKEN, "_", None),
-    ("aws-key", _AWS_ACCESS_KEY, "A", None),
-    ("secret", _AWS_SECRET, None, _aws_secret),
-    ("email", _EMAIL, "@", None),
+def _aws_secret_value(match: re.Match[str]) -> tuple[int, int]:
+    """Only the value: ``aws_secret_access_key = [secret]`` keeps its name."""
+    return match.end(1), match.end()
+
+
+_Span = Callable[[re.Match[str]], tuple[int, int]]
+_DETECTORS: tuple[tuple[str, re.Pattern[str], str | None, _Span], ...] = (
+    # kind, pattern, a substring the text must contain (cheap pre-check), the part of a match to replace
+    ("private-key", _PRIVATE_KEY, "-----BEGIN", _whole),
+    ("openai-key", _OPENAI_KEY, "sk-", _whole),
+    ("slack-token", _SLACK_TOKEN, "x", _whole),
+    ("slack-token", _SLACK_WEBHOOK, "hooks.slack.com", _whole),
+    ("discord-token", _DISCORD_TOKEN, ".", _whole),
+    ("github-token", _GITHUB_TOKEN, "_", _whole),
+    ("aws-key", _AWS_ACCESS_KEY, "A", _whole),
+    ("secret", _AWS_SECRET, None, _aws_secret_value),
+    ("email", _EMAIL, "@", _whole),
 )
 _NUMBERS: tuple[tuple[str, re.Pattern[str], Callable[[str], int]], ...] = (
     ("iban", _IBAN, _iban_length),
     ("card", _CARD, _card_length),
     ("phone", _PHONE, _phone_length),
 )
+_FILLER = "\x00"  # what a found span becomes while the next detectors look: no pattern matches it
+
+
+def find_pii(text: str) -> tuple[list[tuple[int, int, str]], tuple[str, ...]]:
+    """Each detection as ``(start, end, placeholder)`` in ``text``, and the kinds found, in detection order.
+
+    Detectors run in order (secrets first: they contain digits the number rules would half-eat); what one
+    found is blanked out for the next ones, so positions stay those of ``text``.
+    """
+    spans: list[tuple[int, int, str]] = []
+    kinds: list[str] = []
+
+    def found(kind: str, found_spans: list[tuple[int, int]]) -> None:
+        nonlocal text
+        if not found_spans:
+            return
+        spans.extend((start, end, PLACEHOLDERS[kind]) for start, end in found_spans)
+        text = replace_spans(text, ((start, end, _FILLER * (end - start)) for start, end in found_spans))
+        if kind not in kinds:
+            kinds.append(kind)
+
+    for kind, pattern, needle, part in _DETECTORS:
+        if needle is None or needle in text:
+            found(kind, [part(match) for match in pattern.finditer(text)])
+    if any(c.isdigit() for c in text):
+        for kind, pattern, valid_length in _NUMBERS:
+            found(kind, _scan(text, pattern, valid_length))
+    return spans, tuple(kinds)
 
 
 def redact_pii(text: str) -> Redacted:
-    """Replace every detected e-mail, phone, card, IBAN and secret with its typed placeholder."""
-    kinds: list[str] = []
-    for kind, pattern, needle, replacement in _DETECTORS:
-        if needle is not None and needle not in text:
-            continue
-        text, count = pattern.subn(replacement or PLACEHOLDERS[kind], text)
-        if count and kind not in kinds:
-            kinds.append(kind)
-    if any(c.isdigit() for c in text):
-        for kind, pattern, valid_length in _NUMBERS:
-            text, found = _scan(text, pattern, PLACEHOLDERS[kind], valid_length)
-            if found and kind not in kinds:
-                kinds.append(kind)
-    return Redacted(text=text, kinds=tuple(kinds))
+    """Replace every detected e-mail, phone, card, IBAN and secret with its typed placeholder.
+
+    Detection runs on the normalised copy (``normalise``: a zero-width space inside an address or a key
+    does not hide it); the replacement is made on the original text's span.
+    """
+    copy = normalise(text)
+    spans, kinds = find_pii(copy.text)
+    if not spans:
+        return Redacted(text=text)
+    return Redacted(text=replace_spans(text, ((*copy.span(s, e), placeholder) for s, e, placeholder in spans)), kinds=kinds)
 
 
 def describe_kinds(kinds: tuple[str, ...]) -> str:

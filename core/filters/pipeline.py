@@ -4,13 +4,18 @@ Input (before the LLM, and so before anything is stored): blocklist → PII
 redaction → moderation.  Output: blocklist → moderation, at the streaming
 checkpoints (only a block counts there; moderation sees the newest
 ``MODERATION_WINDOW_CHARS``) and on the final text (the whole answer; redaction
-and flags apply).  Each decision is recorded without the content.  A
-moderation endpoint that does not exist is skipped; one that errs is handled
-by the fail-open/fail-closed settings, per direction.
+and flags apply).  A checkpoint scans only what is new since the previous
+one (plus an overlap); the final check scans everything.  The blocklist and
+PII redaction of a long text run on a worker thread, so other conversations
+keep flowing.  Each decision is recorded without the content.  A moderation
+endpoint that does not exist is skipped; one that errs, and a blocking rule
+that runs out of time, are handled by the fail-open/fail-closed settings.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,6 +38,10 @@ from core.messages import WorkspaceScope
 log = structlog.get_logger(__name__)
 
 MODERATION_WINDOW_CHARS = 1_000
+# A streaming checkpoint rescans this much of what the previous one saw, so a rule matching across the
+# boundary is still caught there (longer matches are caught by the final check, which scans everything).
+CHECKPOINT_OVERLAP_CHARS = 1_000
+OFF_LOOP_CHARS = 4_000  # local checks of a longer text run on a worker thread: other conversations go on
 POLICY_CACHE_SECONDS = 10.0
 
 
@@ -89,39 +98,77 @@ class FilterPipeline:
         filters = await self.workspace(_scope(message))
         decisions = _Decisions(message, INPUT)
         try:
-            verdict = _apply_blocklist(filters, text, decisions, final=True)
-            if not verdict.allowed:
-                return verdict
-            text, notices = verdict.text, list(verdict.notices)
-            if filters.policy.pii == "redact":
-                redacted = redact_pii(text)
-                if redacted.changed:
-                    text = redacted.text
-                    decisions.add_all("pii", list(redacted.kinds), "redacted")
-                    notices.append(texts.PII_REDACTED_NOTICE.format(kinds=describe_kinds(redacted.kinds)))
-            if filters.policy.moderation != "off":
-                refusal = await self._moderate(text, filters.policy.moderation, decisions, final=True)
-                if refusal is not None:
-                    return refusal
-            return FilterVerdict(allowed=True, text=text, notices=tuple(notices))
+            verdict = await _off_the_loop_if_large(text, self._local_input, filters, text, decisions)
+            if verdict.allowed and filters.policy.moderation != "off":
+                refusal = await self._moderate(verdict.text, filters.policy.moderation, decisions, final=True)
+                return refusal or verdict
+            return verdict
         finally:
             await decisions.save(self._decisions, self._clock)
 
-    async def check_output(self, message: IncomingMessage, text: str, *, final: bool) -> FilterVerdict:
+    async def check_output(self, message: IncomingMessage, text: str, *, final: bool, since: int = 0) -> FilterVerdict:
+        """``since``: at a streaming checkpoint, where the previous one ended; only what came after it (and an
+        overlap of ``CHECKPOINT_OVERLAP_CHARS``) is scanned there. The final check scans the whole answer."""
         filters = await self.workspace(_scope(message))
         decisions = _Decisions(message, OUTPUT)
         try:
-            verdict = _apply_blocklist(filters, text, decisions, final=final)
+            scanned = text if final else text[max(0, since - CHECKPOINT_OVERLAP_CHARS):]
+            verdict = await _off_the_loop_if_large(
+                scanned, self._apply_blocklist, filters, scanned, decisions, final=final
+            )
             if not verdict.allowed:
                 return verdict
-            text, notices = verdict.text, list(verdict.notices)
             if filters.policy.moderation != "off":
-                refusal = await self._moderate(text, filters.policy.moderation, decisions, final=final)
+                refusal = await self._moderate(
+                    verdict.text if final else text, filters.policy.moderation, decisions, final=final
+                )
                 if refusal is not None:
                     return refusal
-            return FilterVerdict(allowed=True, text=text, notices=tuple(notices))
+            return verdict if final else FilterVerdict(allowed=True, text=text)
         finally:
             await decisions.save(self._decisions, self._clock)
+
+    def _local_input(self, filters: WorkspaceFilters, text: str, decisions: _Decisions) -> FilterVerdict:
+        """Blocklist, then PII redaction (plain CPU work: run off the event loop for a large text)."""
+        verdict = self._apply_blocklist(filters, text, decisions, final=True)
+        if not verdict.allowed or filters.policy.pii != "redact":
+            return verdict
+        redacted = redact_pii(verdict.text)
+        if not redacted.changed:
+            return verdict
+        decisions.add_all("pii", list(redacted.kinds), "redacted")
+        notice = texts.PII_REDACTED_NOTICE.format(kinds=describe_kinds(redacted.kinds))
+        return FilterVerdict(allowed=True, text=redacted.text, notices=(*verdict.notices, notice))
+
+    def _apply_blocklist(
+        self, filters: WorkspaceFilters, text: str, decisions: _Decisions, *, final: bool
+    ) -> FilterVerdict:
+        """The blocklist step, either way: a block refuses; redactions go on with the redacted text and a notice.
+
+        Input is always checked in full; output at a streaming checkpoint (``final`` False) only looks for a
+        block (no redaction, and time-outs are left to the final check, which records them). A blocking rule
+        that ran out of time refuses the text unless BLOCKLIST_TIMEOUT_FAILURE=open.
+        """
+        if filters.policy.blocklist == "off" or not filters.blocklist:
+            return FilterVerdict(allowed=True, text=text)
+        output = decisions.direction == OUTPUT
+        result = filters.blocklist.apply(text, redact=final)
+        if result.blocked_by is not None:
+            decisions.add("blocklist", result.blocked_by.label, "blocked")
+            return _blocked("blocklist", texts.OUTPUT_BLOCKED_BY_RULE if output else texts.INPUT_BLOCKED_BY_RULE)
+        if final and result.undecided and self._defaults.blocklist_timeout == "closed":
+            decisions.timeouts(result.undecided, action="failed_closed")
+            return _blocked(
+                "blocklist_timeout", texts.OUTPUT_BLOCKLIST_TIMED_OUT if output else texts.INPUT_BLOCKLIST_TIMED_OUT
+            )
+        if final:
+            decisions.timeouts(result.undecided, action="failed_open")
+            decisions.timeouts(tuple(r for r in result.timed_out if r not in result.undecided), action="skipped")
+        if not result.redacted_by:
+            return FilterVerdict(allowed=True, text=text)
+        decisions.add_all("blocklist", [r.label for r in result.redacted_by], "redacted")
+        notice = texts.OUTPUT_REDACTED_NOTICE if output else texts.INPUT_REDACTED_NOTICE
+        return FilterVerdict(allowed=True, text=result.text, notices=(notice,))
 
     async def _moderate(self, text: str, mode: str, decisions: _Decisions, *, final: bool) -> FilterVerdict | None:
         """None to go on; a refusal when the text is flagged under ``block`` or the check fails closed."""
@@ -170,10 +217,11 @@ class _Decisions:
         for category in categories:
             self.add(filter_name, category, action)
 
-    def timeouts(self, rules: tuple[BlockRule, ...]) -> None:
+    def timeouts(self, rules: tuple[BlockRule, ...], *, action: str) -> None:
+        """Rules that ran out of time: ``skipped`` (a redacting rule), ``failed_open`` or ``failed_closed``."""
         for rule in rules:
-            log.warning("filter.regex_timeout", rule=rule.label, direction=self.direction)
-            self.add("blocklist", rule.label, "skipped")
+            log.warning("filter.regex_timeout", rule=rule.label, direction=self.direction, action=action)
+            self.add("blocklist", rule.label, action)
 
     async def save(self, store: FilterDecisionLog, clock: Clock) -> None:
         if not self._pending:
@@ -191,26 +239,10 @@ class _Decisions:
                      workspace=key.workspace, channel=key.channel)
 
 
-def _apply_blocklist(filters: WorkspaceFilters, text: str, decisions: _Decisions, *, final: bool) -> FilterVerdict:
-    """The blocklist step, either way: a block refuses; redactions go on with the redacted text and a notice.
-
-    Input is always checked in full; output at a streaming checkpoint (``final`` False) only looks for a
-    block (no redaction, regex time-outs not recorded: the final check records them).
-    """
-    if filters.policy.blocklist == "off" or not filters.blocklist:
-        return FilterVerdict(allowed=True, text=text)
-    output = decisions.direction == OUTPUT
-    result = filters.blocklist.apply(text, redact=final)
-    if final:
-        decisions.timeouts(result.timed_out)
-    if result.blocked_by is not None:
-        decisions.add("blocklist", result.blocked_by.label, "blocked")
-        return _blocked("blocklist", texts.OUTPUT_BLOCKED_BY_RULE if output else texts.INPUT_BLOCKED_BY_RULE)
-    if not result.redacted_by:
-        return FilterVerdict(allowed=True, text=text)
-    decisions.add_all("blocklist", [r.label for r in result.redacted_by], "redacted")
-    notice = texts.OUTPUT_REDACTED_NOTICE if output else texts.INPUT_REDACTED_NOTICE
-    return FilterVerdict(allowed=True, text=result.text, notices=(notice,))
+async def _off_the_loop_if_large(text: str, check: Callable[..., FilterVerdict], *args, **kwargs) -> FilterVerdict:
+    if len(text) <= OFF_LOOP_CHARS:
+        return check(*args, **kwargs)
+    return await asyncio.to_thread(check, *args, **kwargs)
 
 
 def _compile(rules: list[BlockRule], *, default_action: str) -> Blocklist:

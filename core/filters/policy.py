@@ -9,7 +9,7 @@ from core.filters.values import MODES, BlockRule, FilterPolicy
 
 @dataclass(frozen=True, slots=True)
 class FilterDefaults:
-    """From the settings: PII_REDACTION, BLOCKLIST_ACTION, MODERATION_ENABLED/ACTION, BLOCKLIST, MODERATION_*_FAILURE."""
+    """From the settings: PII_REDACTION, BLOCKLIST_ACTION, MODERATION_ENABLED/ACTION, BLOCKLIST, *_FAILURE."""
 
     pii: str = "redact"
     blocklist: str = "block"
@@ -18,6 +18,7 @@ class FilterDefaults:
     rules: tuple[BlockRule, ...] = ()
     input_failure: str = "open"  # open | closed: an existing endpoint that errs on a message
     output_failure: str = "closed"  # ... on an answer
+    blocklist_timeout: str = "closed"  # open | closed: a blocking rule that ran out of time (BLOCKLIST_TIMEOUT_FAILURE)
 
 
 @dataclass(frozen=True, slots=True)

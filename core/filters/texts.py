@@ -11,6 +11,14 @@ INPUT_MODERATION_FAILED = (
     "I couldn't check your message with the moderation service just now, so I didn't send it to the model. "
     "Please try again in a moment."
 )
+INPUT_BLOCKLIST_TIMED_OUT = (
+    "I couldn't finish checking that message against this workspace's blocklist in time, so I didn't pass it "
+    "on. Please shorten it."
+)
+OUTPUT_BLOCKLIST_TIMED_OUT = (
+    "I wrote an answer, but couldn't finish checking it against this workspace's blocklist in time, "
+    "so I held it back."
+)
 OUTPUT_BLOCKED_BY_RULE = (
     "I wrote an answer, but it contained something this workspace's blocklist doesn't allow, so I held it back."
 )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from core.admin import Actor, AdminError, AdminPolicy, CommandReply, record_change
-from core.limits.budgets import PERIODS, UNITS, WHO, BudgetCaps
+from core.limits.budgets import PERIODS, UNITS, WHO, BudgetCaps, budget_key
 from core.limits.parsing import LimitSyntaxError, parse_limits
 from core.limits.pricing import usd
 from core.limits.rate import SCOPES, RequestRateLimiter, override_channel
+from core.messages import billed_workspace
 from core.ports import AuditLog, BudgetCounterStore, Clock, LimitOverrideStore
-from core.records import BudgetKey
 
+_WHOSE = {"instance": "everyone's (the whole instance)", "workspace": "workspace", "user": "your"}
 LIMITS_USAGE = (
     "Usage: `/parley limits show`, `/parley limits set <user|channel|workspace> <limit>` "
     "(like `20/minute` or `10/minute;100/day`, or `none`), `/parley limits clear <user|channel|workspace>`."
@@ -87,9 +88,10 @@ class LimitsAdmin:
             return ["Budgets: none set."]
         now = self._clock.now().astimezone(ZoneInfo(self._zone))
         periods = {"daily": f"day:{now:%Y-%m-%d}", "monthly": f"month:{now:%Y-%m}"}
+        workspace = billed_workspace(actor.workspace, user=actor.user)
         wanted = [
-            (who, period, unit, BudgetKey(actor.platform, actor.workspace, actor.user if who == "user" else "",
-                                          periods[period], "tokens" if unit == "tokens" else "micro_usd"))
+            (who, period, unit, budget_key(who, platform=actor.platform, workspace=workspace, user=actor.user,
+                                           period=periods[period], unit=unit))
             for who in WHO for period in PERIODS for unit in UNITS
             if self._caps.get(who, period, unit) is not None
         ]
@@ -99,5 +101,5 @@ class LimitsAdmin:
             cap = self._caps.get(who, period, unit)
             spent = used[key]
             shown = f"{spent:,} of {int(cap):,} tokens" if unit == "tokens" else f"{usd(spent)} of ${cap:,.2f}"
-            lines.append(f"• {'your' if who == 'user' else 'workspace'} {period}: {shown}")
+            lines.append(f"• {_WHOSE[who]} {period}: {shown}")
         return lines

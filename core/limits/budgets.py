@@ -1,10 +1,13 @@
-"""Token and money budgets per workspace and per user, daily and monthly.
+"""Token and money budgets for the whole instance, per workspace and per user, daily and monthly.
 
 Hard caps that hold under concurrency and across processes: before the LLM
 call the worst case (prompt estimate + max_tokens) is reserved against every
 budget at once, all or nothing, in the database; afterwards the reservation is
 settled with the real usage.  A cap of 0 allows nothing; a missing cap (None)
 is "no budget".  Periods are calendar days and months in BUDGET_TIMEZONE.
+The instance's budget counts every workspace together (an operator's cap: a new
+guild that adds the bot gets no fresh money).  A model without a price cannot
+be counted in money: while any money budget is set, a request to one is refused.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from core.records import BudgetHold, BudgetKey, BudgetLine, LimitDecision
 
 log = structlog.get_logger(__name__)
 
-WHO = ("workspace", "user")
+WHO = ("instance", "workspace", "user")
+INSTANCE = "*"  # the platform and workspace of the instance-wide counters
 PERIODS = ("daily", "monthly")
 UNITS = ("tokens", "usd")
 
@@ -48,6 +52,18 @@ class BudgetCaps:
     def any(self) -> bool:
         return any(v is not None for v in self.caps.values())
 
+    @property
+    def any_money(self) -> bool:
+        return any(v is not None for (_, _, unit), v in self.caps.items() if unit == "usd")
+
+
+def budget_key(who: str, *, platform: str, workspace: str, user: str, period: str, unit: str) -> BudgetKey:
+    """The counter of one budget: the instance's, a workspace's (user "") or a user's in a workspace."""
+    stored_unit = "tokens" if unit == "tokens" else "micro_usd"
+    if who == "instance":
+        return BudgetKey(INSTANCE, INSTANCE, "", period, stored_unit)
+    return BudgetKey(platform, workspace, user if who == "user" else "", period, stored_unit)
+
 
 class TokenBudget:
     def __init__(
@@ -62,6 +78,8 @@ class TokenBudget:
     async def reserve(
         self, message: IncomingMessage, *, model: str, prompt_tokens: int, max_tokens: int
     ) -> BudgetHold | LimitDecision:
+        if self._caps.any_money and self._pricing.cost_micro_usd(model, Usage(0, 0)) is None:
+            return self._unpriced(model)
         worst = Usage(prompt_tokens=prompt_tokens, completion_tokens=max_tokens)
         lines = self._lines(message, model=model, usage=worst)
         if not lines:
@@ -91,21 +109,20 @@ class TokenBudget:
         now = self._clock.now().astimezone(self._zone)
         periods = {"daily": f"day:{now:%Y-%m-%d}", "monthly": f"month:{now:%Y-%m}"}
         cost = self._pricing.cost_micro_usd(model, usage)
-        key = message.key
         lines = []
         for who in WHO:
-            user = message.user if who == "user" else ""
             for period in PERIODS:
                 for unit in UNITS:
                     cap = self._caps.get(who, period, unit)
                     if cap is None or (unit == "usd" and cost is None):
                         continue
-                    stored_unit = "tokens" if unit == "tokens" else "micro_usd"
+                    key = budget_key(
+                        who, platform=message.key.platform, workspace=message.billed_workspace, user=message.user,
+                        period=periods[period], unit=unit,
+                    )
                     amount = usage.total_tokens if unit == "tokens" else cost
                     cap_units = int(cap) if unit == "tokens" else int(round(cap * 1_000_000))
-                    lines.append(
-                        BudgetLine(BudgetKey(key.platform, key.workspace, user, periods[period], stored_unit), cap_units, amount)
-                    )
+                    lines.append(BudgetLine(key, cap_units, amount))
         return tuple(lines)
 
     def _refusal(self, key: BudgetKey) -> LimitDecision:
@@ -114,16 +131,26 @@ class TokenBudget:
         midnight = datetime(now.year, now.month, now.day, tzinfo=self._zone)
         resets = midnight + timedelta(days=1) if daily else _first_of_next_month(midnight)
         wait = (resets - now).total_seconds()
-        whose = "Your" if key.user else "This workspace's"
+        who = "instance" if key.workspace == INSTANCE else "user" if key.user else "workspace"
+        whose = {"instance": "Parley's shared", "user": "Your", "workspace": "This workspace's"}[who]
         what = "token" if key.unit == "tokens" else "spending"
         when = f"{resets:%H:%M} {self._zone.key}" if daily else f"{resets:%Y-%m-%d %H:%M} {self._zone.key}"
-        log.info("budget.spent", who="user" if key.user else "workspace", period=key.period, unit=key.unit)
+        log.info("budget.spent", who=who, period=key.period, unit=key.unit)
         return LimitDecision(
-            reason=f"budget.{'user' if key.user else 'workspace'}.{'daily' if daily else 'monthly'}."
-            f"{'tokens' if key.unit == 'tokens' else 'usd'}",
+            reason=f"budget.{who}.{'daily' if daily else 'monthly'}.{'tokens' if key.unit == 'tokens' else 'usd'}",
             retry_after=wait,
             text=f"{whose} {'daily' if daily else 'monthly'} {what} budget is used up. "
             f"It resets at {when} (in {human_duration(wait)}).",
+        )
+
+    def _unpriced(self, model: str) -> LimitDecision:
+        log.warning("budget.unpriced_model", model=model, effect="refused: a money budget is set")
+        return LimitDecision(
+            reason="budget.unpriced_model",
+            retry_after=0.0,
+            text=f"I can't answer with model `{model}`: it has no price, and a spending budget is set, so its cost "
+            "could not be counted. An admin can switch this channel to another persona (`/persona use …`), "
+            "or the operator can add the model's price to MODEL_PRICES.",
         )
 
 

@@ -90,10 +90,11 @@ class RequestRateLimiter:
         key = message.key
         workspace = WorkspaceScope(platform=key.platform, workspace=key.workspace)
         in_force = await self.effective(workspace, key.channel)
+        billed = message.billed_workspace  # a DM outside any workspace: the sender's own windows
         identity = {
-            "user": (key.platform, key.workspace, "user", message.user),
-            "channel": (key.platform, key.workspace, "channel", key.channel),
-            "workspace": (key.platform, key.workspace, "workspace"),
+            "user": (key.platform, billed, "user", message.user),
+            "channel": (key.platform, billed, "channel", key.channel),
+            "workspace": (key.platform, billed, "workspace"),
         }
         checks = [(scope, item, identity[scope]) for scope in SCOPES for item in _parsed(in_force[scope])]
         # Test every window first so that a refusal by one scope uses up none of the

@@ -8,7 +8,9 @@ from dataclasses import asdict, replace
 
 from core.admin import Actor, AdminError, AdminPolicy, CommandReply, Conflict, NotFound, problem, record_change, where
 from core.personas.directory import PersonaDirectory
-from core.personas.values import BUILTIN_NAME, Persona, PersonaForm, PersonaInvalid, parse_persona, validate_name
+from core.personas.values import (
+    BUILTIN_NAME, ModelPolicy, Persona, PersonaForm, PersonaInvalid, parse_persona, validate_name,
+)
 from core.ports import AuditLog, ChannelSettingsStore, Clock, PersonaStore
 
 PERSONA_HELP = (
@@ -30,8 +32,10 @@ class PersonaAdmin:
         policy: AdminPolicy,
         clock: Clock,
         default_model: str,
+        models: ModelPolicy,
     ) -> None:
         self._default_model = default_model
+        self._models = models
         self._directory = directory
         self._personas = personas
         self._settings = settings
@@ -78,6 +82,9 @@ class PersonaAdmin:
             max_tokens=fields.get("max_tokens"),
             memory_budget=fields.get("memory_budget"),
         )
+        refused = self._models.problems(persona)
+        if refused:
+            raise PersonaInvalid(refused)
         try:
             if editing is None:
                 await self.create(actor, persona)

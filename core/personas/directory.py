@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import structlog
 
 from core.messages import ChannelScope, WorkspaceScope
-from core.personas.values import BUILTIN_NAME, Persona, builtin_persona
+from core.personas.values import BUILTIN_NAME, ModelPolicy, Persona, builtin_persona
 from core.ports import ChannelSettingsStore, PersonaStore
 from core.records import ChannelSettings
 
@@ -13,12 +15,21 @@ log = structlog.get_logger(__name__)
 
 
 class PersonaDirectory:
-    """Resolves a channel's persona: channel's choice → workspace default → built-in."""
+    """Resolves a channel's persona: channel's choice → workspace default → built-in.
 
-    def __init__(self, *, personas: PersonaStore, settings: ChannelSettingsStore, default_model: str) -> None:
+    A stored persona whose model the operator no longer allows is passed over (and logged), and every
+    persona answers with at most PERSONA_MAX_TOKENS: a persona saved before a policy changed cannot
+    walk around it.
+    """
+
+    def __init__(
+        self, *, personas: PersonaStore, settings: ChannelSettingsStore, default_model: str, models: ModelPolicy
+    ) -> None:
         self._personas = personas
         self._settings = settings
-        self._builtin = builtin_persona(model=default_model)
+        self._models = models
+        builtin = builtin_persona(model=default_model)
+        self._builtin = replace(builtin, max_tokens=min(builtin.max_tokens, models.max_tokens))
 
     @property
     def builtin(self) -> Persona:
@@ -36,9 +47,13 @@ class PersonaDirectory:
             if not name:
                 continue
             persona = await self.find(workspace, name)
-            if persona is not None:
-                return persona
-            log.warning("persona.missing", level=level, persona=name)
+            if persona is None:
+                log.warning("persona.missing", level=level, persona=name)
+                continue
+            allowed = self._models.within(persona)
+            if allowed is not None:
+                return allowed
+            log.warning("persona.model_not_allowed", level=level, persona=name, model=persona.model)
         return self._builtin
 
     async def find(self, workspace: WorkspaceScope, name: str) -> Persona | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_-]{1,32}$")
 MAX_PROMPT_CHARS = 8_000
@@ -47,6 +47,36 @@ class PersonaInvalid(ValueError):
     def __init__(self, errors: list[FieldError]):
         self.errors = tuple(errors)
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPolicy:
+    """What the operator lets admins give a persona: which models (ALLOWED_MODELS; empty: any) and at most
+    how many tokens per answer (PERSONA_MAX_TOKENS)."""
+
+    allowed: frozenset[str] = frozenset()
+    max_tokens: int = MAX_TOKENS_RANGE[1]
+
+    def permits(self, model: str) -> bool:
+        return not self.allowed or model in self.allowed
+
+    def problems(self, persona: Persona) -> list[FieldError]:
+        """Why this persona is not allowed here (empty: it is)."""
+        errors = []
+        if not self.permits(persona.model):
+            errors.append(FieldError("model", f"`{persona.model}` is not allowed here; allowed: {self.listed()}"))
+        if persona.max_tokens > self.max_tokens:
+            errors.append(FieldError("max_tokens", f"must be at most {self.max_tokens:,} here"))
+        return errors
+
+    def listed(self) -> str:
+        return ", ".join(f"`{model}`" for model in sorted(self.allowed))
+
+    def within(self, persona: Persona) -> Persona | None:
+        """The persona as it may answer: None when its model is not allowed; its max_tokens capped."""
+        if not self.permits(persona.model):
+            return None
+        return persona if persona.max_tokens <= self.max_tokens else replace(persona, max_tokens=self.max_tokens)
 
 
 def builtin_persona(*, model: str) -> Persona:
