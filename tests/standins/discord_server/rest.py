@@ -1,0 +1,83 @@
+"""REST under /api/v10: how every route is served (rate limit, authorization, scripted failure, recording).
+
+Every call is recorded in ``calls`` (a ``RestCall``, with its time and
+status); answers are ``Content-Type: application/json`` exactly (discord.py
+compares the whole value).  Every route has a per-bucket rate limit
+(``rate_limit=(requests, seconds)``), announced with X-RateLimit-* headers as
+Discord does; going over it answers 429 (with ``Via`` and a JSON
+``retry_after``, so discord.py retries) and shows up in ``rate_limited``.
+Routes other than /interactions and /webhooks need ``Authorization: Bot <token>``
+(else 401).  ``fail_next(method, route, status=, code=)`` scripts one failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from tests.standins.discord_server.state import DiscordState, RestCall
+from tests.standins.discord_server.world import API_PREFIX
+
+#: ``handler(request, params, body) -> (status, JSON payload or None)``
+Handler = Callable[[web.Request, dict[str, str], Any], Awaitable[tuple[int, Any]]]
+
+
+async def read_body(request: web.Request) -> tuple[Any, tuple[tuple[str, bytes], ...]]:
+    """JSON, or multipart (``payload_json`` plus ``files[n]``, as discord.py sends attachments)."""
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        body = json.loads(form["payload_json"]) if "payload_json" in form else None
+        files = tuple((f.filename, f.file.read()) for f in form.values() if isinstance(f, web.FileField))
+        return body, files
+    raw = await request.read()
+    try:
+        return (json.loads(raw) if raw else None), ()
+    except ValueError:
+        return None, ()
+
+
+class Rest(DiscordState):
+    def fail_next(self, method: str, route: str, *, status: int, code: int, message: str = "scripted failure") -> None:
+        """The next ``method route`` call (e.g. "PATCH", "/channels/{channel_id}/messages/{message_id}") fails."""
+        self._failures.setdefault((method, route), []).append((status, {"message": message, "code": code}))
+
+    def _rest(self, route: str, handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """``handler`` served as Discord serves a route: limited, authorized, maybe failed, recorded."""
+        bucket = hashlib.sha1(route.encode()).hexdigest()[:12]
+
+        async def serve(request: web.Request) -> web.Response:
+            body, files = await read_body(request)
+            params = dict(request.match_info)
+            authorization = request.headers.get("Authorization")
+            major = params.get("channel_id") or params.get("guild_id") or params.get("token") or ""
+            headers, retry_after = self._limits.take(f"{request.method}-{bucket}", major, now=time.monotonic())
+            if retry_after is not None:
+                status, payload = 429, {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+                headers["Via"] = "1.1 google"
+                headers["Retry-After"] = f"{retry_after:.3f}"
+            elif not route.startswith(("/interactions", "/webhooks")) and authorization != f"Bot {self.token}":
+                status, payload = 401, {"message": "401: Unauthorized", "code": 0}
+            elif self._failures.get((request.method, route)):
+                status, payload = self._failures[(request.method, route)].pop(0)
+            else:
+                status, payload = await handler(request, params, body)
+            self.calls.append(RestCall(
+                method=request.method, path=request.path.removeprefix(API_PREFIX), route=route, params=params,
+                query=dict(request.query), json=body, status=status, at=time.monotonic(), authorization=authorization,
+                files=files,
+            ))
+            await self._notify()
+            if payload is None:
+                return web.Response(status=status, headers=headers)
+            headers["Content-Type"] = "application/json"  # exactly: discord.py compares the whole value
+            return web.Response(status=status, body=json.dumps(payload).encode(), headers=headers)
+
+        return serve
+
+    async def _not_found(self, request, params, body):
+        return 404, {"message": "404: Not Found", "code": 0}

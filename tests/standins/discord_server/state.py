@@ -1,0 +1,133 @@
+"""The stand-in Discord's state (what it received and holds) and waiting for it to change.
+
+``DiscordState`` is the base of the parts of ``DiscordStandIn``: the REST
+plumbing (``rest``), the message and channel routes (``messages``),
+interactions and webhooks (``interactions``) and the gateway (``gateway``) all
+read and change this one state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aiohttp import web
+
+from tests.standins.discord_server import payloads
+from tests.standins.discord_server.rate_limits import RouteLimits
+from tests.standins.discord_server.world import (
+    API_PREFIX, BOT, DISCORD_EPOCH_MS, DM_CHANNELS, FAKE_TOKEN, TEXT_CHANNELS, User,
+)
+from tests.standins.serving import HttpStandIn
+
+if TYPE_CHECKING:
+    from tests.standins.discord_server.gateway import Session
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RestCall:
+    method: str
+    path: str  # without the /api/v10 prefix
+    route: str  # the route template, e.g. /channels/{channel_id}/messages
+    params: dict[str, str]
+    query: dict[str, str]
+    json: Any
+    status: int
+    at: float  # time.monotonic() when it arrived
+    authorization: str | None
+    files: tuple[tuple[str, bytes], ...] = ()  # (filename, content) of multipart uploads
+
+
+class DiscordState(HttpStandIn):
+    def __init__(
+        self, *, token: str = FAKE_TOKEN, rate_limit: tuple[int, float] = (5, 1.0), content_intent_enabled: bool = True
+    ) -> None:
+        super().__init__()
+        self.token = token
+        self.content_intent_enabled = content_intent_enabled  # False: like a portal with the intent switched off
+        self.calls: list[RestCall] = []
+        self.identifies: list[dict[str, Any]] = []
+        self.resumes: list[dict[str, Any]] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or the guild id → synced commands
+        self.messages: dict[int, dict[str, Any]] = {}  # every message, by id (deleted ones removed)
+        self.threads: dict[int, dict[str, Any]] = {}
+        self.callbacks: dict[int, dict[str, Any]] = {}  # interaction id → the callback body
+        self._limits = RouteLimits(*rate_limit)
+        self._forbidden_threads: set[int] = set()
+        self._failures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
+        self._sessions: dict[str, Session] = {}
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._counter = itertools.count(1)
+        self._changed: asyncio.Condition | None = None
+
+    @property
+    def api_url(self) -> str:
+        return self.url(API_PREFIX)
+
+    @property
+    def gateway_url(self) -> str:
+        return self.url("/gateway", scheme="ws")
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send ``event`` to every gateway session that covers its guild (``Gateway`` does it)."""
+        raise NotImplementedError
+
+    # -- looking at what happened
+
+    async def wait_for(self, check: Callable[[], T], *, timeout: float = 5.0) -> T:
+        """Wait until ``check()`` is truthy (re-checked whenever something happens); returns it."""
+        assert self._changed is not None, "server not started"
+        async with asyncio.timeout(timeout):
+            async with self._changed:
+                while not (result := check()):
+                    await self._changed.wait()
+                return result
+
+    async def wait_connected(self, *, identifies: int = 1, timeout: float = 5.0) -> None:
+        await self.wait_for(lambda: len(self.identifies) >= identifies, timeout=timeout)
+
+    async def wait_for_callback(self, interaction_id: int, *, timeout: float = 5.0) -> dict[str, Any]:
+        return await self.wait_for(lambda: self.callbacks.get(interaction_id), timeout=timeout)
+
+    def calls_to(self, method: str, route: str) -> list[RestCall]:
+        return [c for c in self.calls if c.method == method and c.route == route]
+
+    def bot_messages(self, channel_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in a channel or thread, oldest first, as they are now."""
+        return [m for m in self.messages.values() if int(m["channel_id"]) == channel_id and int(m["author"]["id"]) == BOT]
+
+    @property
+    def rate_limited(self) -> list[RestCall]:
+        return [c for c in self.calls if c.status == 429]
+
+    async def _notify(self) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- ids and payloads that depend on the state
+
+    def _snowflake(self) -> int:
+        return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(self._counter) & 0x3FFFFF)
+
+    def _channel(self, channel_id: int) -> dict[str, Any] | None:
+        if channel_id in TEXT_CHANNELS:
+            return payloads.text_channel(channel_id)
+        if channel_id in self.threads:
+            return self.threads[channel_id]
+        if channel_id in DM_CHANNELS:
+            return payloads.dm_channel(channel_id)
+        return None
+
+    def _message(
+        self, *, author: User, channel_id: int, content: str, reference: dict | None = None, flags: int = 0
+    ) -> dict[str, Any]:
+        return payloads.message(
+            self._snowflake(), author=author, channel_id=channel_id, content=content, reference=reference, flags=flags,
+        )

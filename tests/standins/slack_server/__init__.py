@@ -1,0 +1,54 @@
+"""A stand-in Slack for tests (aiohttp on 127.0.0.1, port 0): Web API, response_url, Socket Mode.
+
+Tests drive the *real* slack_bolt and slack_sdk against it; nothing inside
+them is mocked.
+
+    async with SlackStandIn() as slack:
+        client = AsyncWebClient(token="xoxb-test-not-real", base_url=slack.base_url)
+        slack.add_user("U0ADA", name="ada", is_admin=True)
+        slack.fail("chat.startStream", "not_allowed_token_type")
+        ...
+        call = await slack.wait_for_call("chat.stopStream", timeout=5)
+        assert slack.text_of(call.params["channel"], call.params["ts"]) == "the whole answer"
+
+Web API: ``GET|POST /api/{method}``; parameters are read from the query, a
+form or a JSON body (merged), the token from ``Authorization: Bearer`` (or a
+``token`` parameter).  Every call is recorded as a ``SlackCall``.  Answered:
+auth.test, users.info, conversations.replies, chat.postMessage, chat.update,
+chat.postEphemeral, chat.startStream / appendStream / stopStream (text from
+``markdown_text`` and ``chunks`` of type ``markdown_text``), views.open,
+assistant.threads.setStatus / setSuggestedPrompts / setTitle,
+apps.connections.open, conversations.open (a DM with the bot: ``dm_of(user)``)
+and the file upload of ``files_upload_v2``: files.getUploadURLExternal, a POST
+of the bytes to the returned upload URL (``POST /upload/{file_id}``, recorded as
+the pseudo-method ``"upload"``), files.completeUploadExternal; completed
+uploads are kept in ``files`` (``UploadedFile``: name, title, bytes, channel,
+comment).  Any other method gets ``unknown_method``.  Messages posted or
+streamed are kept (``messages``, ``text_of``) so that conversations.replies and
+chat.update behave.
+
+``fail(method, error, times=n)`` makes the next ``n`` calls (all, when None)
+answer ``{"ok": false, "error": error}`` (with ``status=429``: as Slack's rate
+limiting does, with ``Retry-After: 0``).
+
+``response_url()`` hands out URLs (``POST /respond/{n}``) recorded as calls to
+the pseudo-method ``"response_url"``.
+
+Socket Mode: apps.connections.open (xapp- token only) returns
+``ws://127.0.0.1:P/socket``; on connect the server sends ``{"type": "hello"}``.
+``send_envelope(type, payload)`` pushes an envelope to the newest connection
+and returns its id; ``wait_for_ack(envelope_id)`` returns the client's ack.
+
+``signed_headers(secret, body)`` signs a request body the way Slack does.
+
+Modules: ``web_api`` (the methods and ``fail``), ``socket_mode``, ``signing``,
+``records`` (what is kept), ``state`` (the shared state and waiting),
+``server`` (``SlackStandIn``: routes and inspection); starting and stopping is
+``tests.standins.serving``.
+"""
+
+from tests.standins.slack_server.records import SlackCall, StoredMessage, UploadedFile
+from tests.standins.slack_server.server import SlackStandIn
+from tests.standins.slack_server.signing import signed_headers
+
+__all__ = ["SlackCall", "SlackStandIn", "StoredMessage", "UploadedFile", "signed_headers"]

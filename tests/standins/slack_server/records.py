@@ -1,0 +1,35 @@
+"""What the stand-in Slack keeps: the calls it received, the messages posted or streamed, uploaded files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+@dataclass(frozen=True)
+class SlackCall:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    response: dict[str, Any] = field(default_factory=dict)  # what the stand-in answered
+
+
+@dataclass
+class UploadedFile:
+    id: str
+    filename: str
+    length: int
+    content: bytes = b""
+    title: str = ""
+    channel: str | None = None  # set by files.completeUploadExternal
+    comment: str = ""
+
+
+@dataclass
+class StoredMessage:
+    channel: str
+    ts: str
+    text: str
+    thread_ts: str | None = None
+    user: str = ""
+    streaming: bool = False
+    pieces: list[str] = field(default_factory=list)  # every text piece a stream received

@@ -1,0 +1,99 @@
+"""``SlackStandIn``: the routes (Web API, response_url, file upload, Socket Mode) and looking at what arrived."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from tests.standins.slack_server.records import SlackCall, StoredMessage
+from tests.standins.slack_server.socket_mode import SocketMode
+from tests.standins.slack_server.web_api import WebApiMethods
+
+
+class SlackStandIn(WebApiMethods, SocketMode):
+    """``SlackStandIn(*, host="127.0.0.1", team_id=, bot_user_id=, bot_id=)`` (see ``SlackState``)."""
+
+    def _build_app(self) -> web.Application:
+        self._changed = asyncio.Event()
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{n}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
+        return app
+
+    @property
+    def base_url(self) -> str:
+        return self.url("/api/")
+
+    def response_url(self) -> str:
+        return self.url(f"/respond/{next(self._ids)}")
+
+    # -- inspection
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        return [c for c in self.calls if c.method == method]
+
+    def text_of(self, channel: str, ts: str) -> str:
+        return self.messages[(channel, ts)].text
+
+    def replies_in(self, channel: str, thread_ts: str) -> list[StoredMessage]:
+        """Messages posted in a thread (not ephemeral ones), oldest first."""
+        return [m for m in self.messages.values() if m.channel == channel and m.thread_ts == thread_ts]
+
+    async def wait_for_call(
+        self, method: str, *, count: int = 1, timeout: float = 5.0, where: Callable[[SlackCall], bool] | None = None
+    ) -> SlackCall:
+        """The ``count``-th call to ``method`` (matching ``where``), once it has arrived."""
+        def matching() -> list[SlackCall]:
+            return [c for c in self.calls_to(method) if where is None or where(c)]
+
+        await self._wait(lambda: len(matching()) >= count, timeout)
+        return matching()[count - 1]
+
+    # -- HTTP
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        raw = await request.text()
+        if raw:
+            if request.content_type == "application/json":
+                params.update(json.loads(raw))
+            else:
+                params.update(dict(parse_qsl(raw, keep_blank_values=True)))
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
+        status = self._failures[method][2] if method in self._failures else 200
+        answer = self._answer(method, params, token)
+        self.calls.append(SlackCall(method=method, params=params, token=token, response=answer))
+        self._notify()
+        headers = {"Retry-After": "0"} if status == 429 else None
+        return web.json_response(answer, status=status, headers=headers)
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        params = await self._params(request)
+        params["url"] = str(request.url)
+        self.calls.append(SlackCall(method="response_url", params=params, token=None))
+        self._notify()
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        body = await request.read()
+        self.calls.append(SlackCall(method="upload", params={"file_id": file_id, "bytes": len(body)}, token=None))
+        self._notify()
+        upload = self.files.get(file_id)
+        if upload is None:
+            return web.Response(status=404, text="unknown upload")
+        upload.content = body
+        return web.Response(text="OK - " + str(len(body)))
