@@ -1,6 +1,7 @@
 """Where on Discord something happened, and who did it, in the core's terms.
 
-A thread's memory belongs to its parent channel; a DM is workspace "dm".
+A thread's memory belongs to its parent channel; a DM is the core's ``NO_WORKSPACE`` ("dm"): its memory
+and personas are shared by every DM, its rate limits and budgets are each person's own.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from dataclasses import dataclass
 import discord
 
 from core.admin import Actor
+from core.messages import NO_WORKSPACE
 
 PLATFORM = "discord"
-DM_WORKSPACE = "dm"
+DM_WORKSPACE = NO_WORKSPACE
 
 
 @dataclass(frozen=True, slots=True)

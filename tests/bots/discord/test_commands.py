@@ -175,3 +175,13 @@ async def test_memory_and_filter_commands_reach_the_core(parley):
     blocked = said(await command(server, ALICE, GENERAL, "parley", "filter", action="block", target="forbidden"))
     assert "forbidden" in blocked
 
+
+
+async def test_a_server_admin_cannot_give_a_persona_a_model_off_the_allowlist(parley):
+    server, llm = parley.discord, parley.llm  # ALLOWED_MODELS unset: the default model and the priced ones
+    form = await command(server, ALICE, GENERAL, "persona", "create")
+    error = said(await submit(server, ALICE, GENERAL, form, {**PIRATE, "model": "o1-pro", "max_tokens": "32000"}))
+    assert "Model" in error and "`o1-pro` is not allowed here" in error and "`gpt-4o-mini`" in error
+    assert "at most 4,096" in error
+    assert "pirate" not in said(await command(server, ALICE, GENERAL, "persona", "list"))
+    assert not any(r.json["model"] == "o1-pro" for r in llm.chat_requests)
