@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 
 from core.admin import Actor, AdminError, CommandHandler, CommandReply, problem
+from core.chat.input_text import valid_text
 from core.limits.workspaces import NOT_ALLOWED_TEXT, WorkspaceAllowlist
 from core.personas.admin import PERSONA_HELP, PersonaAdmin, invalid_text
 from core.personas.values import PersonaInvalid
@@ -56,7 +57,7 @@ class CommandRouter:
         self._parley = {"": help_command, "help": help_command, **parley}
 
     async def run(self, actor: Actor, command: str, args: str = "") -> CommandReply:
-        command = command.lstrip("/").lower()
+        command, args = valid_text(command).lstrip("/").lower(), valid_text(args)
         if not self._workspaces.permits(actor.workspace):
             return problem(NOT_ALLOWED_TEXT)
         try:
@@ -76,4 +77,5 @@ class CommandRouter:
 
     async def submit_persona_form(self, actor: Actor, *, editing: str | None, fields: Mapping[str, str]) -> CommandReply:
         """Create (``editing`` None) or update a persona from form fields; raises PersonaInvalid."""
+        fields = {name: valid_text(value) for name, value in fields.items()}
         return await self._personas.submit_form(actor, editing=editing, fields=fields)

@@ -13,12 +13,14 @@ from core.process import core_or_fail, run_main, settings_or_fail
 
 
 async def stdin_lines() -> AsyncIterator[str]:
+    """Lines typed (or piped) in; bytes that are not UTF-8 become U+FFFD instead of ending the chat."""
     loop = asyncio.get_running_loop()
+    encoding = sys.stdin.encoding or "utf-8"
     while True:
-        line = await loop.run_in_executor(None, sys.stdin.readline)
+        line = await loop.run_in_executor(None, sys.stdin.buffer.readline)
         if not line:
             return
-        yield line
+        yield line.decode(encoding, errors="replace")
 
 
 async def main() -> int:

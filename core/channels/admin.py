@@ -139,4 +139,4 @@ def _parse_retention(text: str) -> int | None | bool:
     text = text.strip().lower()
     if text in ("off", "forever", "never"):
         return None
-    return int(text) if text.isdigit() else False
+    return int(text) if text.isascii() and text.isdigit() else False  # not ² or ٣: int() refuses those

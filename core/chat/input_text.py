@@ -17,8 +17,18 @@ class TextProblem:
     user_text: str
 
 
+def valid_text(text: str) -> str:
+    """Text every library can encode: a lone surrogate (invalid UTF-8 read with ``surrogateescape``, a
+    broken pair from a platform's JSON) becomes U+FFFD; a proper pair becomes its character."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def clean_text(text: str) -> str:
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return _CONTROL.sub("", valid_text(text).replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def check_text(text: str, *, max_chars: int) -> TextProblem | None:

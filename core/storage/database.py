@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.log import one_line
+from core.storage.errors import values_hidden
 
 R = TypeVar("R")
 log = structlog.get_logger(__name__)
@@ -84,8 +85,13 @@ except ImportError:  # pragma: no cover - asyncpg is a dependency
 
 
 def create_engine_for(url: str | URL, **kwargs: Any) -> AsyncEngine:
-    """An async engine with Parley's per-backend connection settings."""
+    """An async engine with Parley's per-backend connection settings.
+
+    ``hide_parameters``: a failing statement's error never carries its values (message text, names) into
+    an exception's text, and so into a log line.
+    """
     parsed = make_url(url)
+    kwargs.setdefault("hide_parameters", True)
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)  # survive a PostgreSQL restart
@@ -144,6 +150,7 @@ class Database:
             # worker thread, one only from the event loop's (run_quick), which never
             # waits for a lock (busy timeout 0).
             sync_url = engine.url.set(drivername="sqlite+pysqlite")
+            sync_engine_kwargs.setdefault("hide_parameters", True)
             self._sync_engine = create_engine(sync_url, **sync_engine_kwargs)
             event.listen(self._sync_engine, "connect", _sqlite_pragmas(SQLITE_BUSY_TIMEOUT_MS))
             self._sync_sessions = sessionmaker(self._sync_engine, expire_on_commit=False)
@@ -170,12 +177,13 @@ class Database:
         objects.  On a SQLite file it runs on this Database's single worker
         thread; otherwise via ``AsyncSession.run_sync`` on the async engine.
         """
-        if self._sync_sessions is None:
-            async with self.sessions() as session, session.begin():
-                return await session.run_sync(fn)
-        return await asyncio.get_running_loop().run_in_executor(
-            self._worker_thread(), _in_transaction, self._sync_sessions, fn
-        )
+        with values_hidden():
+            if self._sync_sessions is None:
+                async with self.sessions() as session, session.begin():
+                    return await session.run_sync(fn)
+            return await asyncio.get_running_loop().run_in_executor(
+                self._worker_thread(), _in_transaction, self._sync_sessions, fn
+            )
 
     def _checkpoint_soon(self) -> None:
         """Copy the WAL into the database file on the worker thread (run_quick's writes never do it)."""
@@ -216,20 +224,21 @@ class Database:
         the lock as ``run`` does.  Elsewhere (PostgreSQL, an in-memory SQLite)
         it runs through ``AsyncConnection.run_sync``.
         """
-        if self._quick_engine is None:
-            async with self.engine.begin() as connection:
-                return await connection.run_sync(fn)
-        self._quick_calls += 1
-        if self._quick_calls % QUICK_CALLS_PER_CHECKPOINT == 0:
-            self._checkpoint_soon()
-        try:
-            return _on_connection(self._quick_engine, fn)
-        except OperationalError as exc:
-            if not _is_busy(exc):
-                raise
-        return await asyncio.get_running_loop().run_in_executor(
-            self._worker_thread(), _on_connection, self._sync_engine, fn
-        )
+        with values_hidden():
+            if self._quick_engine is None:
+                async with self.engine.begin() as connection:
+                    return await connection.run_sync(fn)
+            self._quick_calls += 1
+            if self._quick_calls % QUICK_CALLS_PER_CHECKPOINT == 0:
+                self._checkpoint_soon()
+            try:
+                return _on_connection(self._quick_engine, fn)
+            except OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+            return await asyncio.get_running_loop().run_in_executor(
+                self._worker_thread(), _on_connection, self._sync_engine, fn
+            )
 
     async def check(self) -> None:
         """Run ``SELECT 1``; raise DatabaseUnavailable (one line) if that fails."""

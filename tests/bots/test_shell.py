@@ -103,3 +103,18 @@ async def test_export_writes_the_file_to_the_current_directory_and_prints_its_pa
     lines = exported.read_text().splitlines()
     assert len(lines) == 2 and '"content": "call me at [phone]"' in lines[0]
     assert "pii `phone` → redacted" in out and "7946" not in exported.read_text()
+
+
+async def test_a_line_that_is_not_utf8_is_answered_not_a_crash(tmp_path, llm):
+    env = shell_env(tmp_path, OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY="test-key-not-real")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.shell",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path, env={**env, "LANG": "C.UTF-8", "PYTHONIOENCODING": "utf-8"},
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(b"caf\xe9 au lait\n/parley retention \xc2\xb2\n"), 60)
+    out = stdout.decode()
+    assert process.returncode == 0, stderr.decode()
+    assert "parley> echo: caf\ufffd au lait" in out  # answered, moderation included (the stand-in has it)
+    assert "Usage: `/parley retention <days>`" in out  # a superscript two is not a number of days
+    assert "Traceback" not in stderr.decode() and "went wrong" not in out
