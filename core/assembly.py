@@ -28,6 +28,7 @@ from core.limits.rate import LimitDefaults, RequestRateLimiter, limits_storage
 from core.limits.usage import UsageAdmin
 from core.limits.workspaces import WorkspaceAllowlist
 from core.llm.concurrency import ConcurrencyLimitedProvider
+from core.llm.deadline import DeadlineProvider
 from core.personas.admin import PersonaAdmin
 from core.personas.directory import PersonaDirectory
 from core.personas.values import ModelPolicy
@@ -65,6 +66,7 @@ class LimitOptions:
     prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     budget_timezone: str = "UTC"
     max_in_flight: int | None = None  # None: no cap on concurrent LLM calls
+    llm_total_seconds: float | None = None  # LLM_TOTAL_TIMEOUT_SECONDS; None: only the read timeout
     max_waiting: int = 100
     wait_timeout: float = 30.0
 
@@ -121,6 +123,8 @@ def assemble_core(
         defaults=options.filters, clock=clock,
     )
     limit_options = options.limits
+    if limit_options.llm_total_seconds is not None:
+        llm = DeadlineProvider(llm, total_seconds=limit_options.llm_total_seconds)
     if limit_options.max_in_flight is not None:
         llm = ConcurrencyLimitedProvider(
             llm, max_in_flight=limit_options.max_in_flight, max_waiting=limit_options.max_waiting,

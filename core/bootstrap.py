@@ -115,6 +115,7 @@ def limit_options(settings: Settings) -> LimitOptions:
         max_in_flight=settings.llm_max_concurrency,
         max_waiting=settings.llm_queue_max,
         wait_timeout=settings.llm_queue_timeout_seconds,
+        llm_total_seconds=settings.llm_total_timeout_seconds,
     )
 
 

@@ -1,8 +1,9 @@
 """The one entry every adapter calls: a message in, a reply stream out.
 
 ``handle`` yields ``TextDelta`` pieces as the answer streams, then exactly one
-``Outcome``.  In order: gate → de-duplicate → check the text → (one at a time
-per conversation) **admit** (persona, rate limits, input filters) →
+``Outcome``.  In order: **admit** (gate → de-duplicate → check the text →
+persona → rate limits, before waiting for the conversation's turn, so a flood
+is refused at once) → (one at a time per conversation) input filters →
 **generate** (memory window, budget reservation, the LLM streamed with output
 filters at checkpoints, one retry with a smaller window when the context is
 too long) → **finish** (output filters on the final text, persist, account
@@ -90,69 +91,75 @@ class ChatService:
             thread=key.thread, event_id=message.event_id,
         )
         try:
-            if not await self._is_addressed(message):
-                event_log.debug("message.ignored", reason="not_addressed")
-                yield Outcome(OutcomeKind.IGNORED, reason="not_addressed")
+            request, refusal = await self._admit(message, event_log)
+            if refusal is not None:
+                yield refusal
                 return
-            if not await self._inbox.claim(platform=key.platform, event_id=message.event_id):
-                event_log.info("message.duplicate")
-                yield Outcome(OutcomeKind.IGNORED, reason="duplicate")
-                return
-            text = clean_text(message.text)
-            problem = check_text(text, max_chars=self._max_message_chars)
-            if problem is not None:
-                event_log.info("message.invalid", reason=problem.reason, chars=len(text))
-                yield Outcome(OutcomeKind.INVALID, text=problem.user_text, reason=problem.reason)
-                return
-            if not self._workspaces.permits(key.workspace):
-                event_log.info("message.refused", reason="workspace_not_allowed")
-                yield Outcome(OutcomeKind.LIMITED, text=NOT_ALLOWED_TEXT, reason="workspace_not_allowed")
-                return
-            async with self._locks.hold(key), aclosing(self._answer(message, text, event_log)) as events:
+            async with self._locks.hold(key), aclosing(self._answer(request)) as events:
                 async for event in events:
                     yield event
         except Exception:
             event_log.exception("reply.error")
             yield Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
 
+    async def _admit(self, message: IncomingMessage, event_log) -> tuple[ChatRequest | None, Outcome | None]:
+        """Everything decided before the conversation's turn, rate limits included (so a flood of limited
+        messages is refused at once instead of queueing behind a slow answer)."""
+        text, refusal = await self._enter(message, event_log)
+        if refusal is not None:
+            return None, refusal
+        request = await self._request(message, text, event_log)
+        limit = await self._rate_limiter.check(message, persona=request.persona)
+        return request, _limited(limit, request) if limit is not None else None
+
+    async def _enter(self, message: IncomingMessage, event_log) -> tuple[str, Outcome | None]:
+        """Gate, de-duplication, the text, the workspace: the cleaned text, or why the message stops here."""
+        key = message.key
+        if not await self._is_addressed(message):
+            event_log.debug("message.ignored", reason="not_addressed")
+            return "", Outcome(OutcomeKind.IGNORED, reason="not_addressed")
+        if not await self._inbox.claim(platform=key.platform, event_id=message.event_id):
+            event_log.info("message.duplicate")
+            return "", Outcome(OutcomeKind.IGNORED, reason="duplicate")
+        text = clean_text(message.text)
+        problem = check_text(text, max_chars=self._max_message_chars)
+        if problem is not None:
+            event_log.info("message.invalid", reason=problem.reason, chars=len(text))
+            return text, Outcome(OutcomeKind.INVALID, text=problem.user_text, reason=problem.reason)
+        if not self._workspaces.permits(key.workspace):
+            event_log.info("message.refused", reason="workspace_not_allowed")
+            return text, Outcome(OutcomeKind.LIMITED, text=NOT_ALLOWED_TEXT, reason="workspace_not_allowed")
+        return text, None
+
     async def _is_addressed(self, message: IncomingMessage) -> bool:
         if message.is_dm or message.mentions_bot or message.in_bot_thread:
             return True
         return bool(message.key.thread) and await self._conversations.has_assistant_turns(message.key)
 
-    async def _answer(self, message: IncomingMessage, text: str, event_log) -> AsyncIterator[ReplyEvent]:
+    async def _request(self, message: IncomingMessage, text: str, event_log) -> ChatRequest:
         scope = message.key.channel_scope()
         settings = await self._channel_settings.get(scope)
         persona = await self._personas.resolve(scope, settings=settings)
-        request = ChatRequest(
+        return ChatRequest(
             message=message, text=text, persona=persona, settings=settings,
             log=event_log.bind(persona=persona.name, model=persona.model),
         )
-        refusal = await self._admit(request)
-        if refusal is not None:
-            yield refusal
+
+    async def _answer(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]:
+        """In the conversation's turn: input filters, then generate, then finish."""
+        verdict = await self._content_filter.check_input(request.message, request.text)
+        if not verdict.allowed:
+            request.log.info("message.blocked", direction="input", reason=verdict.reason)
+            yield Outcome(OutcomeKind.BLOCKED, text=verdict.user_text or INPUT_BLOCKED_TEXT, reason=verdict.reason)
             return
+        request.text = verdict.text  # redacted: what the LLM sees and what is stored, never the original
+        request.notices += verdict.notices
         async with aclosing(self._generate(request)) as events:
             async for event in events:
                 yield event
                 if isinstance(event, Outcome):
                     return
         yield await self._finish(request)
-
-    # --- admit ------------------------------------------------------------------
-
-    async def _admit(self, request: ChatRequest) -> Outcome | None:
-        """Rate limits, then input filters; None to go on (``request.text`` is then the redacted text)."""
-        limit = await self._rate_limiter.check(request.message, persona=request.persona)
-        if limit is not None:
-            return _limited(limit, request)
-        verdict = await self._content_filter.check_input(request.message, request.text)
-        if not verdict.allowed:
-            request.log.info("message.blocked", direction="input", reason=verdict.reason)
-            return Outcome(OutcomeKind.BLOCKED, text=verdict.user_text or INPUT_BLOCKED_TEXT, reason=verdict.reason)
-        request.text = verdict.text  # redacted: what the LLM sees and what is stored, never the original
-        request.notices += verdict.notices
-        return None
 
     # --- generate ---------------------------------------------------------------
 

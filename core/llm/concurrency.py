@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 import structlog
 
@@ -47,8 +48,9 @@ class ConcurrencyLimitedProvider:
         else:
             await self._slots.acquire()
         try:
-            async for piece in self._inner.stream(request):
-                yield piece
+            async with aclosing(self._inner.stream(request)) as pieces:
+                async for piece in pieces:
+                    yield piece
         finally:
             self._slots.release()
 

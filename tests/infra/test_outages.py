@@ -87,3 +87,40 @@ async def test_invalid_text_is_made_valid_once_at_the_entry(database_url):
         sent.encode("utf-8")  # nothing a library could choke on
     finally:
         await database.dispose()
+
+
+async def test_an_answer_that_trickles_forever_ends_at_the_deadline_and_frees_everything(database_url, llm):
+    from core.assembly import LimitOptions
+    from core.limits.budgets import BudgetCaps
+    from core.llm.openai_provider import OpenAIProvider
+    from tests.standins.openai_server import Trickle
+
+    database = Database.from_url(database_url)
+    provider = OpenAIProvider(api_key=None, base_url=llm.base_url, timeout=5.0, max_retries=0)
+    caps = BudgetCaps({("user", "daily", "tokens"): 1_000_000})
+    core = assemble_core(
+        stores=sql_stores(database, cache_ttl=0), llm=provider, tokens=BpeTokenCounter(), clock=SystemClock(),
+        options=CoreOptions(
+            default_model="gpt-4o-mini",
+            limits=LimitOptions(caps=caps, max_in_flight=1, wait_timeout=1.0, llm_total_seconds=0.5),
+        ),
+    )
+    try:
+        llm.script(Trickle(delta="on and on ", interval=0.01))
+        outcome, streamed = await answer(core, "e1", "tell me everything")
+        assert outcome.kind is OutcomeKind.FAILED and "took too long" in outcome.text
+        assert streamed.startswith("on and on")
+        # the slot, the conversation and the reservation are free again: the next message is answered at once
+        after, _ = await answer(core, "e2", "and now?")
+        assert after.kind is OutcomeKind.ANSWERED
+        charged = await core.usage.report(_actor(), group_by=None)
+        assert charged.today[0].requests == 2 and charged.today[0].completion_tokens > 10  # the trickle was paid for
+    finally:
+        await provider.close()
+        await database.dispose()
+
+
+def _actor():
+    from core.admin import Actor
+
+    return Actor(platform=DM.platform, workspace=DM.workspace, channel=DM.channel, user="U1", is_dm=True)

@@ -83,6 +83,14 @@ class BreakMidStream:
 
 
 @dataclass(frozen=True)
+class Trickle:
+    """Stream ``delta`` every ``interval`` seconds and never finish: each read is quick, the answer endless."""
+
+    delta: str = "slowly "
+    interval: float = 0.02
+
+
+@dataclass(frozen=True)
 class NoUsage:
     """Answer normally but never send usage (like some llama.cpp builds)."""
 
@@ -97,5 +105,5 @@ class Flagged:
     score: float = 0.97
 
 
-Behaviour = Reply | Status | ContextLengthError | Stall | BreakMidStream | NoUsage
+Behaviour = Reply | Status | ContextLengthError | Stall | BreakMidStream | NoUsage | Trickle
 ModerationBehaviour = Flagged | Status | Stall

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 
 from aiohttp import web
 
-from tests.standins.openai_server.behaviours import Behaviour, BreakMidStream, NoUsage, Reply
+from tests.standins.openai_server.behaviours import Behaviour, BreakMidStream, NoUsage, Reply, Trickle
 
 
 def _content_text(content: Any) -> str:
@@ -68,6 +68,7 @@ class ChatPlan:
     gate_after: int = 0
     break_after: int | None = None  # drop (or end cleanly) after this many deltas
     clean_break: bool = False
+    trickle: Trickle | None = None  # endless: a delta every interval until the client goes away
 
 
 def plan_answer(body: Mapping[str, Any], behaviour: Behaviour | None) -> ChatPlan:
@@ -82,6 +83,8 @@ def plan_answer(body: Mapping[str, Any], behaviour: Behaviour | None) -> ChatPla
     elif isinstance(behaviour, NoUsage):
         text = behaviour.text if behaviour.text is not None else text
         shape = dict(send_usage=False)
+    elif isinstance(behaviour, Trickle):
+        shape = dict(trickle=behaviour)
     elif isinstance(behaviour, BreakMidStream):
         text = behaviour.text
         shape = dict(break_after=behaviour.deltas_before_break, clean_break=behaviour.clean)
@@ -156,6 +159,9 @@ async def stream_answer(
     )
     await response.prepare(request)
     await response.write(completion.chunk(_choice({"role": "assistant", "content": "", "refusal": None})))
+    while plan.trickle is not None:  # ends when the client disconnects (the write fails)
+        await response.write(completion.chunk(_choice({"content": plan.trickle.delta})))
+        await asyncio.sleep(plan.trickle.interval)
     for i, delta in enumerate(plan.deltas):
         if plan.break_after is not None and i >= plan.break_after:
             if plan.clean_break:
