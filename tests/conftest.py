@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.databases import database, database_url, postgres_url  # noqa: F401  (fixtures for tests/infra, tests/contracts)
 from tests.standins.openai_server import OpenAIStandIn
 
 

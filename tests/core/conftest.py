@@ -9,10 +9,7 @@ from core.admin import Actor
 from core.assembly import Core, CoreOptions, Stores, assemble_core
 from core.messages import ConversationKey, IncomingMessage, Outcome, TextDelta
 from core.tokens import EstimatingTokenCounter
-from tests.core.fakes import (
-    FakeClock, FakeLLM, MemoryAuditLog, MemoryBudgetCounterStore, MemoryLimitOverrideStore, MemoryChannelSettingsStore, MemoryConversationStore,
-    MemoryFilterDecisionLog, MemoryFilterSettingsStore, MemoryInbox, MemoryPersonaStore, MemoryUsageStore,
-)
+from tests.core.fakes import FakeClock, FakeLLM, MemoryConversationStore, MemoryFilterDecisionLog, memory_stores
 
 _ids = itertools.count(1)
 
@@ -46,20 +43,8 @@ class World:
 
 
 def build_world(**option_overrides) -> World:
-    usage = MemoryUsageStore()
     clock = option_overrides.pop("clock", None) or FakeClock()
-    stores = Stores(
-        conversations=MemoryConversationStore(usage=usage),
-        personas=MemoryPersonaStore(),
-        channel_settings=MemoryChannelSettingsStore(),
-        inbox=MemoryInbox(),
-        usage=usage,
-        audit=MemoryAuditLog(),
-        budget_counters=MemoryBudgetCounterStore(clock),
-        limit_overrides=MemoryLimitOverrideStore(),
-        filter_settings=MemoryFilterSettingsStore(),
-        filter_decisions=MemoryFilterDecisionLog(),
-    )
+    stores = memory_stores(clock)
     llm = option_overrides.pop("llm", None) or FakeLLM()
     hooks = {
         k: option_overrides.pop(k)

@@ -15,7 +15,7 @@ from core.storage.database import QUICK_CALLS_PER_CHECKPOINT, Database
 from core.storage.inbox import SqlInbox
 from core.storage.migrate import upgrade_to_head
 from core.storage.models import ProcessedEventRow, utcnow
-from tests.infra.conftest import sqlite_url
+from tests.databases import sqlite_url
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from core.storage.conversations import SqlConversationStore
 from core.storage.database import Database, DatabaseUnavailable
 from core.storage.migrate import REPO_ROOT, upgrade_to_head
 from core.storage.models import PARLEY_TABLES, Base
-from tests.infra.conftest import sqlite_url
+from tests.databases import sqlite_url
 
 UNREACHABLE = "postgresql+asyncpg://postgres:s3cret-pw@127.0.0.1:1/x"
 KEY = ConversationKey(platform="slack", workspace="T1", channel="C1")

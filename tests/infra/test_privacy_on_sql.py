@@ -21,7 +21,7 @@ from core.storage.migrate import upgrade_to_head
 from core.storage.models import PARLEY_TABLES
 from core.tokens import EstimatingTokenCounter
 from tests.core.fakes import FakeClock, FakeLLM
-from tests.infra.conftest import sqlite_url
+from tests.databases import sqlite_url
 from tests.standins.openai_server import OpenAIStandIn
 
 CHANNEL = ConversationKey(platform="slack", workspace="T1", channel="C1")

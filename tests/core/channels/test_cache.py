@@ -1,19 +1,14 @@
-"""The per-process caches in front of settings, personas and limit overrides."""
+"""The per-process cache in front of the channel settings: own writes at once, other processes' after the TTL."""
 
 from __future__ import annotations
 
 from core.channels.cache import CachedChannelSettingsStore
-from core.limits.cache import CachedLimitOverrideStore
-from core.personas.cache import CachedPersonaStore
-from core.ttl_cache import TtlCache
 from core.messages import ChannelScope
-from core.personas.values import Persona
 from core.records import ChannelSettings
-from core.messages import WorkspaceScope
-from tests.core.fakes import MemoryChannelSettingsStore, MemoryLimitOverrideStore, MemoryPersonaStore
+from core.ttl_cache import TtlCache
+from tests.core.fakes import MemoryChannelSettingsStore
 
 SCOPE = ChannelScope("slack", "T1", "C1")
-WS = WorkspaceScope("slack", "T1")
 
 
 class Clock:
@@ -53,25 +48,3 @@ async def test_another_process_write_is_seen_after_the_ttl():
     assert (await here.get(SCOPE)).persona is None  # stale within the TTL
     clock.t = 5.1
     assert (await here.get(SCOPE)).persona == "poet"
-
-
-async def test_persona_and_override_writes_drop_their_entries():
-    cache = TtlCache(ttl=60, now=Clock())
-    personas = CachedPersonaStore(MemoryPersonaStore(), cache)
-    assert await personas.get(WS, "poet") is None
-    await personas.save(WS, Persona(name="poet", system_prompt="Rhyme.", model="m"))
-    assert (await personas.get(WS, "poet")).system_prompt == "Rhyme."
-    await personas.delete(WS, "poet")
-    assert await personas.get(WS, "poet") is None
-
-    overrides = CachedLimitOverrideStore(MemoryLimitOverrideStore(), cache)
-    assert await overrides.get(WS, channels=("C1", "*")) == {}
-    await overrides.set(WS, channel="*", scope="user", value="1/minute")
-    assert await overrides.get(WS, channels=("C1", "*")) == {("*", "user"): "1/minute"}
-
-
-def test_the_cache_is_bounded():
-    cache = TtlCache(ttl=60, now=Clock(), max_entries=3)
-    for i in range(10):
-        cache.put(i, i)
-    assert len(cache._entries) == 3  # noqa: SLF001

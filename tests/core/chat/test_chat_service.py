@@ -178,7 +178,7 @@ async def test_content_filter_hooks_block_input_and_output():
                 return FilterVerdict(allowed=False, text=text, reason="blocklist", user_text="Blocked.")
             return FilterVerdict(allowed=True, text=text.replace("secret", "[secret]"))
 
-        async def check_output(self, message, text, *, final):
+        async def check_output(self, message, text, *, final, since=0):
             return FilterVerdict(allowed="boom" not in text, text=text, reason="output_rule")
 
     world = build_world(content_filter=Filter())
@@ -212,3 +212,39 @@ async def test_an_llm_error_mid_summary_still_answers(world):
     _, outcome = await world.send(msg("and now?"))
     assert outcome.kind is OutcomeKind.ANSWERED
     assert any("left out" in n for n in outcome.notices)
+
+
+async def test_a_flood_of_limited_messages_is_refused_at_once_not_queued_behind_a_slow_answer():
+    from core.assembly import LimitOptions
+
+    world = build_world(limits=LimitOptions(user="1/minute"))
+    world.llm.gate = asyncio.Event()
+    slow = asyncio.create_task(world.send(msg("a long question")))
+    await world.llm.started.wait()  # the first answer holds the conversation, waiting on the model
+    flood = await asyncio.wait_for(asyncio.gather(*(world.send(msg(f"again {i}")) for i in range(20))), 5)
+    assert {outcome.reason for _, outcome in flood} == {"rate_limit.user"}
+    assert not slow.done()
+    world.llm.gate.set()
+    assert (await slow)[1].kind is OutcomeKind.ANSWERED
+
+
+async def test_a_message_stuck_behind_an_answer_goes_ahead_after_the_wait_limit():
+    from core.chat.locks import ConversationLocks
+
+    locks = ConversationLocks(wait=0.05)
+    release = asyncio.Event()
+    entered = asyncio.Event()
+
+    async def stuck() -> None:
+        async with locks.hold("conversation"):
+            entered.set()
+            await release.wait()
+
+    holder = asyncio.create_task(stuck())
+    await entered.wait()
+    async with asyncio.timeout(5):
+        async with locks.hold("conversation"):
+            assert not holder.done()  # went ahead while the stuck answer still holds the turn
+    release.set()
+    await holder
+    assert len(locks) == 0

@@ -139,7 +139,7 @@ async def test_the_budget_day_follows_the_configured_time_zone():
     assert "00:00 Asia/Tokyo" in refused.text
 
 
-async def test_money_budgets_use_the_price_table_and_unknown_models_count_tokens_only():
+async def test_money_budgets_use_the_price_table_and_refuse_a_model_without_a_price():
     world = limited_world(caps=caps(user_daily_usd=0.0008), prices={"gpt-4o-mini": (0.15, 0.60)})
     # worst case ≈ 40 prompt + 1,024 completion tokens ≈ $0.00062: fits once; the answer costs ≈ $0.0003
     world.llm.script.append("long answer " * 170)
@@ -148,8 +148,8 @@ async def test_money_budgets_use_the_price_table_and_unknown_models_count_tokens
     assert record.cost_micro_usd and record.cost_micro_usd > 0
     _, refused = await world.send(msg("b"))
     assert refused.reason == "budget.user.daily.usd" and "spending budget" in refused.text
-    free = limited_world(caps=caps(user_daily_usd=0.0), prices={})
-    assert (await free.send(msg("a")))[1].kind is OutcomeKind.ANSWERED
+    unpriced = limited_world(caps=caps(user_daily_usd=0.0), prices={})  # no longer "free": refused
+    assert (await unpriced.send(msg("a")))[1].reason == "budget.unpriced_model"
 
 
 async def test_fifty_simultaneous_requests_against_a_budget_for_ten_get_ten_answers():

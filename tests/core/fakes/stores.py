@@ -1,0 +1,28 @@
+"""Every store port in memory, wired as the SQL ones are (an exchange's usage lands in the usage store)."""
+
+from __future__ import annotations
+
+from core.assembly import Stores
+from core.ports import Clock
+from tests.core.fakes.budgets import MemoryBudgetCounterStore
+from tests.core.fakes.conversations import MemoryConversationStore
+from tests.core.fakes.filters import MemoryFilterDecisionLog, MemoryFilterSettingsStore
+from tests.core.fakes.records import MemoryAuditLog, MemoryInbox, MemoryUsageStore
+from tests.core.fakes.settings import MemoryChannelSettingsStore, MemoryLimitOverrideStore, MemoryPersonaStore
+
+
+def memory_stores(clock: Clock | None = None) -> Stores:
+    """``clock`` stamps the budget holds (the wall clock when None, as in production)."""
+    usage = MemoryUsageStore()
+    return Stores(
+        conversations=MemoryConversationStore(usage=usage),
+        personas=MemoryPersonaStore(),
+        channel_settings=MemoryChannelSettingsStore(),
+        inbox=MemoryInbox(),
+        usage=usage,
+        audit=MemoryAuditLog(),
+        budget_counters=MemoryBudgetCounterStore(clock),
+        limit_overrides=MemoryLimitOverrideStore(),
+        filter_settings=MemoryFilterSettingsStore(),
+        filter_decisions=MemoryFilterDecisionLog(),
+    )
