@@ -8,8 +8,10 @@ in-process FIFO of ``ConversationLocks``), then for the conversation's lock in
 Redis: a key with a lease that the holder renews while it answers, so a
 process that dies frees the conversation when the lease runs out.
 
-Answering matters more than ordering: when Redis cannot be reached, or the
-wait runs out, the message is answered anyway (logged as a warning).
+Answering matters more than ordering: when Redis cannot be reached or does not
+answer within half a second, or the wait runs out, the message is answered
+anyway (logged as a warning), and Redis is left alone for a while
+(``core/circuit.py``) so the next messages do not wait on it either.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, RedisError
 
 from core.chat.locks import ConversationLocks
+from core.circuit import ANSWER_WITHIN_SECONDS, Circuit
 from core.log import one_line
 from core.messages import ConversationKey
 
@@ -50,6 +53,7 @@ class RedisConversationLocks:
         self._wait = wait
         self._poll = poll
         self._local = ConversationLocks()
+        self._circuit = Circuit(name="conversation_locks.redis")
 
     @classmethod
     def from_url(cls, url: str, **options: float | str) -> RedisConversationLocks:
@@ -82,15 +86,21 @@ class RedisConversationLocks:
         lock = self._redis.lock(
             self._name(key), timeout=self._lease, sleep=self._poll, blocking_timeout=self._wait, thread_local=False
         )
+        if self._circuit.is_open:  # Redis failed a moment ago: this process's order only, without waiting on it
+            return None
         try:
-            if await lock.acquire(blocking=False):
+            async with asyncio.timeout(ANSWER_WITHIN_SECONDS):
+                free = await lock.acquire(blocking=False)
+            self._circuit.succeeded()
+            if free:
                 return lock
             lock_log.info("conversation.waiting", reason="another process is answering in this conversation")
             if await lock.acquire():
                 return lock
             lock_log.warning("conversation.lock_timeout", waited_seconds=self._wait)
-        except RedisError as exc:
-            lock_log.warning("conversation.lock_unavailable", error=one_line(exc))
+        except (RedisError, OSError, TimeoutError) as exc:
+            lock_log.warning("conversation.lock_unavailable", error=one_line(exc) or type(exc).__name__)
+            self._circuit.failed(exc, fallback="one answer at a time per conversation in this process only")
         return None
 
     async def _renew(self, lock: Lock, lock_log) -> None:

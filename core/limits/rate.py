@@ -2,6 +2,9 @@
 
 Moving windows, counted in ``memory://`` by default or in Redis when
 RATE_LIMIT_STORAGE_URL says so, so that several processes share the counts.
+When Redis is down or silent (no answer within half a second) the counts fall
+back to this process's memory for a while (``core/circuit.py``): limits keep
+holding per process, and every message is still answered.
 Defaults come from settings; admins override them from chat: the user and
 workspace limits for the whole workspace, the channel limit per channel.
 """
@@ -21,6 +24,9 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from redis.exceptions import RedisError
+
+from core.circuit import ANSWER_WITHIN_SECONDS, Circuit
 from core.limits.parsing import describe, human_duration, parse_limits
 from core.messages import IncomingMessage
 from core.personas.values import Persona
@@ -71,6 +77,8 @@ class RequestRateLimiter:
     ) -> None:
         self._limiter = MovingWindowRateLimiter(storage)
         self._remote = not isinstance(storage, MemoryStorage)
+        self._local = MovingWindowRateLimiter(MemoryStorage()) if self._remote else self._limiter
+        self._circuit = Circuit(name="limits.storage")
         self._defaults = defaults
         self._overrides = overrides
         self._admins = admins
@@ -97,27 +105,36 @@ class RequestRateLimiter:
             "workspace": (key.platform, billed, "workspace"),
         }
         checks = [(scope, item, identity[scope]) for scope in SCOPES for item in _parsed(in_force[scope])]
+        if not checks:
+            return None
+        if self._remote and not self._circuit.is_open:
+            try:
+                async with asyncio.timeout(ANSWER_WITHIN_SECONDS):
+                    decision = await self._check(self._limiter, checks, remote=True)
+                self._circuit.succeeded()
+                return decision
+            except (RedisError, OSError, TimeoutError) as error:
+                self._circuit.failed(error, fallback="this process's memory")
+        return await self._check(self._local, checks, remote=False)
+
+    async def _check(self, limiter: MovingWindowRateLimiter, checks: list, *, remote: bool) -> LimitDecision | None:
         # Test every window first so that a refusal by one scope uses up none of the
         # others; the windows are independent, so ask them all at once (one round
         # trip's latency on Redis instead of one per window).
-        passed = await self._each([self._limiter.test(item, *ids) for _, item, ids in checks])
+        passed = await _each([limiter.test(item, *ids) for _, item, ids in checks], remote=remote)
         for (scope, item, ids), ok in zip(checks, passed):
             if not ok:
-                return await self._refuse(scope, item, ids)
-        hit = await self._each([self._limiter.hit(item, *ids) for _, item, ids in checks])
+                return await self._refuse(limiter, scope, item, ids)
+        hit = await _each([limiter.hit(item, *ids) for _, item, ids in checks], remote=remote)
         for (scope, item, ids), ok in zip(checks, hit):
             if not ok:  # lost a race since the test
-                return await self._refuse(scope, item, ids)
+                return await self._refuse(limiter, scope, item, ids)
         return None
 
-    async def _each(self, calls: list) -> list[bool]:
-        """Run the window calls: at once for a remote storage, one by one in memory (cheaper there)."""
-        if self._remote:
-            return list(await asyncio.gather(*calls))
-        return [await call for call in calls]
-
-    async def _refuse(self, scope: str, item: RateLimitItem, ids: tuple[str, ...]) -> LimitDecision:
-        stats = await self._limiter.get_window_stats(item, *ids)
+    async def _refuse(
+        self, limiter: MovingWindowRateLimiter, scope: str, item: RateLimitItem, ids: tuple[str, ...]
+    ) -> LimitDecision:
+        stats = await limiter.get_window_stats(item, *ids)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         log.info("limit.hit", scope=scope, limit=str(item))
         return LimitDecision(
@@ -125,6 +142,13 @@ class RequestRateLimiter:
             retry_after=float(retry_after),
             text=f"You've reached {SCOPE_NAMES[scope]} limit of {describe(item)}. Try again in {human_duration(retry_after)}.",
         )
+
+
+async def _each(calls: list, *, remote: bool) -> list[bool]:
+    """Run the window calls: at once for a remote storage, one by one in memory (cheaper there)."""
+    if remote:
+        return list(await asyncio.gather(*calls))
+    return [await call for call in calls]
 
 
 _parsed = lru_cache(maxsize=256)(parse_limits)
