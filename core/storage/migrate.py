@@ -2,17 +2,24 @@
 
 ``upgrade_to_head(url)`` runs alembic's ``upgrade head`` in-process over an
 async connection, from any working directory, without touching the app's
-logging configuration.
+logging configuration.  Several processes started at once migrate one after
+the other: on PostgreSQL under a transaction-level advisory lock, on a SQLite
+file under an exclusive lock on ``<database>.migrate-lock``; the others then
+find the schema current.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import NullPool
 
@@ -31,9 +38,34 @@ def alembic_config() -> Config:
     return config
 
 
+MIGRATION_LOCK_KEY = 0x7061726C6579  # "parley": the advisory lock every Parley process migrates under
+
+
 def _upgrade(connection: Connection, config: Config) -> None:
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    if connection.dialect.name == "postgresql":
+        # Held until this transaction commits (with the migrations): the next process waits, then finds
+        # alembic_version current and does nothing.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        command.upgrade(config, "head")
+        return
+    with _file_lock(connection.engine.url):
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def _file_lock(url: URL) -> Iterator[None]:
+    """An exclusive lock beside a SQLite database file (nothing for an in-memory database)."""
+    database = url.database or ""
+    if database in ("", ":memory:") or "mode=memory" in str(url):
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 async def upgrade_to_head(url: str | URL) -> None:
