@@ -1,15 +1,20 @@
 """Moderation through the ``openai`` client: ``/moderations`` on OpenAI or any compatible server.
 
-A 404 (or 405/501) means the server has no such endpoint (llama.cpp, vLLM and
-Ollama answer so): moderation is *unavailable*, said once in the log, and
-never asked again in this process.  Timeouts, 5xx and connection errors are
-*failures* (``ModerationFailed``), for the fail-open/fail-closed settings.
+A 404 (or 405/501) from a server that never answered a moderation request
+means it has no such endpoint (llama.cpp, vLLM and Ollama answer so):
+moderation is *unavailable*, said once in the log, and asked again after a
+pause that grows from a minute to a quarter of an hour (a server upgraded or
+restarted with the endpoint is found again).  Once the endpoint has answered,
+a 404 is a *failure* like a timeout, a 5xx or a connection error
+(``ModerationFailed``), for the fail-open/fail-closed settings: one bad answer
+never switches moderation off.
 The text and the server's error message are never logged.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import openai
 import structlog
@@ -21,6 +26,8 @@ log = structlog.get_logger(__name__)
 
 PROBE_TEXT = "hello"
 PROBE_TIMEOUT_SECONDS = 5.0
+RECHECK_FIRST_SECONDS = 60.0
+RECHECK_MAX_SECONDS = 900.0
 _ABSENT_STATUSES = frozenset({404, 405, 501})
 
 
@@ -34,6 +41,7 @@ class OpenAIModeration:
         thresholds: dict[str, float] | None = None,
         timeout: float = 10.0,
         max_retries: int = 1,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = openai.AsyncOpenAI(
             api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=max_retries
@@ -42,6 +50,10 @@ class OpenAIModeration:
         self._thresholds = dict(thresholds or {})
         self._where = "OpenAI" if base_url is None else "The moderation server"
         self._availability = Availability(available=True, model=model)
+        self._clock = clock
+        self._answered_once = False  # the endpoint exists: from now on a 404 is a failure, not an absence
+        self._recheck_after = RECHECK_FIRST_SECONDS
+        self._recheck_at = 0.0
 
     @property
     def availability(self) -> Availability:
@@ -63,16 +75,16 @@ class OpenAIModeration:
         return self._availability
 
     async def check(self, text: str) -> ModerationResult:
-        if not self._availability.available:
+        if not self._availability.available and self._clock() < self._recheck_at:
             raise ModerationUnavailable(self._availability.reason)
-        return await self._ask(text, client=self._client)
+        return await self._ask(text, client=self._client)  # (unavailable and due: asking is the re-check)
 
     async def _ask(self, text: str, *, client: openai.AsyncOpenAI) -> ModerationResult:
         started = time.monotonic()
         try:
             response = await client.moderations.create(model=self._model, input=text)
         except openai.APIStatusError as error:
-            if error.status_code in _ABSENT_STATUSES:
+            if error.status_code in _ABSENT_STATUSES and not self._answered_once:
                 self._mark_unavailable(error.status_code)
                 raise ModerationUnavailable(self._availability.reason) from None
             raise ModerationFailed(f"HTTP {error.status_code}") from None
@@ -89,12 +101,22 @@ class OpenAIModeration:
             flags = {k: bool(v) for k, v in result.categories.model_dump(by_alias=True).items() if v is not None}
         except (AttributeError, IndexError, TypeError, ValueError):
             raise ModerationFailed("unexpected response shape") from None
+        self._answered()
         hits = hits_above(scores, flags, thresholds=self._thresholds)
         log.debug("moderation.checked", model=self._model, hits=[h.category for h in hits], ms=_ms(started))
         return ModerationResult(hits=hits)
 
-    def _mark_unavailable(self, status: int) -> None:
+    def _answered(self) -> None:
+        self._answered_once = True
         if not self._availability.available:
+            self._availability = Availability(available=True, model=self._model)
+            self._recheck_after = RECHECK_FIRST_SECONDS
+            log.info("moderation.available", model=self._model, found="again")
+
+    def _mark_unavailable(self, status: int) -> None:
+        self._recheck_at = self._clock() + self._recheck_after
+        if not self._availability.available:
+            self._recheck_after = min(self._recheck_after * 2, RECHECK_MAX_SECONDS)
             return
         self._availability = Availability(
             available=False, model=self._model,

@@ -32,11 +32,12 @@ async def make_world() -> AsyncIterator[Callable[..., World]]:
         llm = OpenAIProvider(api_key="test-key", base_url=server.base_url, timeout=5.0, max_retries=0)
         moderator = OpenAIModeration(
             api_key="test-key", base_url=server.base_url, model="omni-moderation-latest",
-            thresholds=thresholds, timeout=timeout, max_retries=0,
+            thresholds=thresholds, timeout=timeout, max_retries=0, clock=lambda: world.clock_now,
         )
         clients.extend([llm, moderator])
         world = build_world(llm=llm, moderator=moderator, filters=FilterDefaults(**defaults))
         world.moderator = moderator  # type: ignore[attr-defined]
+        world.clock_now = 1_000.0  # type: ignore[attr-defined]  # the moderator's monotonic clock
         return world
 
     yield make
@@ -142,13 +143,29 @@ async def test_a_server_without_the_endpoint_is_unavailable_said_once_and_answer
         assert world.decisions.decisions == []
 
 
-async def test_a_404_found_while_answering_also_makes_it_unavailable(server, make_world):
+async def test_a_404_before_the_endpoint_ever_answered_makes_it_unavailable_until_the_recheck(server, make_world):
     world = make_world(server, output_failure="closed")
     server.script_moderation(Status(404))
     _, first = await world.send(msg("one"))
     _, second = await world.send(msg("two"))
     assert first.kind is second.kind is OutcomeKind.ANSWERED
-    assert len(server.moderation_requests) == 1
+    assert len(server.moderation_requests) == 1  # not asked again at once...
+    world.clock_now += 61  # ...but after the pause: the server has the endpoint after all
+    server.flag_text("nasty", "hate")
+    _, third = await world.send(msg("something nasty"))
+    assert third.kind is OutcomeKind.BLOCKED and third.reason == "moderation"
+    assert world.moderator.availability.available
+
+
+async def test_a_404_from_an_endpoint_that_answered_before_follows_the_failure_policy(server, make_world):
+    world = make_world(server, input_failure="closed")
+    assert (await world.send(msg("first")))[1].kind is OutcomeKind.ANSWERED  # the endpoint answers
+    server.script_moderation(Status(404))
+    _, refused = await world.send(msg("second"))
+    assert refused.kind is OutcomeKind.BLOCKED and "couldn't check your message" in refused.text
+    server.flag_text("nasty", "hate")
+    _, third = await world.send(msg("something nasty"))  # moderation is still on: not switched off by one 404
+    assert third.kind is OutcomeKind.BLOCKED and third.reason == "moderation"
 
 
 async def test_which_moderator_the_settings_give_and_what_start_says():
