@@ -5,6 +5,8 @@ from __future__ import annotations
 import discord
 import structlog
 
+from bots.discord.interaction_reply import THINKING
+
 log = structlog.get_logger(__name__)
 
 
@@ -13,15 +15,17 @@ async def apologise(
 ) -> None:
     """Log ``event`` (with where, who and ``error``), then answer the interaction with ``text``, ephemerally.
 
-    A follow-up when the interaction was already answered; an apology Discord
-    refuses is logged, never raised.
+    In place of "thinking…" when the interaction was deferred, a follow-up when
+    it was already answered; an apology Discord refuses is logged, never raised.
     """
     log.error(
         event, guild=interaction.guild_id, channel=interaction.channel_id, user=interaction.user.id,
         **fields, error=type(error).__name__, exc_info=error,
     )
     try:
-        if interaction.response.is_done():
+        if interaction.extras.pop(THINKING, False):
+            await interaction.edit_original_response(content=text)
+        elif interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True)
         else:
             await interaction.response.send_message(text, ephemeral=True)

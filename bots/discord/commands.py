@@ -10,7 +10,6 @@ owners can still narrow either command in Server Settings → Integrations.
 """
 
 # No `from __future__ import annotations`: discord.py reads these signatures to build the options.
-import io
 from typing import Literal, Optional
 
 import discord
@@ -18,12 +17,11 @@ from discord import app_commands
 
 from bots.discord.apology import apologise
 from bots.discord.forms import PROMPT_LIMIT, PersonaForm, fits_in_form
-from bots.discord.live_message import MESSAGE_LIMIT
+from bots.discord.interaction_reply import reply_in_time
 from bots.discord.places import Place, actor_from, place_of
 from bots.discord.texts import COMMAND_FAILED, FORM_PROMPT_TOO_LONG, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION
 from core.admin import Actor, CommandReply
 from core.commands import CommandRouter
-from core.text_split import split_markdown
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
@@ -40,9 +38,16 @@ class _RouterGroup(app_commands.Group):
         self._router = router
 
     async def run(self, interaction: discord.Interaction, args: str) -> None:
-        actor = actor_of(interaction)
-        reply = await self._router.run(actor, self.command_word, args)
-        await respond(interaction, reply, router=self._router)
+        work = self._router.run(actor_of(interaction), self.command_word, args)
+        await reply_in_time(interaction, work, open_form=self._form)
+
+    def _form(self, reply: CommandReply) -> discord.ui.Modal | CommandReply:
+        """The persona form the core asks for, or a reply saying why it cannot hold this persona."""
+        assert reply.form is not None
+        persona = reply.form.persona
+        if fits_in_form(persona):
+            return PersonaForm(router=self._router, actor_of=actor_of, persona=persona)
+        return CommandReply(FORM_PROMPT_TOO_LONG.format(limit=PROMPT_LIMIT, name=persona.name), ok=False)
 
 
 class PersonaCommands(_RouterGroup, name="persona", description=PERSONA_DESCRIPTION):
@@ -150,24 +155,6 @@ def install_commands(tree: app_commands.CommandTree, *, router: CommandRouter) -
     tree.add_command(PersonaCommands(router=router))
     tree.add_command(ParleyCommands(router=router))
     tree.error(_on_error)
-
-
-async def respond(interaction: discord.Interaction, reply: CommandReply, *, router: CommandRouter) -> None:
-    """A command reply: a form when the core asks for one, else text (ephemeral unless the core says not)."""
-    if reply.form is not None:
-        persona = reply.form.persona
-        if fits_in_form(persona):
-            await interaction.response.send_modal(PersonaForm(router=router, actor_of=actor_of, persona=persona))
-            return
-        reply = CommandReply(FORM_PROMPT_TOO_LONG.format(limit=PROMPT_LIMIT, name=persona.name), ok=False)
-    pieces = [p for p in split_markdown(reply.text, limit=MESSAGE_LIMIT) if p.strip()] or ["…"]
-    if reply.file is not None:  # e.g. an export: only the person who asked sees it
-        attachment = discord.File(io.BytesIO(reply.file.content), filename=reply.file.filename)
-        await interaction.response.send_message(pieces[0], file=attachment, ephemeral=True)
-    else:
-        await interaction.response.send_message(pieces[0], ephemeral=reply.ephemeral)
-    for piece in pieces[1:]:
-        await interaction.followup.send(piece, ephemeral=reply.ephemeral)
 
 
 async def _on_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import discord
 
 from bots.discord.apology import apologise
+from bots.discord.interaction_reply import reply_in_time
 from bots.discord.texts import FORM_FAILED, FORM_INVALID, FORM_LABELS
+from core.admin import Actor, CommandReply
 from core.commands import CommandRouter
 from core.personas.values import MAX_TOKENS_RANGE, TEMPERATURE_RANGE, Persona, PersonaInvalid
 
@@ -51,14 +53,13 @@ class PersonaForm(discord.ui.Modal):
         return values
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        await reply_in_time(interaction, self._save(self._actor_of(interaction)))
+
+    async def _save(self, actor: Actor) -> CommandReply:
         try:
-            reply = await self._router.submit_persona_form(
-                self._actor_of(interaction), editing=self._editing, fields=self.submitted_fields()
-            )
+            return await self._router.submit_persona_form(actor, editing=self._editing, fields=self.submitted_fields())
         except PersonaInvalid as invalid:
-            await interaction.response.send_message(field_errors(invalid), ephemeral=True)
-            return
-        await interaction.response.send_message(reply.text, ephemeral=True)
+            return CommandReply(field_errors(invalid), ok=False)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await apologise(interaction, FORM_FAILED, event="discord.form_failed", error=error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import discord.gateway
@@ -17,6 +17,7 @@ import yarl
 from bots.discord.app import DiscordBot
 from bots.discord.connection import DiscordOptions
 from core.bootstrap import RunningCore, start_core
+from core.commands import CommandRouter
 from core.config import Settings, load_settings
 from tests.standins.discord_server import FAKE_TOKEN, DiscordStandIn
 from tests.standins.openai_server import OpenAIStandIn
@@ -57,6 +58,7 @@ async def discord_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Disco
         monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url))
         yield server
         assert not server.rate_limited, f"Discord answered 429: {server.rate_limited}"
+        assert not server.broken_rules, f"Discord refused calls that break its rules: {server.broken_rules}"
 
 
 @pytest.fixture
@@ -71,7 +73,8 @@ async def start_parley(
 ) -> AsyncIterator[Callable[..., Awaitable[Parley]]]:
     started: list[tuple[DiscordBot, asyncio.Task, RunningCore]] = []
 
-    async def start(**overrides: object) -> Parley:
+    async def start(*, wrap_router: Callable[[CommandRouter], CommandRouter] | None = None, **overrides: object) -> Parley:
+        """Parley with these settings; ``wrap_router`` stands between the adapter and the core's command router."""
         settings = load_settings(**{
             "database_url": f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}",
             "openai_base_url": llm.base_url,
@@ -82,7 +85,8 @@ async def start_parley(
             **overrides,
         })
         running = await start_core(settings)
-        bot = DiscordBot(running.core, DiscordOptions.from_settings(settings))
+        core = running.core if wrap_router is None else replace(running.core, commands=wrap_router(running.core.commands))
+        bot = DiscordBot(core, DiscordOptions.from_settings(settings))
         task = asyncio.create_task(bot.run())
         started.append((bot, task, running))
         connected = asyncio.create_task(discord_server.wait_connected(identifies=len(discord_server.identifies) + 1))

@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 from tests.bots.discord.test_conversations import answer_in, mention, user_texts
-from tests.standins.discord_server import ALICE, BOB, BOT, DM_BOB, GENERAL, GUILD_ID, DiscordStandIn
+from tests.standins.discord_server import ALICE, BOB, BOT, DM_BOB, GENERAL, GUILD_ID, DiscordStandIn, InteractionState
 
 EPHEMERAL = 64
 MESSAGE_REPLY, MODAL = 4, 9
 PIRATE = {"name": "pirate", "system_prompt": "Talk like a pirate.", "model": "", "temperature": "0.5", "max_tokens": "200"}
 
 
-async def command(server: DiscordStandIn, user, channel_id: int, group: str, sub: str, /, **options: str) -> dict:
-    """Run ``/group sub [options]`` as ``user``; the interaction callback's body."""
+async def command(server: DiscordStandIn, user, channel_id: int, group: str, sub: str, /, **options: str):
+    """Run ``/group sub [options]`` as ``user``; the interaction once the person sees its answer."""
     interaction_id = await server.run_command(user, channel_id, group, sub, options or None)
-    return await server.wait_for_callback(interaction_id)
+    return await server.wait_for_answer(interaction_id)
 
 
-async def submit(server: DiscordStandIn, user, channel_id: int, modal: dict, values: dict[str, str]) -> dict:
-    interaction_id = await server.submit_modal(user, channel_id, modal["data"]["custom_id"], values)
-    return await server.wait_for_callback(interaction_id)
+async def submit(server: DiscordStandIn, user, channel_id: int, form: InteractionState, values: dict[str, str]):
+    interaction_id = await server.submit_modal(user, channel_id, form.modal["custom_id"], values)
+    return await server.wait_for_answer(interaction_id)
 
 
-def said(callback: dict) -> str:
-    """The text of an ephemeral reply (and that it was one)."""
-    assert callback["type"] == MESSAGE_REPLY and callback["data"]["flags"] & EPHEMERAL, callback
-    return callback["data"]["content"]
+def said(answer: InteractionState) -> str:
+    """The text of the answer (and that only the person who asked sees it)."""
+    message = answer.original
+    assert message is not None and message["flags"] & EPHEMERAL, answer
+    return message["content"]
 
 
-def inputs(modal: dict) -> dict[str, dict]:
-    return {row["component"]["custom_id"]: {**row["component"], "label": row["label"]} for row in modal["data"]["components"]}
+def inputs(form: InteractionState) -> dict[str, dict]:
+    assert form.response_type == MODAL and form.modal is not None, form
+    return {row["component"]["custom_id"]: {**row["component"], "label": row["label"]} for row in form.modal["components"]}
 
 
 async def create_pirate(server: DiscordStandIn) -> None:
@@ -57,7 +59,6 @@ async def test_commands_sync_to_the_development_guild_when_set(start_parley):
 async def test_create_opens_a_form_and_a_bad_temperature_is_named(parley):
     server = parley.discord
     form = await command(server, ALICE, GENERAL, "persona", "create")
-    assert form["type"] == MODAL
     fields = inputs(form)
     assert list(fields) == ["name", "system_prompt", "model", "temperature", "max_tokens"]
     assert fields["system_prompt"]["style"] == 2  # a paragraph
@@ -72,7 +73,7 @@ async def test_edit_opens_the_form_prefilled_with_the_name_fixed(parley):
     await create_pirate(server)
     form = await command(server, ALICE, GENERAL, "persona", "edit", name="pirate")
     fields = inputs(form)
-    assert "name" not in fields and "pirate" in form["data"]["title"]
+    assert "name" not in fields and "pirate" in form.modal["title"]
     assert fields["system_prompt"]["value"] == "Talk like a pirate." and fields["temperature"]["value"] == "0.5"
 
     values = {"system_prompt": "Talk like a polite pirate.", "model": "", "temperature": "0.9", "max_tokens": "200"}
@@ -146,7 +147,7 @@ async def test_a_failing_command_is_logged_and_answered_briefly(parley):
     interaction_id = await server.run_command(BOB, GENERAL, "parley", "help")
     failed = await parley.wait_logged("discord.command_failed")
     assert (failed["command"], failed["user"], failed["error"]) == ("parley help", BOB.id, "HTTPException")
-    assert said(await server.wait_for_callback(interaction_id)).startswith("Sorry")
+    assert said(await server.wait_for_answer(interaction_id)).startswith("Sorry")
 
 
 async def test_export_sends_the_channels_turns_privately_as_a_file_to_admins_only(parley):
@@ -158,11 +159,10 @@ async def test_export_sends_the_channels_turns_privately_as_a_file_to_admins_onl
 
     refused = said(await command(server, BOB, GENERAL, "parley", "export"))
     assert refused.startswith("Only admins")
-    callback = await command(server, ALICE, GENERAL, "parley", "export")
-    said(callback)  # ephemeral
-    uploads = [c.files for c in server.calls_to("POST", "/interactions/{interaction_id}/{token}/callback") if c.files]
-    assert len(uploads) == 1
-    ((filename, content),) = uploads[0]
+    answer = await command(server, ALICE, GENERAL, "parley", "export")
+    said(answer)  # ephemeral
+    ((filename, content),) = [upload for call in server.calls for upload in call.files]
+    assert [a["filename"] for a in answer.original["attachments"]] == [filename]
     rows = [json.loads(line) for line in content.decode().splitlines()]
     assert filename.endswith(".jsonl") and [r["content"] for r in rows] == ["remember 42", "echo: remember 42"]
 

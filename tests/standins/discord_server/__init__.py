@@ -21,6 +21,15 @@ REST (every call recorded in ``calls`` with its time and status; answers are
     PUT  /applications/{app}/commands, /applications/{app}/guilds/{gid}/commands
     POST /interactions/{id}/{token}/callback; POST|GET|PATCH /webhooks/{app}/{token}[/messages/{mid}]
     anything else: 404, recorded.
+Interactions (``interactions``, ``webhooks``) keep Discord's rules: the first
+response within 3 seconds of the stand-in's clock (``advance_clock(seconds)``
+moves it on without waiting), else 10062; one initial response (a second is
+40060); a deferral shows "thinking…" until ``@original`` is edited; follow-ups
+and edits only once acknowledged (else 10015), only of the interaction's own
+messages (else 10008), for 15 minutes (then 50027).  ``interactions`` holds an
+``InteractionState`` per interaction; ``wait_for_callback`` waits for its first
+response, ``wait_for_answer`` until the person sees an answer.  Calls refused
+for breaking such a rule (not scripted ones) are in ``broken_rules``.
 ``fail_next(method, route, status=, code=)`` scripts one failure.
 Every route has a per-bucket rate limit (``rate_limit=(requests, seconds)``),
 announced with X-RateLimit-* headers as Discord does; going over it answers
@@ -42,13 +51,16 @@ dispatch from ``seq`` on, and waits for the RESUME.
 
 Modules: ``world`` (ids, users, roles, channels), ``payloads`` (the JSON of
 the world's objects), ``state`` (what is received and held; waiting),
-``rest`` (limits, authorization, failures, recording), ``messages`` (login,
-channels, messages, threads), ``interactions`` (commands, callbacks,
-webhooks), ``gateway`` (the websocket and dispatching), ``server``
+``rest`` (limits, authorization, failures, recording), ``errors`` (Discord's
+error answers), ``content`` (empty messages, edits), ``messages`` (login,
+channels, messages, threads), ``interactions`` (commands, callbacks),
+``webhooks`` (follow-ups, the interaction's messages), ``gateway`` (the
+websocket and dispatching), ``server``
 (``DiscordStandIn`` and its route table); starting and stopping is
 ``tests.standins.serving``.
 """
 
+from tests.standins.discord_server.interactions import InteractionState
 from tests.standins.discord_server.server import DiscordStandIn
 from tests.standins.discord_server.state import RestCall
 from tests.standins.discord_server.world import (
@@ -89,5 +101,5 @@ __all__ = [
     "DM_BOB", "DM_CHANNELS", "EVERYONE_PERMISSIONS", "FAKE_TOKEN", "GENERAL", "GUILD_ID", "HELPER_BOT", "MANAGE_GUILD",
     "MESSAGE_CONTENT_INTENT", "MODERATORS", "OWNER", "QUIET", "READ_MESSAGE_HISTORY", "ROLES", "SEND_MESSAGES",
     "SEND_MESSAGES_IN_THREADS", "TEXT_CHANNELS", "USE_APPLICATION_COMMANDS", "USERS", "VIEW_CHANNEL",
-    "DiscordStandIn", "RestCall", "User",
+    "DiscordStandIn", "InteractionState", "RestCall", "User",
 ]

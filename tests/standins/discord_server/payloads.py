@@ -110,3 +110,8 @@ def interaction(
     else:
         payload["user"] = user.payload()
     return payload
+
+
+def attachment(attachment_id: int, filename: str, size: int) -> dict[str, Any]:
+    url = f"https://cdn.discordapp.invalid/attachments/{attachment_id}/{filename}"
+    return {"id": str(attachment_id), "filename": filename, "size": size, "url": url, "proxy_url": url}

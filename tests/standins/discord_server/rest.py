@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.standins.discord_server.state import DiscordState, RestCall
+from tests.standins.discord_server.state import UPLOADS, DiscordState, RestCall
 from tests.standins.discord_server.world import API_PREFIX
 
 #: ``handler(request, params, body) -> (status, JSON payload or None)``
@@ -52,10 +52,12 @@ class Rest(DiscordState):
 
         async def serve(request: web.Request) -> web.Response:
             body, files = await read_body(request)
+            request[UPLOADS] = files
             params = dict(request.match_info)
             authorization = request.headers.get("Authorization")
             major = params.get("channel_id") or params.get("guild_id") or params.get("token") or ""
             headers, retry_after = self._limits.take(f"{request.method}-{bucket}", major, now=time.monotonic())
+            scripted = False
             if retry_after is not None:
                 status, payload = 429, {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
                 headers["Via"] = "1.1 google"
@@ -64,12 +66,14 @@ class Rest(DiscordState):
                 status, payload = 401, {"message": "401: Unauthorized", "code": 0}
             elif self._failures.get((request.method, route)):
                 status, payload = self._failures[(request.method, route)].pop(0)
+                scripted = True
             else:
                 status, payload = await handler(request, params, body)
             self.calls.append(RestCall(
                 method=request.method, path=request.path.removeprefix(API_PREFIX), route=route, params=params,
                 query=dict(request.query), json=body, status=status, at=time.monotonic(), authorization=authorization,
-                files=files,
+                files=files, code=payload.get("code") if status >= 400 and isinstance(payload, dict) else None,
+                scripted=scripted,
             ))
             await self._notify()
             if payload is None:

@@ -11,10 +11,11 @@ from tests.standins.discord_server.gateway import Gateway
 from tests.standins.discord_server.interactions import InteractionRoutes
 from tests.standins.discord_server.messages import MessageRoutes
 from tests.standins.discord_server.rest import Handler, Rest
+from tests.standins.discord_server.webhooks import WebhookRoutes
 from tests.standins.discord_server.world import API_PREFIX
 
 
-class DiscordStandIn(Rest, Gateway, MessageRoutes, InteractionRoutes):
+class DiscordStandIn(Rest, Gateway, MessageRoutes, InteractionRoutes, WebhookRoutes):
     """``DiscordStandIn(*, token=FAKE_TOKEN, rate_limit=(5, 1.0), content_intent_enabled=True)`` (see ``DiscordState``)."""
 
     def _build_app(self) -> web.Application:
@@ -42,6 +43,6 @@ class DiscordStandIn(Rest, Gateway, MessageRoutes, InteractionRoutes):
             ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", self._sync_commands),
             ("POST", "/interactions/{interaction_id}/{token}/callback", self._interaction_callback),
             ("POST", "/webhooks/{application_id}/{token}", self._followup),
-            ("GET", "/webhooks/{application_id}/{token}/messages/{message_id}", self._webhook_message),
-            ("PATCH", "/webhooks/{application_id}/{token}/messages/{message_id}", self._webhook_message),
+            ("GET", "/webhooks/{application_id}/{token}/messages/{message_id}", self._get_webhook_message),
+            ("PATCH", "/webhooks/{application_id}/{token}/messages/{message_id}", self._edit_webhook_message),
         )

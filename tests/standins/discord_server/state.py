@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
-from tests.standins.discord_server import payloads
+from tests.standins.discord_server import errors, payloads
 from tests.standins.discord_server.rate_limits import RouteLimits
 from tests.standins.discord_server.world import (
     API_PREFIX, BOT, DISCORD_EPOCH_MS, DM_CHANNELS, FAKE_TOKEN, TEXT_CHANNELS, User,
@@ -26,8 +26,12 @@ from tests.standins.serving import HttpStandIn
 
 if TYPE_CHECKING:
     from tests.standins.discord_server.gateway import Session
+    from tests.standins.discord_server.interactions import InteractionState
 
 T = TypeVar("T")
+
+#: a request's uploaded files, (filename, content) pairs, for the route handlers
+UPLOADS = web.RequestKey("uploads", tuple)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class RestCall:
     at: float  # time.monotonic() when it arrived
     authorization: str | None
     files: tuple[tuple[str, bytes], ...] = ()  # (filename, content) of multipart uploads
+    code: int | None = None  # the JSON error code of a refusal
+    scripted: bool = False  # a failure a test asked for (``fail_next``)
 
 
 class DiscordState(HttpStandIn):
@@ -57,7 +63,8 @@ class DiscordState(HttpStandIn):
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or the guild id → synced commands
         self.messages: dict[int, dict[str, Any]] = {}  # every message, by id (deleted ones removed)
         self.threads: dict[int, dict[str, Any]] = {}
-        self.callbacks: dict[int, dict[str, Any]] = {}  # interaction id → the callback body
+        self.callbacks: dict[int, dict[str, Any]] = {}  # interaction id → the accepted initial response's body
+        self.interactions: dict[int, InteractionState] = {}
         self._limits = RouteLimits(*rate_limit)
         self._forbidden_threads: set[int] = set()
         self._failures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
@@ -65,6 +72,16 @@ class DiscordState(HttpStandIn):
         self._sockets: set[web.WebSocketResponse] = set()
         self._counter = itertools.count(1)
         self._changed: asyncio.Condition | None = None
+        self._clock_offset = 0.0
+
+    # -- the clock of interaction deadlines: real time, plus what a test adds
+
+    def now(self) -> float:
+        return time.monotonic() + self._clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        """Let ``seconds`` pass for deadlines (an interaction's 3 s, its token's 15 minutes) without waiting."""
+        self._clock_offset += seconds
 
     @property
     def api_url(self) -> str:
@@ -92,8 +109,17 @@ class DiscordState(HttpStandIn):
     async def wait_connected(self, *, identifies: int = 1, timeout: float = 5.0) -> None:
         await self.wait_for(lambda: len(self.identifies) >= identifies, timeout=timeout)
 
-    async def wait_for_callback(self, interaction_id: int, *, timeout: float = 5.0) -> dict[str, Any]:
-        return await self.wait_for(lambda: self.callbacks.get(interaction_id), timeout=timeout)
+    async def wait_for_callback(self, interaction_id: int, *, timeout: float = 5.0) -> InteractionState:
+        """Wait for the interaction's initial response (a message, a deferral or a modal)."""
+        return await self.wait_for(
+            lambda: (state := self.interactions[interaction_id]).response_type is not None and state, timeout=timeout
+        )
+
+    async def wait_for_answer(self, interaction_id: int, *, timeout: float = 5.0) -> InteractionState:
+        """Wait until the person sees an answer: a modal, or a first message that is no longer "thinking…"."""
+        return await self.wait_for(
+            lambda: (state := self.interactions[interaction_id]).answered and state, timeout=timeout
+        )
 
     def calls_to(self, method: str, route: str) -> list[RestCall]:
         return [c for c in self.calls if c.method == method and c.route == route]
@@ -105,6 +131,11 @@ class DiscordState(HttpStandIn):
     @property
     def rate_limited(self) -> list[RestCall]:
         return [c for c in self.calls if c.status == 429]
+
+    @property
+    def broken_rules(self) -> list[RestCall]:
+        """Calls refused for breaking one of Discord's rules (a bad body, too late, twice), unscripted."""
+        return [c for c in self.calls if c.code in errors.RULE_CODES and not c.scripted]
 
     async def _notify(self) -> None:
         assert self._changed is not None
