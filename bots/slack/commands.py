@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import texts
 from bots.slack.files import send_privately
+from bots.slack.outgoing import markdown, mrkdwn
 from bots.slack.forms import FormContext, field_errors, fits_in_form, persona_view, result_view, submitted_fields
 from bots.slack.translate import PLATFORM
 from bots.slack.users import UserDirectory
@@ -75,7 +76,7 @@ class SlackCommands:
                     return
                 text = reply.text if reply.form is None else f"{texts.FORM_UNAVAILABLE} {PERSONA_HELP}"
                 if reply.file is not None:
-                    sent = await send_privately(client, user=actor.user, file=reply.file, comment=texts.mrkdwn(reply.text), log=command_log)
+                    sent = await send_privately(client, user=actor.user, file=reply.file, comment=mrkdwn(reply.text), log=command_log)
                     text = f"{reply.text} {texts.FILE_SENT if sent else texts.FILE_FAILED}"
                 await _respond(respond, reply, text=text, log=command_log)
             except Exception:
@@ -105,10 +106,10 @@ class SlackCommands:
                 await ack(response_action="update", view=result_view(texts.FORM_FAILED))
                 return
             form_log.info("slack.form_submitted", ok=reply.ok)
-            await ack(response_action="update", view=result_view(texts.mrkdwn(reply.text)))
+            await ack(response_action="update", view=result_view(mrkdwn(reply.text)))
             if reply.ok and not reply.ephemeral and context.channel:
                 try:
-                    await client.chat_postMessage(channel=context.channel, markdown_text=reply.text)
+                    await client.chat_postMessage(channel=context.channel, markdown_text=markdown(reply.text))
                 except SlackApiError as error:
                     form_log.warning("slack.announce_failed", error=error.response.get("error"))
 
@@ -131,7 +132,7 @@ class SlackCommands:
 async def _respond(respond: AsyncRespond, reply: CommandReply, *, log, text: str | None = None) -> None:
     try:
         response = await respond(
-            text=texts.mrkdwn(text if text is not None else reply.text),
+            text=mrkdwn(text if text is not None else reply.text),
             response_type="ephemeral" if reply.ephemeral else "in_channel",
         )
         if response.status_code != 200:

@@ -4,7 +4,10 @@
 ``chat_stream`` (chat.startStream / appendStream / stopStream); it raises
 ``StreamUnavailable`` when the workspace answers one of those with an error,
 and the renderer carries on with an ``EditedMessage`` (chat.postMessage once,
-then chat.update), adopting the streamed message when there is one.
+then chat.update).  Slack refuses to edit a message whose stream is open
+(``streaming_state_conflict``), so a failed stream is ended first
+(chat.stopStream): the ``EditedMessage`` adopts the streamed message only when
+that worked, and otherwise starts a new one with the whole text.
 
 Both take the *whole* text so far; they work out what to send.  How often is
 the caller's business (``render.py``, with an ``EditPacer``).
@@ -36,7 +39,8 @@ class EditPacer:
 
 
 class StreamUnavailable(Exception):
-    """The streaming API refused; ``ts`` is the streamed message's, if one was started."""
+    """The streaming API refused; ``ts`` is the streamed message's if there is one that can now be edited
+    (its stream ended), ``shown`` what it shows."""
 
     def __init__(self, error: str, *, ts: str | None, shown: str) -> None:
         super().__init__(error)
@@ -70,6 +74,7 @@ class StreamedMessage:
         self._place = place
         self._stream: AsyncChatStream | None = None
         self._shown = ""
+        self._stop_tried = False
         self._stopped = False
 
     @property
@@ -83,32 +88,31 @@ class StreamedMessage:
             stream = await self._started()
             await stream.append(markdown_text=text[len(self._shown):])
         except SlackApiError as error:
-            raise StreamUnavailable(_error_code(error), ts=self.ts, shown=self._shown) from error
+            raise await self._unavailable(error) from error
         self._shown = text
 
     async def finish(self, text: str) -> None:
         try:
             stream = await self._started()
-            if text.startswith(self._shown):
-                await stream.stop(markdown_text=text[len(self._shown):] or None)
-                self._stopped = True
-                return
-            await stream.stop()
+            remainder = text[len(self._shown):] if text.startswith(self._shown) else ""
+            self._stop_tried = True
+            await stream.stop(markdown_text=remainder or None)
             self._stopped = True
         except SlackApiError as error:
-            raise StreamUnavailable(_error_code(error), ts=self.ts, shown=self._shown) from error
-        await self._client.chat_update(channel=self._place.channel, ts=self.ts, markdown_text=text)
+            raise await self._unavailable(error) from error
+        if not text.startswith(self._shown):
+            await self._client.chat_update(channel=self._place.channel, ts=self.ts, markdown_text=text)
 
     async def replace(self, text: str) -> None:
+        """Once the stream has ended, edit the message; if it cannot be ended, say it in a new reply."""
         if self.ts is None:
             return
-        if not self._stopped:
-            self._stopped = True
-            try:
-                await self._stream.stop()  # type: ignore[union-attr]
-            except SlackApiError:
-                pass  # an expired stream is still a message that chat.update can change
-        await self._client.chat_update(channel=self._place.channel, ts=self.ts, markdown_text=text)
+        if await self._end():
+            await self._client.chat_update(channel=self._place.channel, ts=self.ts, markdown_text=text)
+        else:
+            await self._client.chat_postMessage(
+                channel=self._place.channel, thread_ts=self._place.thread_ts, markdown_text=text
+            )
 
     async def _started(self) -> AsyncChatStream:
         if self._stream is None:
@@ -121,6 +125,31 @@ class StreamedMessage:
                 buffer_size=1,
             )
         return self._stream
+
+    async def _end(self) -> bool:
+        """Stop the stream as it stands (what was shown stays); True when the message can be edited now.
+
+        Tried once: a refused chat.stopStream is not repeated (a 429 would only be refused again)."""
+        if self._stopped:
+            return True
+        if self._stop_tried:
+            return False
+        self._stop_tried = True
+        try:
+            await self._client.chat_stopStream(channel=self._place.channel, ts=self.ts)  # type: ignore[arg-type]
+        except SlackApiError as error:
+            if _error_code(error) != "message_not_in_streaming_state":  # not streaming any more: editable
+                return False
+        self._stopped = True
+        return True
+
+    async def _unavailable(self, error: SlackApiError) -> StreamUnavailable:
+        """What the renderer needs to carry on: the message to edit if its stream could be ended, else none."""
+        if _error_code(error) == "message_not_in_streaming_state":  # ended already (expired, or stopped by the user)
+            self._stopped = True
+        if self.ts is not None and await self._end():
+            return StreamUnavailable(_error_code(error), ts=self.ts, shown=self._shown)
+        return StreamUnavailable(_error_code(error), ts=None, shown="")
 
 
 class EditedMessage:

@@ -7,7 +7,12 @@
   several thread replies.  Notices become an italic footer line.
 - Refusals are short and ephemeral in channels (a plain message in DMs); a
   refusal after text was shown replaces that text.  IGNORED shows nothing.
+  Slack shows an ephemeral note in a thread only once the thread has a reply,
+  so the note to a first, top-level mention goes to the channel itself.
 - Any failure while rendering is logged and the user told, where possible.
+- Nothing posted pings anybody (``outgoing.markdown``); while streaming, the
+  text shown stops before its last, possibly unfinished, word, so a mention
+  arriving in two pieces is made inert like a whole one.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from contextlib import aclosing
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import texts
+from bots.slack.outgoing import markdown, up_to_whitespace
 from bots.slack.live_message import EditedMessage, EditPacer, LiveMessage, StreamedMessage, StreamUnavailable
 from bots.slack.translate import ReplyPlace
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
@@ -74,7 +80,7 @@ class ReplyRenderer:
 
     async def _grow(self, delta: str) -> None:
         self._text += delta
-        shown = self._text.lstrip()[:STREAM_CAP]  # the core's final answer is stripped too
+        shown = markdown(up_to_whitespace(self._text.lstrip()[:STREAM_CAP]))  # the core's final answer is stripped too
         now = self._clock()  # text held back by the pacer shows with a later delta, or with the final answer
         if shown and self._pacer.delay(now=now) == 0:
             self._pacer.mark(now=now)
@@ -91,16 +97,16 @@ class ReplyRenderer:
 
     async def _conclude(self, outcome: Outcome) -> None:
         if outcome.kind is OutcomeKind.ANSWERED:
-            pieces = split_markdown(with_footer(outcome.text, outcome.notices), limit=MESSAGE_LIMIT)
+            pieces = split_markdown(markdown(with_footer(outcome.text, outcome.notices)), limit=MESSAGE_LIMIT)
             await self._finish(pieces[0])
             for piece in pieces[1:]:
                 await self._post(piece)
             self._log.debug("slack.reply_rendered", messages=len(pieces))
         elif outcome.is_refusal:
             if self._live is not None and self._live.ts is not None:
-                await self._live.replace(outcome.text)
+                await self._live.replace(markdown(outcome.text))
             else:
-                await self._notify(outcome.text)
+                await self._notify(markdown(outcome.text))
             self._log.debug("slack.refusal_rendered", kind=outcome.kind.value)
 
     async def _finish(self, text: str) -> None:
@@ -127,12 +133,14 @@ class ReplyRenderer:
         )
 
     async def _notify(self, text: str) -> None:
-        """A short note to the user: ephemeral in a channel, a plain message in a DM."""
+        """A short note to the user: ephemeral in a channel (in the thread once it exists), a plain message in a DM."""
         if self._place.is_dm:
             await self._post(text)
             return
+        in_thread = self._place.thread_exists or (self._live is not None and self._live.ts is not None)
         await self._client.chat_postEphemeral(
-            channel=self._place.channel, user=self._place.user, thread_ts=self._place.thread_ts, markdown_text=text
+            channel=self._place.channel, user=self._place.user,
+            thread_ts=self._place.thread_ts if in_thread else None, markdown_text=text,
         )
 
     async def _say_failure(self) -> None:

@@ -2,16 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
-_MARKDOWN_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
-
-
-def mrkdwn(markdown: str) -> str:
-    """The core's Markdown for the places Slack reads mrkdwn (``text``, sections, comments): ``**b**`` → ``*b*``."""
-    return _MARKDOWN_BOLD.sub(r"*\1*", markdown)
-
-
 RENDER_FAILED = "Sorry, something went wrong while I was posting my answer. Please try again."
 COMMAND_FAILED = "Sorry, that command failed on my side. Please try again."
 FORM_FAILED = "Sorry, I couldn't save the persona because of a problem on my side. Please try again."

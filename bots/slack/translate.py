@@ -47,7 +47,9 @@ class ReplyPlace:
     """Where and to whom an answer goes. ``thread_ts`` None: top level (DMs only).
 
     ``team`` is the *user's* team (another one for a Slack Connect guest), as
-    Slack's streaming API wants it.
+    Slack's streaming API wants it.  ``thread_exists``: the message was itself
+    a reply, so its thread is already there (an ephemeral note in a thread is
+    only shown when the thread has a reply).
     """
 
     team: str
@@ -55,6 +57,7 @@ class ReplyPlace:
     user: str
     thread_ts: str | None
     is_dm: bool
+    thread_exists: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,10 @@ def translate_event(
         received_at=_time_of(ts),
     )
     user_team = str(event.get("user_team") or event.get("team") or team_id)
-    place = ReplyPlace(team=user_team, channel=channel, user=user, thread_ts=reply_in, is_dm=is_dm)
+    place = ReplyPlace(
+        team=user_team, channel=channel, user=user, thread_ts=reply_in, is_dm=is_dm,
+        thread_exists=bool(thread_ts) and thread_ts != ts,
+    )
     return Delivery(message=message, place=place)
 
 

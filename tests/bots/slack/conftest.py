@@ -1,9 +1,17 @@
 """The real core and the real slack-bolt app, between a stand-in Slack and a stand-in OpenAI.
 
 ``parley`` runs the app in HTTP mode on 127.0.0.1 (port 0) and delivers
-requests signed the way Slack signs them.  ``clock`` is the streaming
-throttle's clock: it only moves when a test advances it, so whether an append
-happens is decided by the test, not by timing.
+requests signed the way Slack signs them; a delivered message is also
+recorded in the stand-in as posted (threads exist through their replies, as in
+Slack), and a command carries a trigger_id the stand-in issued.  ``clock`` is
+the streaming throttle's clock: it only moves when a test advances it, so
+whether an append happens is decided by the test, not by timing.
+``slack_clock`` is the stand-in's own (trigger expiry, rate-limit windows).
+
+Every test ends with what Slack would hold against Parley checked: no
+``slack.violations`` (text over 4,000 characters, unescaped mrkdwn, an
+ephemeral message nobody sees, a call inside its Retry-After) and no
+``slack.pings``.  A test that provokes one on purpose clears the list.
 """
 
 from __future__ import annotations
@@ -43,11 +51,20 @@ class ManualClock:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn(team_id=payloads.TEAM, bot_user_id=payloads.BOT_USER, bot_id=payloads.BOT_ID) as server:
+def slack_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def slack(slack_clock) -> AsyncIterator[SlackStandIn]:
+    async with SlackStandIn(
+        team_id=payloads.TEAM, bot_user_id=payloads.BOT_USER, bot_id=payloads.BOT_ID, clock=slack_clock
+    ) as server:
         server.add_user(payloads.ADA, name="ada")
         server.add_user(payloads.GRACE, name="grace", is_admin=True)
         yield server
+        assert server.violations == [], "Slack would hold these against Parley"
+        assert server.pings == [], "Parley's messages would notify people"
 
 
 @pytest.fixture
@@ -85,14 +102,18 @@ class Parley:
             return response
 
     async def deliver(self, event: dict[str, Any], *, retry_num: int | None = None, **kwargs: Any) -> int:
-        """POST one Events API delivery of ``event``; returns the HTTP status."""
+        """POST one Events API delivery of ``event`` (recorded in the stand-in as posted); the HTTP status."""
+        if event.get("type") in ("message", "app_mention") and event.get("ts") and event.get("channel"):
+            self.slack.add_message(str(event["channel"]), str(event["ts"]), str(event.get("text") or ""),
+                                   user=str(event.get("user") or ""), thread_ts=event.get("thread_ts"))
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else None
         response = await self.post(json.dumps(payloads.envelope(event)), content_type="application/json",
                                    headers=headers, **kwargs)
         return response.status
 
     async def command(self, command: str, text: str, *, user: str, **kwargs: Any) -> tuple[int, dict[str, str]]:
-        form = payloads.slash_command(command, text, user=user, response_url=self.slack.response_url(), **kwargs)
+        form = payloads.slash_command(command, text, user=user, response_url=self.slack.response_url(),
+                                      trigger_id=self.slack.new_trigger(), **kwargs)
         response = await self.post(urlencode(form), content_type="application/x-www-form-urlencoded")
         return response.status, form
 

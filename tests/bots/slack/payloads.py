@@ -130,12 +130,12 @@ def assistant_thread_started(*, user: str = ADA, channel: str = DM, thread_ts: s
 
 
 def slash_command(command: str, text: str, *, user: str, response_url: str, channel: str = CHANNEL,
-                  channel_name: str = "general") -> dict[str, str]:
+                  channel_name: str = "general", trigger_id: str | None = None) -> dict[str, str]:
     return {
         "token": "verification-token-not-used", "team_id": TEAM, "team_domain": "parley-test",
         "channel_id": channel, "channel_name": channel_name, "user_id": user, "user_name": user.lower(),
         "command": command, "text": text, "api_app_id": APP_ID, "is_enterprise_install": "false",
-        "response_url": response_url, "trigger_id": f"{next(_seq)}.1234.abcdef0123456789",
+        "response_url": response_url, "trigger_id": trigger_id or f"{next(_seq)}.1234.abcdef0123456789",
     }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.bots.slack import payloads
 from tests.bots.slack.payloads import ADA, BOT_USER, CHANNEL, DM, TEAM
 from tests.standins.openai_server import Reply
@@ -120,7 +122,7 @@ async def test_edits_joins_other_bots_own_messages_and_chatter_are_ignored(parle
     assert [c.method for c in slack.calls] == ["auth.test"]
 
 
-async def test_a_refusal_is_ephemeral_in_a_channel(parley, slack, llm):
+async def test_a_refusal_to_a_first_mention_is_ephemeral_in_the_channel_where_it_is_seen(parley, slack, llm):
     from tests.standins.openai_server import Status
 
     llm.script(Status(500))
@@ -129,9 +131,33 @@ async def test_a_refusal_is_ephemeral_in_a_channel(parley, slack, llm):
     note = await slack.wait_for_call("chat.postEphemeral")
     await parley.handled(1)
 
-    assert note.params["user"] == ADA and note.params["channel"] == CHANNEL
-    assert note.params["thread_ts"] == mention["ts"] and "Sorry" in note.params["markdown_text"]
+    # Slack shows an ephemeral note in a thread only once the thread has a reply; this one has none.
+    assert note.params["user"] == ADA and note.params["channel"] == CHANNEL and "thread_ts" not in note.params
+    assert len(slack.notes_for(ADA)) == 1 and "Sorry" in slack.notes_for(ADA)[0]
     assert not slack.calls_to("chat.startStream") and not slack.calls_to("chat.postMessage")
+
+
+async def test_a_refusal_in_a_thread_that_exists_stays_in_that_thread(parley, slack, llm):
+    from tests.standins.openai_server import Status
+
+    llm.script(Status(500))
+    thread = payloads.next_ts()
+    await parley.deliver(payloads.channel_message("a question for the team", ts=thread, user=payloads.GRACE))
+    mention = payloads.app_mention(f"<@{BOT_USER}> what do you think?", thread_ts=thread)
+    await parley.deliver(mention)
+    await parley.handled(2)
+
+    (note,) = slack.ephemerals
+    assert note.thread_ts == thread and note.visible and note.user == ADA
+
+
+@pytest.mark.parametrize("settings_overrides", [{"allowed_workspaces": "T0SOMEWHEREELSE"}])
+async def test_a_workspace_that_is_not_allowed_is_told_so_where_the_person_sees_it(parley, slack, llm):
+    await parley.deliver(payloads.app_mention(f"<@{BOT_USER}> hello"))
+    await parley.handled(1)
+
+    (note,) = slack.notes_for(ADA)
+    assert "not enabled" in note and llm.chat_requests == []
 
 
 async def test_a_failure_after_text_was_streamed_replaces_that_text(parley, slack, llm):

@@ -82,3 +82,50 @@ async def test_a_rate_limited_call_is_retried_after_retry_after(parley, slack, l
     assert [c.response["ok"] for c in slack.calls_to("chat.startStream")] == [False, True]
     assert not slack.calls_to("chat.postMessage")  # no fallback needed
     assert slack.text_of(CHANNEL, stop.params["ts"]) == "echo: busy day?"
+
+
+async def stream_with_a_pause(parley, slack, llm, clock, text: str) -> dict:
+    """A mention whose answer streams a first piece, then (one interval later) the rest."""
+    gate = asyncio.Event()
+    llm.script(Reply(text, gate=gate, gate_after=2))
+    mention = payloads.app_mention(f"<@{BOT_USER}> go on")
+    await parley.deliver(mention)
+    await slack.wait_for_call("chat.startStream")
+    clock.advance()
+    gate.set()
+    await parley.handled(1)
+    return mention
+
+
+async def test_when_an_append_fails_the_stream_is_ended_and_the_whole_answer_still_shows(parley, slack, llm, clock):
+    slack.fail("chat.appendStream", "fatal_error", times=1)
+
+    mention = await stream_with_a_pause(parley, slack, llm, clock, "alpha beta gamma delta epsilon")
+
+    replies = slack.replies_in(CHANNEL, mention["ts"])
+    assert [(r.text, r.streaming) for r in replies] == [("alpha beta gamma delta epsilon", False)]
+    assert [c.response["ok"] for c in slack.calls_to("chat.update")] == [True] * len(slack.calls_to("chat.update"))
+
+
+async def test_when_the_stream_cannot_be_stopped_the_answer_comes_in_a_new_reply(parley, slack, llm, clock):
+    slack.fail("chat.stopStream", "fatal_error")
+
+    mention = await stream_with_a_pause(parley, slack, llm, clock, "alpha beta gamma delta epsilon")
+
+    texts = [r.text for r in slack.replies_in(CHANNEL, mention["ts"])]
+    assert texts[-1] == "alpha beta gamma delta epsilon"
+    assert not [c for c in slack.calls_to("chat.update") if not c.response["ok"]]  # never edits a streaming message
+
+
+async def test_a_failure_notice_reaches_the_thread_even_when_the_stream_cannot_be_stopped(parley, slack, llm):
+    from tests.standins.openai_server import BreakMidStream
+
+    slack.fail("chat.stopStream", "fatal_error")
+    llm.script(BreakMidStream("this answer will be cut off before it ends", deltas_before_break=3))
+    mention = payloads.app_mention(f"<@{BOT_USER}> tell me a long story")
+    await parley.deliver(mention)
+    await parley.handled(1)
+
+    texts = [r.text for r in slack.replies_in(CHANNEL, mention["ts"])]
+    assert len(texts) == 2 and "Sorry" in texts[-1]
+    assert not [c for c in slack.calls_to("chat.update") if not c.response["ok"]]

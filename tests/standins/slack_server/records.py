@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+
 @dataclass(frozen=True)
 class SlackCall:
     method: str
     params: dict[str, Any]
     token: str | None
     response: dict[str, Any] = field(default_factory=dict)  # what the stand-in answered
+    status: int = 200
 
 
 @dataclass
@@ -33,3 +35,14 @@ class StoredMessage:
     user: str = ""
     streaming: bool = False
     pieces: list[str] = field(default_factory=list)  # every text piece a stream received
+
+
+@dataclass(frozen=True)
+class EphemeralMessage:
+    """A chat.postEphemeral: ``visible`` is False when Slack shows it to nobody (a thread with no reply yet)."""
+
+    channel: str
+    user: str
+    text: str
+    thread_ts: str | None
+    visible: bool

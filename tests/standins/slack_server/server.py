@@ -10,13 +10,17 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from tests.standins.slack_server import markup
 from tests.standins.slack_server.records import SlackCall, StoredMessage
 from tests.standins.slack_server.socket_mode import SocketMode
 from tests.standins.slack_server.web_api import WebApiMethods
 
 
+RESPONSE_URL_USES = 5  # Slack: a response_url takes up to 5 messages within 30 minutes
+
+
 class SlackStandIn(WebApiMethods, SocketMode):
-    """``SlackStandIn(*, host="127.0.0.1", team_id=, bot_user_id=, bot_id=)`` (see ``SlackState``)."""
+    """``SlackStandIn(*, host="127.0.0.1", team_id=, bot_user_id=, bot_id=, clock=)`` (see ``SlackState``)."""
 
     def _build_app(self) -> web.Application:
         self._changed = asyncio.Event()
@@ -43,8 +47,22 @@ class SlackStandIn(WebApiMethods, SocketMode):
         return self.messages[(channel, ts)].text
 
     def replies_in(self, channel: str, thread_ts: str) -> list[StoredMessage]:
-        """Messages posted in a thread (not ephemeral ones), oldest first."""
-        return [m for m in self.messages.values() if m.channel == channel and m.thread_ts == thread_ts]
+        """The bot's messages in a thread (not ephemeral ones), oldest first."""
+        return [m for m in self.messages.values()
+                if m.channel == channel and m.thread_ts == thread_ts and m.user == self.bot_user_id]
+
+    def notes_for(self, user: str) -> list[str]:
+        """The ephemeral messages ``user`` actually sees, oldest first."""
+        return [e.text for e in self.ephemerals if e.user == user and e.visible]
+
+    @staticmethod
+    def shown(text: str) -> str:
+        """What a reader sees of a mrkdwn text (links as labels, entities decoded)."""
+        return markup.shown(text)
+
+    async def wait_for_held(self, method: str, *, timeout: float = 5.0) -> None:
+        """Until a call to ``method`` is waiting on its ``hold``."""
+        await self._wait(lambda: method in self.held, timeout)
 
     async def wait_for_call(
         self, method: str, *, count: int = 1, timeout: float = 5.0, where: Callable[[SlackCall], bool] | None = None
@@ -55,6 +73,11 @@ class SlackStandIn(WebApiMethods, SocketMode):
 
         await self._wait(lambda: len(matching()) >= count, timeout)
         return matching()[count - 1]
+
+    async def _before_close(self) -> None:
+        for gate in self._holds.values():
+            gate.set()
+        await super()._before_close()
 
     # -- HTTP
 
@@ -73,19 +96,33 @@ class SlackStandIn(WebApiMethods, SocketMode):
         params = await self._params(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
-        status = self._failures[method][2] if method in self._failures else 200
-        answer = self._answer(method, params, token)
-        self.calls.append(SlackCall(method=method, params=params, token=token, response=answer))
+        if method in self._holds:
+            self.held.append(method)
+            self._notify()
+            await self._holds[method].wait()
+            self.held.remove(method)
+        status, answer, headers = self._answer(method, params, token)
+        self.calls.append(SlackCall(method=method, params=params, token=token, response=answer, status=status))
         self._notify()
-        headers = {"Retry-After": "0"} if status == 429 else None
         return web.json_response(answer, status=status, headers=headers)
 
     async def _respond(self, request: web.Request) -> web.Response:
+        """A message to a response_url: at most 5 per URL; ``text`` mrkdwn, at most 40,000 characters."""
         params = await self._params(request)
         params["url"] = str(request.url)
-        self.calls.append(SlackCall(method="response_url", params=params, token=None))
+        self._response_urls[params["url"]] += 1
+        text = str(params.get("text") or "")
+        status, body = 200, "ok"
+        if self._response_urls[params["url"]] > RESPONSE_URL_USES:
+            self._violation(f"response_url used more than {RESPONSE_URL_USES} times")
+            status, body = 404, "used_url"
+        elif len(text) > markup.MAX_TEXT:
+            status, body = 400, "msg_too_long"
+        else:
+            self._check_text("response_url", text)
+        self.calls.append(SlackCall(method="response_url", params=params, token=None, status=status))
         self._notify()
-        return web.Response(text="ok")
+        return web.Response(status=status, text=body)
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]

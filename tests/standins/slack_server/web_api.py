@@ -1,11 +1,10 @@
-"""The Web API methods the stand-in Slack answers, and scripted failures (``fail``).
+"""The Web API: answering one method call, scripted failures (``fail``), and the methods that are not chat.* or views.*.
 
 Each ``_m_<method with dots as underscores>(params, token)`` answers one
-method; any other gets ``unknown_method``, a call without a token
-``not_authed``.  Messages posted or streamed are kept so that
-conversations.replies and chat.update behave; chat.startStream /
-appendStream / stopStream take their text from ``markdown_text`` and ``chunks``
-of type ``markdown_text``.
+method (chat.* in ``chat``, views.* in ``views``); any other gets
+``unknown_method``, a call without a token ``not_authed``.  Before a method
+runs: a scripted failure (``fail``), then its rate limit (``rate_limits``: 429
+with ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -13,56 +12,36 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.standins.slack_server.records import StoredMessage, UploadedFile
-from tests.standins.slack_server.state import SlackState
+from tests.standins.slack_server.chat import ChatMethods
+from tests.standins.slack_server.records import UploadedFile
+from tests.standins.slack_server.views import ViewMethods
 
 
-def _chunk_text(params: dict[str, Any]) -> str:
-    text = str(params.get("markdown_text") or "")
-    chunks = params.get("chunks") or []
-    if isinstance(chunks, str):
-        chunks = json.loads(chunks)
-    for chunk in chunks:
-        if isinstance(chunk, dict) and chunk.get("type") == "markdown_text":
-            text += str(chunk.get("text") or "")
-    return text
-
-
-class WebApiMethods(SlackState):
+class WebApiMethods(ChatMethods, ViewMethods):
     def fail(self, method: str, error: str, *, times: int | None = None, status: int = 200) -> None:
         """Answer the next ``times`` calls (all, when None) with ``error``; status 429 adds ``Retry-After: 0``."""
         self._failures[method] = (error, times, status)
 
-    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any], dict]:
+        """(HTTP status, body, headers) of one call."""
         if method in self._failures:
             error, left, status = self._failures[method]
             if left is not None and left <= 1:
                 del self._failures[method]
             elif left is not None:
                 self._failures[method] = (error, left - 1, status)
-            return {"ok": False, "error": error}
+            return status, {"ok": False, "error": error}, ({"Retry-After": "0"} if status == 429 else {})
         if not token:
-            return {"ok": False, "error": "not_authed"}
+            return 200, {"ok": False, "error": "not_authed"}, {}
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
-            return {"ok": False, "error": "unknown_method"}
-        return handler(params, token)
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        wait = self.rate_limits.retry_after(method)
+        if wait is not None:
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)}
+        return 200, handler(params, token), {}
 
-    def _new_ts(self) -> str:
-        return f"1700000{next(self._ts):03d}.000100"
-
-    def _store(self, params: dict[str, Any], text: str, *, streaming: bool = False) -> StoredMessage:
-        message = StoredMessage(
-            channel=str(params["channel"]), ts=self._new_ts(), text=text, thread_ts=params.get("thread_ts") or None,
-            user=self.bot_user_id, streaming=streaming, pieces=[text] if text else [],
-        )
-        self.messages[(message.channel, message.ts)] = message
-        return message
-
-    def _find(self, params: dict[str, Any]) -> StoredMessage | None:
-        return self.messages.get((str(params.get("channel")), str(params.get("ts"))))
-
-    # -- Web API methods
+    # -- Web API methods (chat.* in chat.py, views.* in views.py)
 
     def _m_auth_test(self, params, token):
         return {"ok": True, "url": "https://parley-test.slack.com/", "team": "Parley Test", "user": "parley",
@@ -80,47 +59,6 @@ class WebApiMethods(SlackState):
         messages = [{"type": "message", "ts": m.ts, "thread_ts": m.thread_ts, "text": m.text, "user": m.user}
                     for m in found]
         return {"ok": True, "messages": messages, "has_more": False}
-
-    def _m_chat_postMessage(self, params, token):
-        message = self._store(params, str(params.get("markdown_text") or params.get("text") or ""))
-        return {"ok": True, "channel": message.channel, "ts": message.ts,
-                "message": {"type": "message", "text": message.text, "ts": message.ts, "bot_id": self.bot_id}}
-
-    def _m_chat_update(self, params, token):
-        message = self._find(params)
-        if message is None:
-            return {"ok": False, "error": "message_not_found"}
-        message.text = str(params.get("markdown_text") or params.get("text") or "")
-        return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
-
-    def _m_chat_postEphemeral(self, params, token):
-        return {"ok": True, "message_ts": self._new_ts()}
-
-    def _m_chat_startStream(self, params, token):
-        message = self._store(params, _chunk_text(params), streaming=True)
-        return {"ok": True, "channel": message.channel, "ts": message.ts}
-
-    def _m_chat_appendStream(self, params, token):
-        message = self._find(params)
-        if message is None or not message.streaming:
-            return {"ok": False, "error": "message_not_in_streaming_state"}
-        piece = _chunk_text(params)
-        message.text += piece
-        message.pieces.append(piece)
-        return {"ok": True, "channel": message.channel, "ts": message.ts}
-
-    def _m_chat_stopStream(self, params, token):
-        answer = self._m_chat_appendStream(params, token)
-        if answer["ok"]:
-            self._find(params).streaming = False  # type: ignore[union-attr]
-        return answer
-
-    def _m_views_open(self, params, token):
-        if not params.get("trigger_id"):
-            return {"ok": False, "error": "invalid_trigger_id"}
-        view = params.get("view")
-        view = json.loads(view) if isinstance(view, str) else view
-        return {"ok": True, "view": {"id": f"V{next(self._ids):08d}", **(view or {})}}
 
     def _m_assistant_threads_setStatus(self, params, token):
         return {"ok": True}
@@ -155,6 +93,8 @@ class WebApiMethods(SlackState):
             upload.title = str(item.get("title") or upload.filename)
             upload.channel = params.get("channel_id") or None
             upload.comment = str(params.get("initial_comment") or "")
+            if upload.comment:
+                self._check_text("files.completeUploadExternal initial_comment", upload.comment)
             done.append({"id": upload.id, "name": upload.filename, "title": upload.title})
         return {"ok": True, "files": done}
 
