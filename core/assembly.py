@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from core.admin import AdminPolicy
 from core.channels.admin import ChannelAdmin
 from core.channels.retention import RetentionPurger
+from core.chat.delivery import Deliveries, process_identity
 from core.chat.locks import ConversationLocks
 from core.chat.memory import MemoryWindowBuilder
+from core.chat.recovery import Recovery
 from core.chat.service import ChatService
 from core.commands import CommandRouter
 from core.filters.admin import FilterAdmin
@@ -94,6 +96,8 @@ class Core:
     limits: LimitsAdmin
     filters: FilterAdmin
     usage: UsageAdmin
+    deliveries: Deliveries
+    recovery: Recovery
 
 
 def assemble_core(
@@ -108,12 +112,14 @@ def assemble_core(
     content_filter: ContentFilter | None = None,
     moderator: Moderator | None = None,
     conversation_locks: ConversationLocking | None = None,
+    owner: str | None = None,
 ) -> Core:
     """Wire the core. ``rate_limit_storage`` is a ``limits`` async storage (memory when None).
 
     The content filter is the FilterPipeline unless ``content_filter`` replaces it; ``moderator``
     None means no moderation endpoint (unavailable), the local rules and redaction still run.
     ``conversation_locks`` None: one message at a time per conversation within this process only.
+    ``owner``: this process's name on the messages it accepts (``process_identity()`` when None).
     """
     policy = AdminPolicy(admins=options.admins)
     tokens = RememberingTokenCounter(tokens)
@@ -150,8 +156,9 @@ def assemble_core(
     memory = MemoryWindowBuilder(
         conversations=stores.conversations, llm=llm, tokens=tokens, summaries_enabled=options.memory_summaries
     )
+    deliveries = Deliveries(inbox=stores.inbox, clock=clock, owner=owner or process_identity())
     chat = ChatService(
-        inbox=stores.inbox,
+        deliveries=deliveries,
         conversations=stores.conversations,
         channel_settings=stores.channel_settings,
         personas=directory,
@@ -197,5 +204,6 @@ def assemble_core(
     )
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
-        limits=limits, filters=filters, usage=usage,
+        limits=limits, filters=filters, usage=usage, deliveries=deliveries,
+        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock),
     )

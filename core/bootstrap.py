@@ -29,7 +29,7 @@ from core.filters.openai_moderation import OpenAIModeration
 from core.filters.policy import FilterDefaults
 from core.llm.openai_provider import OpenAIProvider
 from core.personas.values import ModelPolicy
-from core.ports import LLMProvider
+from core.ports import LLMProvider, Redelivery
 from core.chat.redis_locks import RedisConversationLocks
 from core.storage.audit import SqlAuditLog
 from core.storage.budgets import SqlBudgetCounterStore
@@ -45,6 +45,8 @@ from core.storage.usage import SqlUsageStore
 from core.tokens import BpeTokenCounter
 
 log = structlog.get_logger(__name__)
+
+RECOVERY_INTERVAL_SECONDS = 30.0
 
 NO_LLM_CONFIGURED = (
     "No language model configured: set OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL "
@@ -66,12 +68,22 @@ class RunningCore:
         self._tasks.append(
             asyncio.create_task(self.core.purger.run_forever(interval_seconds=purge_interval_seconds))
         )
+        self._tasks.append(asyncio.create_task(self.core.deliveries.keep_leases()))
+
+    def start_recovery(
+        self, redelivery: Redelivery, *, platform: str, interval_seconds: float = RECOVERY_INTERVAL_SECONDS
+    ) -> None:
+        """Take over, now and every ``interval_seconds``, what processes that went away left unfinished."""
+        recovery = self.core.recovery.run_forever(redelivery, platform=platform, interval=interval_seconds)
+        self._tasks.append(asyncio.create_task(recovery))
 
     async def aclose(self) -> None:
         for task in self._tasks:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        with suppress(Exception):  # the database may be the reason we stop
+            await self.core.deliveries.release()
         for closable in (self.llm, self.moderator, self.locks):
             close = getattr(closable, "close", None)
             if close is not None:

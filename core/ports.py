@@ -17,11 +17,11 @@ from typing import Protocol
 
 from core.filters.values import Availability, BlockRule, FilterDecision, FilterPolicy, ModerationResult
 from core.llm_types import CompletionRequest
-from core.messages import ChannelScope, ConversationKey, IncomingMessage, Usage, WorkspaceScope
+from core.messages import ChannelScope, ConversationKey, IncomingMessage, ReplyEvent, Usage, WorkspaceScope
 from core.personas.values import Persona
 from core.records import (
-    AuditEntry, BudgetHold, BudgetKey, BudgetLine, ChannelSettings, FilterVerdict, LimitDecision, NewTurn, Summary,
-    Turn, UsageRecord, UsageRow,
+    Acceptance, AuditEntry, BudgetHold, BudgetKey, BudgetLine, ChannelSettings, FilterVerdict, LimitDecision, NewTurn, Summary,
+    PendingMessage, StoredAnswer, Turn, UsageRecord, UsageRow,
 )
 
 
@@ -44,8 +44,11 @@ class LLMProvider(Protocol):
 class ConversationStore(Protocol):
     async def add_turns(self, turns: Sequence[NewTurn]) -> list[int]: ...
 
-    async def add_exchange(self, turns: Sequence[NewTurn], *, usage: "UsageRecord") -> list[int]:
-        """An answered exchange: its turns (may be none) and its usage record, atomically."""
+    async def add_exchange(
+        self, turns: Sequence[NewTurn], *, usage: UsageRecord, stored: StoredAnswer | None = None
+    ) -> list[int]:
+        """An answered exchange: its turns (may be none), its usage record and (``stored``) its inbox message
+        marked STORED with the answer, atomically."""
         ...
 
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:
@@ -104,11 +107,47 @@ class ChannelSettingsStore(Protocol):
 
 
 class Inbox(Protocol):
-    async def claim(self, *, platform: str, event_id: str) -> bool:
-        """True the first time this event is seen (in any process), False after."""
+    """Each message, written durably when it arrives and kept until its answer is delivered.
+
+    States: PENDING (a process owns it under a lease and answers it) → STORED (the answer is stored with
+    its exchange and being shown) → ANSWERED | REFUSED | FAILED | IGNORED (finished: text dropped).
+    A live owner renews its leases; a message whose owner's lease ran out is taken over by another process.
+    """
+
+    async def accept(
+        self, message: IncomingMessage, *, owner: str, now: datetime, lease_until: datetime
+    ) -> Acceptance:
+        """NEW the first time (in any process): pending, owned by ``owner``; DUPLICATE after."""
         ...
 
-    async def forget_before(self, before: datetime) -> int: ...
+    async def note_reply(self, *, platform: str, event_id: str, reply_ref: str) -> None:
+        """The platform's id of the reply now shown for the message (to end or replace it after a crash)."""
+        ...
+
+    async def finish(self, *, platform: str, event_id: str, state: str) -> None:
+        """Answered, refused, failed or ignored: the text and any stored answer are dropped."""
+        ...
+
+    async def renew(self, *, owner: str, lease_until: datetime) -> int:
+        """Extend every unfinished message of ``owner``; returns how many."""
+        ...
+
+    async def release(self, *, owner: str, now: datetime) -> int:
+        """``owner`` stops (a drain): its unfinished messages may be taken over at once."""
+        ...
+
+    async def take_over(
+        self, *, platform: str, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[PendingMessage]:
+        """Unfinished messages of ``platform`` whose lease ran out, oldest first, now owned by ``owner``.
+
+        Two processes never take the same message (PostgreSQL: FOR UPDATE SKIP LOCKED).
+        """
+        ...
+
+    async def forget_before(self, before: datetime) -> int:
+        """Drop finished messages older than ``before``; returns how many."""
+        ...
 
 
 class UsageStore(Protocol):
@@ -249,4 +288,16 @@ class Moderator(Protocol):
 
     async def check(self, text: str) -> ModerationResult:
         """Score ``text``; raises ModerationUnavailable or ModerationFailed."""
+        ...
+
+
+class Redelivery(Protocol):
+    """The adapter's way to show a message's reply after a take-over (``core/chat/recovery.py``)."""
+
+    async def redeliver(self, pending: PendingMessage, replies: AsyncIterator[ReplyEvent]) -> None:
+        """End or replace what was half-shown (``pending.reply_ref``), then show ``replies`` as any reply."""
+        ...
+
+    async def apologise(self, pending: PendingMessage, text: str) -> None:
+        """End or replace what was half-shown, then tell the asker ``text`` where they asked."""
         ...

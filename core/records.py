@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.messages import ConversationKey
+import enum
+
+from core.messages import ConversationKey, IncomingMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +130,43 @@ class FilterVerdict:
     reason: str = ""
     user_text: str = ""
     notices: tuple[str, ...] = field(default_factory=tuple)
+
+
+# --- the inbox: each message kept until its answer is delivered ------------------
+
+PENDING, STORED = "pending", "stored"  # not finished: a process answers it, or it is answered and being shown
+ANSWERED, REFUSED, FAILED, IGNORED = "answered", "refused", "failed", "ignored"
+UNFINISHED = (PENDING, STORED)
+FINISHED_STATES = (ANSWERED, REFUSED, FAILED, IGNORED)
+
+
+class Acceptance(enum.StrEnum):
+    NEW = "new"  # written durably, pending, owned by this process: answer it
+    DUPLICATE = "duplicate"  # seen before (a platform's retry): answered, or being answered, or being recovered
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    """A message whose owner went away before it was finished (taken over by this process).
+
+    ``state`` PENDING: answer it (late); STORED: the answer was stored with its exchange, show ``answer``.
+    ``reply_ref`` is the platform's id of the reply that was being shown ("" when none was posted).
+    """
+
+    message: IncomingMessage
+    state: str
+    received_at: datetime
+    reply_ref: str = ""
+    answer: str = ""
+    notices: tuple[str, ...] = ()
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """Marks the inbox row STORED, in the same transaction as the exchange: memory holds it once."""
+
+    platform: str
+    event_id: str
+    answer: str
+    notices: tuple[str, ...] = ()

@@ -156,12 +156,31 @@ class ChannelSettingsRow(Base):
 
 
 class ProcessedEventRow(Base):
+    """A message in the inbox (migration 0005): kept until its answer is delivered."""
+
     __tablename__ = "processed_events"
-    __table_args__ = (Index("ix_processed_events_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_processed_events_created_at", "created_at"),
+        Index("ix_processed_events_pending", "platform", "state", "lease_until"),
+    )
 
     platform: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), server_default="answered")
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    workspace: Mapped[str | None] = mapped_column(String(255))
+    channel: Mapped[str | None] = mapped_column(String(255))
+    thread: Mapped[str | None] = mapped_column(String(255))
+    user: Mapped[str | None] = mapped_column(String(255))
+    user_name: Mapped[str | None] = mapped_column(String(255))
+    flags: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+    reply_ref: Mapped[str | None] = mapped_column(String(255))
+    answer: Mapped[str | None] = mapped_column(Text)
+    notices: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class UsageRecordRow(Base):

@@ -16,6 +16,7 @@ from core.storage.inbox import SqlInbox
 from core.storage.migrate import upgrade_to_head
 from core.storage.models import ProcessedEventRow, utcnow
 from tests.databases import sqlite_url
+from tests.core.fakes import claim_event
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def _alive(ident: int) -> bool:
 
 async def test_sqlite_work_runs_on_one_worker_thread(sqlite_database: Database) -> None:
     inbox = SqlInbox(sqlite_database)
-    results = await asyncio.gather(*(inbox.claim(platform="slack", event_id="Ev-one") for _ in range(20)))
+    results = await asyncio.gather(*(claim_event(inbox, platform="slack", event_id="Ev-one") for _ in range(20)))
     assert sorted(results) == [False] * 19 + [True]
 
     idents = await asyncio.gather(*(sqlite_database.run(lambda _: threading.get_ident()) for _ in range(20)))
@@ -79,8 +80,8 @@ async def test_run_commits_or_rolls_back_as_a_whole(database: Database) -> None:
 
     count = select(func.count()).select_from(ProcessedEventRow)
     assert await database.run(lambda session: session.scalar(count)) == 1
-    assert await SqlInbox(database).claim(platform="slack", event_id="Ev-lost") is True
-    assert await SqlInbox(database).claim(platform="slack", event_id="Ev-kept") is False
+    assert await claim_event(SqlInbox(database), platform="slack", event_id="Ev-lost") is True
+    assert await claim_event(SqlInbox(database), platform="slack", event_id="Ev-kept") is False
 
 
 async def test_run_quick_runs_on_the_event_loop_thread(sqlite_database: Database) -> None:
@@ -93,13 +94,13 @@ async def test_run_quick_does_not_hold_the_loop_while_another_writer_has_the_loc
 ) -> None:
     """A write that meets a locked database goes to the worker, which waits; the loop keeps running."""
     inbox = SqlInbox(sqlite_database)
-    assert await inbox.claim(platform="slack", event_id="Ev-before") is True  # the file and both engines exist
+    assert await claim_event(inbox, platform="slack", event_id="Ev-before") is True  # the file and both engines exist
 
     holder = sqlite3.connect(tmp_path / "run.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process's writer, say
     holder.execute("INSERT INTO processed_events (platform, event_id, created_at) VALUES ('x', 'y', '2026-01-01')")
     try:
-        claim = asyncio.create_task(inbox.claim(platform="slack", event_id="Ev-during"))
+        claim = asyncio.create_task(claim_event(inbox, platform="slack", event_id="Ev-during"))
         ticks = 0
         while not claim.done() and ticks < 20:  # the loop runs other work meanwhile
             await asyncio.sleep(0)
@@ -110,19 +111,19 @@ async def test_run_quick_does_not_hold_the_loop_while_another_writer_has_the_loc
         holder.execute("COMMIT")
         holder.close()
     assert await asyncio.wait_for(claim, timeout=10) is True
-    assert await inbox.claim(platform="slack", event_id="Ev-during") is False
+    assert await claim_event(inbox, platform="slack", event_id="Ev-during") is False
 
 
 async def test_run_quick_leaves_checkpoints_to_the_worker_thread(sqlite_database: Database, tmp_path) -> None:
     """The loop's connection never copies the WAL into the file; the worker does, every so many calls."""
     assert await sqlite_database.run_quick(lambda connection: connection.execute(text("PRAGMA wal_autocheckpoint")).scalar()) == 0
     inbox = SqlInbox(sqlite_database)
-    await inbox.claim(platform="slack", event_id="Ev-0")
+    await claim_event(inbox, platform="slack", event_id="Ev-0")
     await sqlite_database.run(lambda _: None)  # whatever the worker had queued is done
     size_before = (tmp_path / "run.db").stat().st_size
 
     for n in range(1, QUICK_CALLS_PER_CHECKPOINT + 1):
-        await inbox.claim(platform="slack", event_id=f"Ev-{n}-" + "x" * 200)
+        await claim_event(inbox, platform="slack", event_id=f"Ev-{n}-" + "x" * 200)
     await sqlite_database.run(lambda _: None)  # the checkpoint queued on the worker has run
 
     assert (tmp_path / "run.db").stat().st_size > size_before  # pages copied in from the WAL

@@ -111,10 +111,10 @@ async def test_context_too_long_twice_fails_politely(world):
 
 
 async def test_infrastructure_failure_becomes_a_polite_reply_and_a_log_line(world):
-    async def broken(**_):
+    async def broken(*_, **__):
         raise ConnectionError("database went away")
 
-    world.stores.inbox.claim = broken  # type: ignore[method-assign]
+    world.stores.inbox.accept = broken  # type: ignore[method-assign]
     with capture_logs() as logs:
         _, outcome = await world.send(msg("hi"))
     assert outcome.kind is OutcomeKind.FAILED and outcome.text.startswith("Sorry")

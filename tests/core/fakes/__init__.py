@@ -9,7 +9,7 @@ from tests.core.fakes.clock import FakeClock
 from tests.core.fakes.conversations import MemoryConversationStore, with_thread
 from tests.core.fakes.filters import FakeModerator, MemoryFilterDecisionLog, MemoryFilterSettingsStore
 from tests.core.fakes.llm import FakeLLM
-from tests.core.fakes.records import MemoryAuditLog, MemoryInbox, MemoryUsageStore
+from tests.core.fakes.records import MemoryAuditLog, MemoryInbox, MemoryUsageStore, claim_event
 from tests.core.fakes.settings import MemoryChannelSettingsStore, MemoryLimitOverrideStore, MemoryPersonaStore
 from tests.core.fakes.stores import memory_stores
 
@@ -24,6 +24,7 @@ __all__ = [
     "MemoryFilterDecisionLog",
     "MemoryFilterSettingsStore",
     "MemoryInbox",
+    "claim_event",
     "MemoryLimitOverrideStore",
     "MemoryPersonaStore",
     "MemoryUsageStore",

@@ -4,32 +4,94 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from core.messages import WorkspaceScope
-from core.records import AuditEntry, UsageRecord, UsageRow
+from core.messages import ConversationKey, IncomingMessage, WorkspaceScope
+from core.records import (
+    FINISHED_STATES, PENDING, STORED, UNFINISHED, Acceptance, AuditEntry, PendingMessage, StoredAnswer, UsageRecord,
+    UsageRow,
+)
 from tests.core.fakes.clock import as_utc, utcnow
 
 GROUPS = ("user", "channel", "model")
 
 
 class MemoryInbox:
-    def __init__(self) -> None:
-        self.seen: dict[tuple[str, str], datetime] = {}
+    """The inbox in memory: rows by (platform, event id), each a dict like the SQL row."""
 
-    async def claim(self, *, platform: str, event_id: str) -> bool:
-        if (platform, event_id) in self.seen:
-            return False
-        self.seen[(platform, event_id)] = utcnow()
-        return True
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    async def accept(self, message: IncomingMessage, *, owner: str, now: datetime, lease_until: datetime) -> Acceptance:
+        key = (message.key.platform, message.event_id)
+        if key in self.rows:
+            return Acceptance.DUPLICATE
+        self.rows[key] = {
+            "message": replace(message, received_at=as_utc(now)), "state": PENDING, "owner": owner,
+            "lease_until": as_utc(lease_until), "created_at": as_utc(now), "reply_ref": "", "answer": "",
+            "notices": (), "attempts": 0,
+        }
+        return Acceptance.NEW
+
+    async def note_reply(self, *, platform: str, event_id: str, reply_ref: str) -> None:
+        if (platform, event_id) in self.rows:
+            self.rows[(platform, event_id)]["reply_ref"] = reply_ref[:255]
+
+    async def finish(self, *, platform: str, event_id: str, state: str) -> None:
+        if state not in FINISHED_STATES:
+            raise ValueError(f"not a finished state: {state!r}")
+        row = self.rows.get((platform, event_id))
+        if row is not None:
+            row.update(state=state, answer="", notices=(), owner=None, lease_until=None)
+            row["message"] = replace(row["message"], text="")
+
+    def mark_stored(self, stored: StoredAnswer) -> None:
+        row = self.rows.get((stored.platform, stored.event_id))
+        if row is not None and row["state"] == PENDING:
+            row.update(state=STORED, answer=stored.answer, notices=tuple(stored.notices))
+
+    async def renew(self, *, owner: str, lease_until: datetime) -> int:
+        mine = [row for row in self.rows.values() if row["owner"] == owner and row["state"] in UNFINISHED]
+        for row in mine:
+            row["lease_until"] = as_utc(lease_until)
+        return len(mine)
+
+    async def release(self, *, owner: str, now: datetime) -> int:
+        return await self.renew(owner=owner, lease_until=now)
+
+    async def take_over(
+        self, *, platform: str, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[PendingMessage]:
+        now = as_utc(now)
+        due = sorted(
+            (row for (p, _), row in self.rows.items()
+             if p == platform and row["state"] in UNFINISHED and row["lease_until"] < now),
+            key=lambda row: row["created_at"],
+        )[:limit]
+        for row in due:
+            row.update(owner=owner, lease_until=as_utc(lease_until), attempts=row["attempts"] + 1)
+        return [
+            PendingMessage(
+                message=row["message"], state=row["state"], received_at=row["created_at"], reply_ref=row["reply_ref"],
+                answer=row["answer"], notices=row["notices"], attempts=row["attempts"],
+            )
+            for row in due
+        ]
 
     async def forget_before(self, before: datetime) -> int:
         before = as_utc(before)
-        old = [k for k, v in self.seen.items() if v < before]
+        old = [k for k, row in self.rows.items() if row["created_at"] < before and row["state"] not in UNFINISHED]
         for k in old:
-            del self.seen[k]
+            del self.rows[k]
         return len(old)
+
+
+async def claim_event(inbox, *, platform: str, event_id: str, owner: str = "test", now: datetime | None = None) -> bool:
+    """Accept a bare message for ``event_id``: True the first time (what ``claim`` used to be)."""
+    now = now or utcnow()
+    message = IncomingMessage(event_id=event_id, key=ConversationKey(platform, "W", "C"), user="U", text="")
+    return await inbox.accept(message, owner=owner, now=now, lease_until=now + timedelta(minutes=1)) is Acceptance.NEW
 
 
 class MemoryUsageStore:

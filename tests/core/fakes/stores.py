@@ -13,12 +13,12 @@ from tests.core.fakes.settings import MemoryChannelSettingsStore, MemoryLimitOve
 
 def memory_stores(clock: Clock | None = None) -> Stores:
     """``clock`` stamps the budget holds (the wall clock when None, as in production)."""
-    usage = MemoryUsageStore()
+    usage, inbox = MemoryUsageStore(), MemoryInbox()
     return Stores(
-        conversations=MemoryConversationStore(usage=usage),
+        conversations=MemoryConversationStore(usage=usage, inbox=inbox),
         personas=MemoryPersonaStore(),
         channel_settings=MemoryChannelSettingsStore(),
-        inbox=MemoryInbox(),
+        inbox=inbox,
         usage=usage,
         audit=MemoryAuditLog(),
         budget_counters=MemoryBudgetCounterStore(clock),

@@ -190,7 +190,7 @@ async def test_llm_calls_beyond_the_concurrency_cap_wait_then_get_a_busy_answer(
     while len(world.llm.requests) < 2:
         await asyncio.sleep(0)
     waiting = asyncio.create_task(world.send(msg("wait", key=keys[2])))
-    while world.core.chat._llm.waiting < 1:  # noqa: SLF001 - observe the queue without sleeping
+    while world.core.chat._generation._llm.waiting < 1:  # noqa: SLF001 - observe the queue without sleeping
         await asyncio.sleep(0)
     _, rejected = await world.send(msg("no room", key=keys[3]))
     assert rejected.kind is OutcomeKind.LIMITED and rejected.reason == "llm_busy" and "try again" in rejected.text

@@ -1,0 +1,203 @@
+"""In the conversation's turn, after the input filters: the answer generated and finished.
+
+**generate**: the memory window, the budget reservation, the LLM streamed with
+the output filters at checkpoints (one retry with half the window when the
+context is too long), and whatever happens, the budget settled with what was
+consumed.  **finish**: the output filters on the whole answer, then the
+exchange, its usage and its inbox message (stored) in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+from core.chat.accounting import UsageAccounting
+from core.chat.delivery import Deliveries
+from core.chat.memory import MemoryWindowBuilder
+from core.chat.request import ChatRequest, OutputBlocked
+from core.chat.texts import EMPTY_ANSWER_TEXT, INTERNAL_ERROR_TEXT, OUTPUT_BLOCKED_TEXT
+from core.llm_types import CompletionRequest, ContextTooLong, LLMBusy, LLMError
+from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta, Usage
+from core.ports import Budget, Clock, ContentFilter, ConversationStore, LLMProvider, TokenCounter
+from core.records import LimitDecision, NewTurn
+from core.tokens import MESSAGE_OVERHEAD_TOKENS
+
+
+class Generation:
+    def __init__(
+        self,
+        *,
+        conversations: ConversationStore,
+        memory: MemoryWindowBuilder,
+        llm: LLMProvider,
+        tokens: TokenCounter,
+        content_filter: ContentFilter,
+        budget: Budget,
+        accounting: UsageAccounting,
+        deliveries: Deliveries,
+        clock: Clock,
+        output_check_chars: int,
+    ) -> None:
+        self._conversations = conversations
+        self._memory = memory
+        self._llm = llm
+        self._tokens = tokens
+        self._content_filter = content_filter
+        self._budget = budget
+        self._accounting = accounting
+        self._deliveries = deliveries
+        self._clock = clock
+        self._output_check_chars = output_check_chars
+
+    async def generate(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]:
+        """Stream the answer's deltas; an Outcome (a refusal) ends it early.
+
+        Whatever happens, what was consumed is charged: the budget is settled with it, and an answer cut
+        off (a mid-stream error, an output filter's stop, a reader that went away) also gets its usage row.
+        """
+        refusal: Outcome | None = None
+        try:
+            async with aclosing(self._attempts(request)) as events:
+                async for event in events:
+                    if isinstance(event, Outcome):
+                        refusal = event
+                    else:
+                        yield event
+            request.streamed = refusal is None
+        except LLMBusy as busy:
+            request.log.warning("reply.busy", retry_after=busy.retry_after)
+            refusal = Outcome(OutcomeKind.LIMITED, text=busy.user_text, reason="llm_busy", retry_after=busy.retry_after)
+        except LLMError as exc:
+            request.log.warning("reply.failed", error=type(exc).__name__, cause=exc.cause)
+            refusal = await self.refuse(request, kind=OutcomeKind.FAILED, reason=type(exc).__name__, user_text=exc.user_text)
+        except OutputBlocked as blocked:
+            request.log.info("message.blocked", direction="output", reason=blocked.reason)
+            refusal = await self.refuse(request, kind=OutcomeKind.BLOCKED, reason=blocked.reason, user_text=blocked.user_text)
+        finally:
+            request.usage = self._accounting.consumed(request)
+            if request.hold is not None:
+                await self._budget.settle(request.hold, request.usage)
+            if not request.streamed:
+                await self._accounting.record_cut_off(request)
+        if refusal is not None:
+            yield refusal
+
+    async def _attempts(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]:
+        """At most two tries: a context-length error before any text retries once with half the window."""
+        window_budget = None
+        for attempt in (1, 2):
+            request.restart()
+            await self._build_window(request, budget=window_budget)
+            if request.hold is None:
+                request.prompt_tokens = self._prompt_estimate(request)
+                decision = await self._budget.reserve(
+                    request.message, model=request.persona.model, max_tokens=request.persona.max_tokens,
+                    prompt_tokens=request.prompt_tokens,
+                )
+                if isinstance(decision, LimitDecision):
+                    yield limited(decision, request)
+                    return
+                request.hold = decision
+            try:
+                async for delta in self._stream(request):
+                    yield delta
+                return
+            except ContextTooLong as exc:
+                if attempt == 2 or request.pieces:
+                    raise
+                window_budget = request.window.history_tokens // 2
+                request.log.warning("llm.context_too_long", cause=exc.cause, retry_budget=window_budget)
+
+    async def _build_window(self, request: ChatRequest, *, budget: int | None) -> None:
+        persona = request.persona
+        request.window = await self._memory.build(
+            request.message.key, persona=persona, user_text=request.text, budget=budget,
+            remember=request.settings.memory_enabled,
+        )
+        folded = request.window.summary_usage
+        if folded is not None:  # old turns were summarised: that call is paid for too
+            await self._accounting.record(request, folded)
+            await self._budget.charge(request.message, model=persona.model, usage=folded)
+
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[TextDelta]:
+        """One LLM call: deltas out, usage into ``request``, output filters at checkpoints."""
+        persona = request.persona
+        completion = CompletionRequest(
+            model=persona.model, messages=request.window.messages,
+            temperature=persona.temperature, max_tokens=persona.max_tokens,
+        )
+        checked_up_to = length = 0
+        async for piece in self._llm.stream(completion):
+            if isinstance(piece, Usage):
+                request.usage = piece
+                continue
+            request.pieces.append(piece)
+            yield TextDelta(piece)
+            length += len(piece)
+            if length - checked_up_to >= self._output_check_chars:
+                held = await self._content_filter.check_output(
+                    request.message, "".join(request.pieces), final=False, since=checked_up_to
+                )
+                checked_up_to = length
+                if not held.allowed:
+                    raise OutputBlocked(held.reason, held.user_text)
+
+    def _prompt_estimate(self, request: ChatRequest) -> int:
+        """Tokens of the request: the stored history's counts plus the system prompt and new message."""
+        window, model = request.window, request.persona.model
+        fresh = (window.messages[0], window.messages[-1])
+        counted = sum(self._tokens.count(m.content, model=model) + MESSAGE_OVERHEAD_TOKENS for m in fresh)
+        return counted + window.history_tokens
+
+    # --- finish -----------------------------------------------------------------
+
+    async def finish(self, request: ChatRequest) -> Outcome:
+        """The whole answer: output filters, then the exchange and its usage stored together."""
+        answer = request.answer
+        if not answer:
+            request.log.warning("reply.failed", error="EmptyAnswer", cause="the model sent an empty answer")
+            await self._accounting.record_cut_off(request)
+            return await self.refuse(request, kind=OutcomeKind.FAILED, reason="empty_answer", user_text=EMPTY_ANSWER_TEXT)
+        final = await self._content_filter.check_output(request.message, answer, final=True)
+        if not final.allowed:
+            request.log.info("message.blocked", direction="output", reason=final.reason)
+            await self._accounting.record_cut_off(request)
+            return await self.refuse(request, kind=OutcomeKind.BLOCKED, reason=final.reason, user_text=final.user_text)
+        answer = final.text
+        turns = [
+            self._turn(request, role="user", author=request.message.user, content=request.text),
+            self._turn(request, role="assistant", author="parley", content=answer),
+        ] if request.keeps_turns else []
+        notices = request.notices + request.window.notices + final.notices
+        stored = self._deliveries.stored(request.message, answer=answer, notices=notices)
+        await self._conversations.add_exchange(
+            turns, usage=self._accounting.usage_record(request, request.usage), stored=stored
+        )
+        request.log.info(
+            "reply.sent", prompt_tokens=request.usage.prompt_tokens, completion_tokens=request.usage.completion_tokens,
+            chars=len(answer), ms=request.elapsed_ms(),
+        )
+        return Outcome(
+            OutcomeKind.ANSWERED, text=answer, notices=notices, usage=request.usage, persona=request.persona.name,
+        )
+
+    async def refuse(self, request: ChatRequest, *, kind: OutcomeKind, reason: str, user_text: str) -> Outcome:
+        """A refusal after the LLM was asked: keep the question, marked failed, never half an answer."""
+        if request.keeps_turns:
+            failed = self._turn(request, role="user", author=request.message.user, content=request.text, status="failed")
+            await self._conversations.add_turns([failed])
+        fallback = OUTPUT_BLOCKED_TEXT if kind is OutcomeKind.BLOCKED else INTERNAL_ERROR_TEXT
+        return Outcome(kind, text=user_text or fallback, reason=reason)
+
+    def _turn(self, request: ChatRequest, *, role: str, author: str, content: str, status: str = "ok") -> NewTurn:
+        return NewTurn(
+            key=request.message.key, role=role, author=author, content=content,
+            token_count=self._tokens.count(content, model=request.persona.model), status=status,
+            created_at=self._clock.now(),
+        )
+
+
+def limited(decision: LimitDecision, request: ChatRequest) -> Outcome:
+    request.log.info("message.limited", reason=decision.reason, retry_after=decision.retry_after)
+    return Outcome(OutcomeKind.LIMITED, text=decision.text, reason=decision.reason, retry_after=decision.retry_after)
