@@ -12,13 +12,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.assistant import AssistantSurface
 from bots.slack.commands import COMMANDS, SlackCommands
 from bots.slack.conversation import ConversationOptions, SlackConversation
 from bots.slack.forms import CALLBACK_ID
+from bots.slack.rate_limits import Rests, ShortWaitRetry
 from bots.slack.translate import BotIdentity
 from bots.slack.users import UserDirectory
 from core.assembly import Core
@@ -32,9 +32,9 @@ def api_base_url(url: str) -> str:
 
 
 def web_client(settings: Settings) -> AsyncWebClient:
-    """The one Web API client: SLACK_API_URL as base, and Slack's 429s waited out (Retry-After) twice at most."""
+    """The one Web API client: SLACK_API_URL as base; a 429's Retry-After waited out (twice at most) when short."""
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=api_base_url(settings.slack_api_url))
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    client.retry_handlers.append(ShortWaitRetry())
     return client
 
 
@@ -51,8 +51,10 @@ class SlackBot:
         self.client = client
         self.in_flight = InFlight()
         self.users = UserDirectory(client)
+        self.rests = Rests(clock=clock)
         self.conversation = SlackConversation(
-            chat=core.chat, client=client, users=self.users, in_flight=self.in_flight, options=options, clock=clock
+            chat=core.chat, client=client, users=self.users, in_flight=self.in_flight, options=options,
+            rests=self.rests, clock=clock,
         )
         self.commands = SlackCommands(router=core.commands, users=self.users, in_flight=self.in_flight)
         # process_before_response=False: bolt acks first and runs the listeners after.

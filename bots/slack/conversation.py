@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.rate_limits import Rests
 from bots.slack.render import ReplyRenderer
 from bots.slack.translate import BotIdentity, Delivery, skip_of, translate_event, users_to_resolve
 from bots.slack.users import UserDirectory
@@ -34,9 +35,11 @@ class SlackConversation:
         users: UserDirectory,
         in_flight: InFlight,
         options: ConversationOptions,
+        rests: Rests,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._chat = chat
+        self._rests = rests
         self._client = client
         self._users = users
         self._in_flight = in_flight
@@ -69,7 +72,7 @@ class SlackConversation:
                     await before_answer()
                 renderer = ReplyRenderer(
                     self._client, place=delivery.place, interval=self._options.edit_interval,
-                    clock=self._clock, log=event_log,
+                    clock=self._clock, rests=self._rests, log=event_log,
                 )
                 await renderer.render(self._chat.handle(delivery.message))
             except Exception:

@@ -9,6 +9,12 @@ then chat.update).  Slack refuses to edit a message whose stream is open
 (chat.stopStream): the ``EditedMessage`` adopts the streamed message only when
 that worked, and otherwise starts a new one with the whole text.
 
+Rate limits (``rate_limits``): a stream method answered 429 ends the stream
+like any refusal and makes streaming rest in the workspace for the
+Retry-After (``STREAMING`` in ``Rests``); an intermediate chat.update answered
+429 is skipped and edits rest; a final text that cannot be edited in comes as
+a new message.
+
 Both take the *whole* text so far; they work out what to send.  How often is
 the caller's business (``render.py``, with an ``EditPacer``).
 """
@@ -21,7 +27,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_chat_stream import AsyncChatStream
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.rate_limits import Rests
 from bots.slack.translate import ReplyPlace
+
+STREAMING = "chat.*Stream"  # the key under which streaming rests after a 429
+EDITING = "chat.update"
 
 
 class EditPacer:
@@ -68,10 +78,11 @@ def _error_code(error: SlackApiError) -> str:
 
 
 class StreamedMessage:
-    def __init__(self, client: AsyncWebClient, *, place: ReplyPlace) -> None:
+    def __init__(self, client: AsyncWebClient, *, place: ReplyPlace, rests: Rests) -> None:
         assert place.thread_ts, "Slack streams only as a reply in a thread"
         self._client = client
         self._place = place
+        self._rests = rests
         self._stream: AsyncChatStream | None = None
         self._shown = ""
         self._stop_tried = False
@@ -145,6 +156,7 @@ class StreamedMessage:
 
     async def _unavailable(self, error: SlackApiError) -> StreamUnavailable:
         """What the renderer needs to carry on: the message to edit if its stream could be ended, else none."""
+        self._rests.note(self._place.workspace, STREAMING, error)
         if _error_code(error) == "message_not_in_streaming_state":  # ended already (expired, or stopped by the user)
             self._stopped = True
         if self.ts is not None and await self._end():
@@ -153,9 +165,12 @@ class StreamedMessage:
 
 
 class EditedMessage:
-    def __init__(self, client: AsyncWebClient, *, place: ReplyPlace, ts: str | None = None, shown: str = "") -> None:
+    def __init__(
+        self, client: AsyncWebClient, *, place: ReplyPlace, rests: Rests, ts: str | None = None, shown: str = ""
+    ) -> None:
         self._client = client
         self._place = place
+        self._rests = rests
         self._ts = ts
         self._shown = shown
 
@@ -164,8 +179,35 @@ class EditedMessage:
         return self._ts
 
     async def show(self, text: str) -> None:
+        """An intermediate text: skipped while edits rest after a 429 (the final text carries it)."""
         if text == self._shown and self._ts is not None:
             return
+        if self._ts is not None and self._rests.resting(self._place.workspace, EDITING):
+            return
+        try:
+            await self._put(text)
+        except SlackApiError as error:
+            if self._ts is None or not self._rests.note(self._place.workspace, EDITING, error):
+                raise
+
+    async def finish(self, text: str) -> None:
+        """The final text: edited in, or, when edits rest after a 429, posted as a new message."""
+        if text == self._shown and self._ts is not None:
+            return
+        if self._ts is not None and not self._rests.resting(self._place.workspace, EDITING):
+            try:
+                await self._put(text)
+                return
+            except SlackApiError as error:
+                if not self._rests.note(self._place.workspace, EDITING, error):
+                    raise
+        self._ts = None
+        await self._put(text)
+
+    async def replace(self, text: str) -> None:
+        await self.finish(text)
+
+    async def _put(self, text: str) -> None:
         if self._ts is None:
             response = await self._client.chat_postMessage(
                 channel=self._place.channel, thread_ts=self._place.thread_ts, markdown_text=text
@@ -174,9 +216,3 @@ class EditedMessage:
         else:
             await self._client.chat_update(channel=self._place.channel, ts=self._ts, markdown_text=text)
         self._shown = text
-
-    async def finish(self, text: str) -> None:
-        await self.show(text)
-
-    async def replace(self, text: str) -> None:
-        await self.show(text)

@@ -25,7 +25,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import texts
 from bots.slack.outgoing import markdown, up_to_whitespace
-from bots.slack.live_message import EditedMessage, EditPacer, LiveMessage, StreamedMessage, StreamUnavailable
+from bots.slack.live_message import (
+    STREAMING, EditedMessage, EditPacer, LiveMessage, StreamedMessage, StreamUnavailable,
+)
+from bots.slack.rate_limits import Rests
 from bots.slack.translate import ReplyPlace
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
 from core.text_split import split_markdown
@@ -51,10 +54,12 @@ class ReplyRenderer:
         place: ReplyPlace,
         interval: float,
         clock: Callable[[], float],
+        rests: Rests,
         log,
     ) -> None:
         self._client = client
         self._place = place
+        self._rests = rests
         self._pacer = EditPacer(interval)
         self._clock = clock
         self._log = log
@@ -111,7 +116,7 @@ class ReplyRenderer:
 
     async def _finish(self, text: str) -> None:
         if self._live is None:  # nothing was shown: one plain message
-            self._live = EditedMessage(self._client, place=self._place)
+            self._live = EditedMessage(self._client, place=self._place, rests=self._rests)
         try:
             await self._live.finish(text)
         except StreamUnavailable as gone:
@@ -119,13 +124,14 @@ class ReplyRenderer:
             await self._live.finish(text)
 
     def _new_live(self) -> LiveMessage:
-        if self._place.thread_ts:
-            return StreamedMessage(self._client, place=self._place)
-        return EditedMessage(self._client, place=self._place)  # a top-level DM reply cannot be streamed
+        # A top-level DM reply cannot be streamed; nor can anything while streaming rests after a 429.
+        if self._place.thread_ts and not self._rests.resting(self._place.workspace, STREAMING):
+            return StreamedMessage(self._client, place=self._place, rests=self._rests)
+        return EditedMessage(self._client, place=self._place, rests=self._rests)
 
     def _fall_back(self, gone: StreamUnavailable) -> None:
         self._log.warning("slack.stream_unavailable", error=gone.error, started=gone.ts is not None)
-        self._live = EditedMessage(self._client, place=self._place, ts=gone.ts, shown=gone.shown)
+        self._live = EditedMessage(self._client, place=self._place, rests=self._rests, ts=gone.ts, shown=gone.shown)
 
     async def _post(self, text: str) -> None:
         await self._client.chat_postMessage(

@@ -47,7 +47,8 @@ class ReplyPlace:
     """Where and to whom an answer goes. ``thread_ts`` None: top level (DMs only).
 
     ``team`` is the *user's* team (another one for a Slack Connect guest), as
-    Slack's streaming API wants it.  ``thread_exists``: the message was itself
+    Slack's streaming API wants it; ``workspace`` the one the app answers in
+    (rate limits are counted per workspace).  ``thread_exists``: the message was itself
     a reply, so its thread is already there (an ephemeral note in a thread is
     only shown when the thread has a reply).
     """
@@ -58,6 +59,7 @@ class ReplyPlace:
     thread_ts: str | None
     is_dm: bool
     thread_exists: bool = False
+    workspace: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +140,7 @@ def translate_event(
     user_team = str(event.get("user_team") or event.get("team") or team_id)
     place = ReplyPlace(
         team=user_team, channel=channel, user=user, thread_ts=reply_in, is_dm=is_dm,
-        thread_exists=bool(thread_ts) and thread_ts != ts,
+        thread_exists=bool(thread_ts) and thread_ts != ts, workspace=team_id,
     )
     return Delivery(message=message, place=place)
 

@@ -129,3 +129,37 @@ async def test_a_failure_notice_reaches_the_thread_even_when_the_stream_cannot_b
     texts = [r.text for r in slack.replies_in(CHANNEL, mention["ts"])]
     assert len(texts) == 2 and "Sorry" in texts[-1]
     assert not [c for c in slack.calls_to("chat.update") if not c.response["ok"]]
+
+
+async def test_when_streaming_is_rate_limited_answers_are_posted_and_streaming_rests_for_retry_after(
+    parley, slack, llm, clock, slack_clock
+):
+    slack.rate_limits.limit("chat.startStream", calls=1, per=60)  # tier 2, scaled down
+
+    async def ask(n: int, question: str) -> str:
+        mention = payloads.app_mention(f"<@{BOT_USER}> {question}")
+        await parley.deliver(mention)
+        await parley.handled(n)
+        (reply,) = slack.replies_in(CHANNEL, mention["ts"])
+        return reply.text
+
+    assert await ask(1, "one") == "echo: one"  # streamed
+    assert await ask(2, "two") == "echo: two"  # 429, Retry-After 60: posted instead, at once
+    assert await ask(3, "three") == "echo: three"  # streaming rests: not even tried
+    clock.advance(61)
+    slack_clock.advance(61)
+    assert await ask(4, "four") == "echo: four"  # streamed again
+
+    assert [c.status for c in slack.calls_to("chat.startStream")] == [200, 429, 200]
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+async def test_rate_limited_edits_are_skipped_and_the_final_text_still_arrives(parley, slack, llm, clock):
+    slack.fail("chat.startStream", "not_allowed_token_type")
+    slack.rate_limits.limit("chat.update", calls=0, per=60)
+
+    mention = await stream_with_a_pause(parley, slack, llm, clock, "alpha beta gamma delta epsilon")
+
+    texts = [r.text for r in slack.replies_in(CHANNEL, mention["ts"])]
+    assert texts[-1] == "alpha beta gamma delta epsilon"
+    assert len(slack.calls_to("chat.update")) == 1  # refused once; not called again inside its Retry-After

@@ -51,6 +51,6 @@ class RateLimits:
         if len(window) < calls:
             window.append(now)
             return None
-        wait = max(1, math.ceil(window[0] + per - now))
+        wait = max(1, math.ceil(window[0] + per - now)) if window else max(1, math.ceil(per))
         self._blocked_until[method] = now + wait
         return wait
