@@ -7,6 +7,7 @@ import math
 from limits import RateLimitItem, parse_many
 
 NO_LIMIT_WORDS = frozenset({"none", "off", "unlimited"})
+MAX_LIMIT_CHARS = 255  # the limit_overrides.value column
 
 
 class LimitSyntaxError(ValueError):
@@ -18,6 +19,8 @@ def parse_limits(text: str) -> tuple[RateLimitItem, ...]:
     cleaned = text.strip().lower()
     if cleaned in NO_LIMIT_WORDS:
         return ()
+    if len(cleaned) > MAX_LIMIT_CHARS:
+        raise LimitSyntaxError(f"that limit is {len(cleaned):,} characters; at most {MAX_LIMIT_CHARS}, please")
     try:
         items = tuple(parse_many(cleaned))
     except ValueError:

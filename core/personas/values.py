@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_-]{1,32}$")
 MAX_PROMPT_CHARS = 8_000
+MAX_MODEL_CHARS = 128  # the personas.model column
 MAX_TOKENS_RANGE = (1, 32_000)
 TEMPERATURE_RANGE = (0.0, 2.0)
 MEMORY_BUDGET_RANGE = (0, 1_000_000)
@@ -113,6 +114,8 @@ def parse_persona(
     model = (model or "").strip()
     if not model:
         errors.append(FieldError("model", "must not be empty"))
+    elif len(model) > MAX_MODEL_CHARS:
+        errors.append(FieldError("model", f"is {len(model):,} characters; the limit is {MAX_MODEL_CHARS}"))
     temp = _number(temperature, float, "temperature", TEMPERATURE_RANGE, default=0.7, errors=errors)
     max_tok = _number(max_tokens, int, "max_tokens", MAX_TOKENS_RANGE, default=1_024, errors=errors)
     memory = _number(memory_budget, int, "memory_budget", MEMORY_BUDGET_RANGE, default=3_000, errors=errors)

@@ -56,6 +56,8 @@ class SqlBudgetCounterStore:
         requests never wait on each other crosswise.  Any refusal rolls the
         whole transaction back: nothing stays reserved.
         """
+        if not lines:
+            return None  # nothing to reserve always fits (and there is no hold to write)
         ordered = sorted(lines, key=lambda line: _order(line.key))
 
         def reserve(connection: Connection) -> None:

@@ -58,13 +58,7 @@ async def test_lines_of_one_counter_add_up(budget_counters: BudgetCounterStore) 
     await assert_reserved(budget_counters, DAY, 1_000)
 
 
-async def test_no_lines_reserve_nothing_and_fit(budget_counters: BudgetCounterStore, backend: str, request) -> None:
-    if backend != "memory":
-        request.applymarker(pytest.mark.xfail(
-            strict=True,
-            reason="bug (latent: TokenBudget never reserves no lines): SqlBudgetCounterStore.reserve([]) "
-            "executes an INSERT into budget_holds with no rows, which raises IntegrityError (NOT NULL hold)",
-        ))
+async def test_no_lines_reserve_nothing_and_fit(budget_counters: BudgetCounterStore) -> None:
     assert await budget_counters.reserve([], hold="empty") is None
 
 

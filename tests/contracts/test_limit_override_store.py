@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.limits.parsing import parse_limits
+from core.limits.parsing import MAX_LIMIT_CHARS, LimitSyntaxError, parse_limits
 from core.messages import WorkspaceScope
 from core.ports import LimitOverrideStore
 
@@ -34,16 +34,15 @@ async def test_clearing_an_override_that_is_not_there_changes_nothing(limit_over
     assert await limit_overrides.get(WS, channels=()) == {}
 
 
-async def test_any_limit_the_command_accepts_is_stored(limit_overrides: LimitOverrideStore, backend: str, request) -> None:
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(
-            strict=True,
-            reason="production bug: /parley limits set accepts a limit string of any length, limit_overrides.value "
-            "is VARCHAR(255): PostgreSQL refuses the save (value too long), SQLite stores it",
-        ))
-    many = ";".join(f"{n}/minute" for n in range(1, 40))
-    assert len(many) > 255 and len(parse_limits(many)) == 39
+async def test_any_limit_the_command_accepts_is_stored(limit_overrides: LimitOverrideStore) -> None:
+    items = [f"{n}/minute" for n in range(1, 40)]
+    while len(";".join(items)) > MAX_LIMIT_CHARS:
+        items.pop()
+    many = ";".join(items)  # the longest the command accepts
+    assert len(many) > 240 and len(parse_limits(many)) == len(items)
 
     await limit_overrides.set(WS, channel="*", scope="user", value=many)
 
     assert await limit_overrides.get(WS) == {("*", "user"): many}
+    with pytest.raises(LimitSyntaxError):  # longer is refused before any store sees it
+        parse_limits(";".join(f"{n}/minute" for n in range(1, 40)))

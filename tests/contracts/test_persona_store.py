@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from core.messages import WorkspaceScope
-from core.personas.values import Persona, parse_persona
+from core.personas.values import MAX_MODEL_CHARS, Persona, PersonaInvalid, parse_persona
 from core.ports import PersonaStore
 
 WS = WorkspaceScope(platform="slack", workspace="T1")
@@ -62,15 +62,11 @@ async def test_delete_persona(personas: PersonaStore) -> None:
     assert await personas.get(OTHER_WS, "pirate") == PIRATE
 
 
-async def test_any_persona_the_form_accepts_is_stored(personas: PersonaStore, backend: str, request) -> None:
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(
-            strict=True,
-            reason="production bug: parse_persona accepts a model name of any length, personas.model is "
-            "VARCHAR(128): PostgreSQL refuses the save (value too long), SQLite stores it",
-        ))
-    long_model = parse_persona(name="wide", system_prompt="Hi.", model="m" * 200)
+async def test_any_persona_the_form_accepts_is_stored(personas: PersonaStore) -> None:
+    longest = parse_persona(name="wide", system_prompt="Hi.", model="m" * MAX_MODEL_CHARS)
 
-    await personas.save(WS, long_model)
+    await personas.save(WS, longest)
 
-    assert await personas.get(WS, "wide") == long_model
+    assert await personas.get(WS, "wide") == longest
+    with pytest.raises(PersonaInvalid):  # one character more is refused before any store sees it
+        parse_persona(name="wider", system_prompt="Hi.", model="m" * (MAX_MODEL_CHARS + 1))
