@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from core.admin import AdminPolicy
 from core.channels.admin import ChannelAdmin
+from core.channels.forgetting import ForgetMeLedger
 from core.channels.retention import RetentionPurger
 from core.chat.delivery import Deliveries, process_identity
 from core.chat.locks import ConversationLocks
@@ -157,6 +158,7 @@ def assemble_core(
         conversations=stores.conversations, llm=llm, tokens=tokens, summaries_enabled=options.memory_summaries
     )
     deliveries = Deliveries(inbox=stores.inbox, clock=clock, owner=owner or process_identity())
+    forgotten = ForgetMeLedger()
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -174,6 +176,7 @@ def assemble_core(
         pricing=pricing,
         locks=conversation_locks or ConversationLocks(),
         workspaces=workspaces,
+        forgotten=forgotten,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
@@ -181,7 +184,7 @@ def assemble_core(
     )
     channels = ChannelAdmin(
         conversations=stores.conversations, settings=stores.channel_settings, audit=stores.audit, policy=policy,
-        clock=clock,
+        clock=clock, forgotten=forgotten,
     )
     limits = LimitsAdmin(
         limiter=request_limiter, overrides=stores.limit_overrides, counters=stores.budget_counters,

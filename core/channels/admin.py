@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from core.admin import Actor, AdminError, AdminPolicy, CommandFile, CommandHandler, CommandReply, problem, record_change, where
+from core.channels.forgetting import ForgetMeLedger
 from core.channels.export import EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, turns_as_jsonl
 from core.ports import AuditLog, ChannelSettingsStore, Clock, ConversationStore
 
@@ -21,7 +22,9 @@ class ChannelAdmin:
         audit: AuditLog,
         policy: AdminPolicy,
         clock: Clock,
+        forgotten: ForgetMeLedger,
     ) -> None:
+        self._forgotten = forgotten
         self._conversations = conversations
         self._settings = settings
         self._audit = audit
@@ -115,7 +118,9 @@ class ChannelAdmin:
         )
 
     async def forget_user(self, actor: Actor) -> int:
-        """Delete every stored turn of the actor in this workspace; returns how many."""
+        """Delete every stored turn of the actor in this workspace; returns how many. An answer to one of
+        their messages still being generated stores none of it (``ForgetMeLedger``)."""
+        self._forgotten.asked(platform=actor.platform, workspace=actor.workspace, user=actor.user, at=self._clock.now())
         deleted = await self._conversations.delete_user(actor.workspace_scope, user=actor.user)
         await self._record(actor, "user.forget", actor.user, after={"turns_deleted": deleted})
         return deleted

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
+from core.channels.forgetting import ForgetMeLedger
 from core.chat.accounting import UsageAccounting
 from core.chat.delivery import Deliveries
 from core.chat.memory import MemoryWindowBuilder
@@ -38,7 +39,9 @@ class Generation:
         deliveries: Deliveries,
         clock: Clock,
         output_check_chars: int,
+        forgotten: ForgetMeLedger,
     ) -> None:
+        self._forgotten = forgotten
         self._conversations = conversations
         self._memory = memory
         self._llm = llm
@@ -168,7 +171,7 @@ class Generation:
         turns = [
             self._turn(request, role="user", author=request.message.user, content=request.text),
             self._turn(request, role="assistant", author="parley", content=answer),
-        ] if request.keeps_turns else []
+        ] if self._keeps_turns(request) else []
         notices = request.notices + request.window.notices + final.notices
         stored = self._deliveries.stored(request.message, answer=answer, notices=notices)
         await self._conversations.add_exchange(
@@ -182,9 +185,20 @@ class Generation:
             OutcomeKind.ANSWERED, text=answer, notices=notices, usage=request.usage, persona=request.persona.name,
         )
 
+    def _keeps_turns(self, request: ChatRequest) -> bool:
+        """Memory on, retention above 0, and the person did not ask to be forgotten while this was answered."""
+        message = request.message
+        forgotten = request.admitted_at is not None and self._forgotten.asked_since(
+            platform=message.key.platform, workspace=message.key.workspace, user=message.user,
+            since=request.admitted_at,
+        )
+        if forgotten:
+            request.log.info("turns.not_stored", reason="forget-me while answering")
+        return request.keeps_turns and not forgotten
+
     async def refuse(self, request: ChatRequest, *, kind: OutcomeKind, reason: str, user_text: str) -> Outcome:
         """A refusal after the LLM was asked: keep the question, marked failed, never half an answer."""
-        if request.keeps_turns:
+        if self._keeps_turns(request):
             failed = self._turn(request, role="user", author=request.message.user, content=request.text, status="failed")
             await self._conversations.add_turns([failed])
         fallback = OUTPUT_BLOCKED_TEXT if kind is OutcomeKind.BLOCKED else INTERNAL_ERROR_TEXT

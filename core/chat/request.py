@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from dataclasses import dataclass, field
 
 from core.chat.memory import MemoryWindow
@@ -28,6 +29,7 @@ class ChatRequest:
     pieces: list[str] = field(default_factory=list)
     usage: Usage = field(default_factory=lambda: Usage(0, 0))
     started: float = field(default_factory=time.perf_counter)
+    admitted_at: datetime | None = None  # the clock's time when the message was admitted
 
     @property
     def keeps_turns(self) -> bool:

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 import structlog
 
+from core.channels.forgetting import ForgetMeLedger
 from core.chat.accounting import UsageAccounting
 from core.chat.delivery import Deliveries
 from core.chat.generation import Generation, limited
@@ -60,6 +61,7 @@ class ChatService:
         pricing: Pricing,
         locks: ConversationLocking,
         workspaces: WorkspaceAllowlist,
+        forgotten: ForgetMeLedger,
         max_message_chars: int,
         output_check_chars: int = 500,
     ) -> None:
@@ -75,8 +77,9 @@ class ChatService:
         self._generation = Generation(
             conversations=conversations, memory=memory, llm=llm, tokens=tokens, content_filter=content_filter,
             budget=budget, accounting=UsageAccounting(usage=usage, tokens=tokens, pricing=pricing, clock=clock),
-            deliveries=deliveries, clock=clock, output_check_chars=output_check_chars,
+            deliveries=deliveries, clock=clock, output_check_chars=output_check_chars, forgotten=forgotten,
         )
+        self._clock = clock
 
     async def handle(self, message: IncomingMessage) -> AsyncIterator[ReplyEvent]:
         key = message.key
@@ -185,7 +188,7 @@ class ChatService:
         settings = await self._channel_settings.get(scope)
         persona = await self._personas.resolve(scope, settings=settings)
         return ChatRequest(
-            message=message, text=text, persona=persona, settings=settings,
+            message=message, text=text, persona=persona, settings=settings, admitted_at=self._clock.now(),
             log=event_log.bind(persona=persona.name, model=persona.model),
         )
 

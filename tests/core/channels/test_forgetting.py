@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
-from tests.core.conftest import CHANNEL, DM, actor, msg
+from core.messages import OutcomeKind
+
+from tests.core.conftest import CHANNEL, DM, actor, build_world, msg
 
 ADMIN = actor("U_ADMIN", is_admin=True)
 MEMBER = actor("U_MEMBER")
@@ -40,3 +43,19 @@ async def test_retention_setting_and_purge(world):
     world.clock.advance(days=8)
     assert await world.core.purger.purge_once() == 2
     assert world.turns.turns == []
+
+
+async def test_forget_me_while_a_message_is_being_answered_leaves_none_of_its_words():
+    world = build_world()
+    world.llm.gate = asyncio.Event()
+    answering = asyncio.create_task(world.send(msg("my secret is 42", user="U1")))
+    await world.llm.started.wait()  # the model is writing the answer
+    done = await world.core.commands.run(actor("U1", channel="D1", is_dm=True), "parley", "forget-me")
+    assert done.ok
+    world.llm.gate.set()
+    _, outcome = await answering
+    assert outcome.kind is OutcomeKind.ANSWERED  # the person still gets the answer...
+    assert all("42" not in content for _, content, _ in world.turns.contents())  # ...but nothing is kept
+    world.clock.advance(seconds=1)
+    _, later = await world.send(msg("and this one?", user="U1"))  # asked after forget-me: kept as usual
+    assert [content for _, content, _ in world.turns.contents()] == ["and this one?", "echo: and this one?"]
