@@ -16,10 +16,10 @@ import discord
 from discord import app_commands
 
 from bots.discord.apology import apologise
-from bots.discord.forms import PROMPT_LIMIT, PersonaForm, fits_in_form
+from bots.discord.forms import PersonaForm
 from bots.discord.interaction_reply import reply_in_time
 from bots.discord.places import Place, actor_from, place_of
-from bots.discord.texts import COMMAND_FAILED, FORM_PROMPT_TOO_LONG, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION
+from bots.discord.texts import COMMAND_FAILED, FORM_FIELD_TOO_LONG, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION
 from core.admin import Actor, CommandReply
 from core.commands import CommandRouter
 
@@ -45,9 +45,11 @@ class _RouterGroup(app_commands.Group):
         """The persona form the core asks for, or a reply saying why it cannot hold this persona."""
         assert reply.form is not None
         persona = reply.form.persona
-        if fits_in_form(persona):
-            return PersonaForm(router=self._router, actor_of=actor_of, persona=persona)
-        return CommandReply(FORM_PROMPT_TOO_LONG.format(limit=PROMPT_LIMIT, name=persona.name), ok=False)
+        form = PersonaForm(router=self._router, actor_of=actor_of, persona=persona)
+        if (overflow := form.overflow()) is None or persona is None:
+            return form
+        field, limit = overflow
+        return CommandReply(FORM_FIELD_TOO_LONG.format(field=field.lower(), limit=limit, name=persona.name), ok=False)
 
 
 class PersonaCommands(_RouterGroup, name="persona", description=PERSONA_DESCRIPTION):

@@ -9,7 +9,7 @@ from bots.discord.interaction_reply import reply_in_time
 from bots.discord.texts import FORM_FAILED, FORM_INVALID, FORM_LABELS
 from core.admin import Actor, CommandReply
 from core.commands import CommandRouter
-from core.personas.values import MAX_TOKENS_RANGE, TEMPERATURE_RANGE, Persona, PersonaInvalid
+from core.personas.values import MAX_MODEL_CHARS, MAX_TOKENS_RANGE, TEMPERATURE_RANGE, Persona, PersonaInvalid
 
 FORM_TIMEOUT_SECONDS = 15 * 60
 PROMPT_LIMIT = 4_000  # the longest text a Discord text input takes
@@ -33,7 +33,7 @@ class PersonaForm(discord.ui.Modal):
             "system_prompt", style=discord.TextStyle.paragraph, max_length=PROMPT_LIMIT,
             default=persona.system_prompt if persona else None, placeholder="You are a helpful pirate…",
         )
-        self._add("model", required=False, max_length=100, default=persona.model if persona else None,
+        self._add("model", required=False, max_length=MAX_MODEL_CHARS, default=persona.model if persona else None,
                   description="Empty: the default model")
         self._add("temperature", required=False, max_length=8, default=f"{persona.temperature:g}" if persona else None,
                   description=f"{TEMPERATURE_RANGE[0]:g}–{TEMPERATURE_RANGE[1]:g}", placeholder="0.7")
@@ -45,6 +45,13 @@ class PersonaForm(discord.ui.Modal):
         text_input = discord.ui.TextInput(custom_id=field, **options)
         self._inputs[field] = text_input
         self.add_item(discord.ui.Label(text=FORM_LABELS[field], description=description, component=text_input))
+
+    def overflow(self) -> tuple[str, int] | None:
+        """The first pre-filled field longer than its input takes, (label, limit): Discord would refuse the form."""
+        for field, text_input in self._inputs.items():
+            if text_input.max_length is not None and len(text_input.default or "") > text_input.max_length:
+                return FORM_LABELS[field], text_input.max_length
+        return None
 
     def submitted_fields(self) -> dict[str, str]:
         values = {field: text_input.value or "" for field, text_input in self._inputs.items()}
@@ -69,7 +76,3 @@ def field_errors(invalid: PersonaInvalid) -> str:
     """``PersonaInvalid`` → one reply naming each field by its form label (a Discord modal cannot mark fields)."""
     lines = [f"• **{FORM_LABELS.get(e.field, e.field)}** ({e.field}): {e.message}" for e in invalid.errors]
     return "\n".join([FORM_INVALID, *lines])
-
-
-def fits_in_form(persona: Persona | None) -> bool:
-    return persona is None or len(persona.system_prompt) <= PROMPT_LIMIT

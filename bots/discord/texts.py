@@ -9,8 +9,8 @@ COMMAND_FAILED = "Sorry, that command failed on my side. Please try again."
 FORM_FAILED = "Sorry, I couldn't save that form. Please try again."
 FORM_INVALID = "Please fix the form and try again:"
 FORM_TOO_LATE = "Sorry, that took too long for Discord to open the form. Please run the command again."
-FORM_PROMPT_TOO_LONG = (
-    "This persona's system prompt is longer than a Discord form can hold ({limit:,} characters). "
+FORM_FIELD_TOO_LONG = (
+    "This persona's {field} is longer than a Discord form can hold ({limit:,} characters). "
     "Edit it in one line instead: `/persona edit name:{name} changes:[field=value …] [new system prompt]`."
 )
 NOTICE_FORMAT = "-# *{notice}*"  # Discord's small "subtext" line, in italics

@@ -185,3 +185,17 @@ async def test_a_server_admin_cannot_give_a_persona_a_model_off_the_allowlist(pa
     assert "at most 4,096" in error
     assert "pirate" not in said(await command(server, ALICE, GENERAL, "persona", "list"))
     assert not any(r.json["model"] == "o1-pro" for r in llm.chat_requests)
+
+
+async def test_the_edit_form_holds_any_model_name_or_says_to_edit_in_one_line(start_parley):
+    model, prompt = "org/" + "m" * 124, "Be brief. " * 450  # 128 characters (the longest model); 4,500
+    server = (await start_parley(allowed_models=f"gpt-4o-mini,{model}")).discord
+    for name, definition in (("longer", f"model={model} Hi."), ("wordy", prompt)):
+        created = said(await command(server, ALICE, GENERAL, "persona", "create", definition=f"{name} {definition}"))
+        assert f"Created persona `{name}`" in created
+
+    form = await command(server, ALICE, GENERAL, "persona", "edit", name="longer")
+    assert inputs(form)["model"]["value"] == model
+    refused = said(await command(server, ALICE, GENERAL, "persona", "edit", name="wordy"))
+    assert "system prompt is longer than a Discord form can hold (4,000 characters)" in refused
+    assert "/persona edit name:wordy" in refused

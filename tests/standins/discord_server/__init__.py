@@ -14,13 +14,19 @@ the bot itself (BOT, also the application id).
 REST (every call recorded in ``calls`` with its time and status; answers are
 ``Content-Type: application/json`` exactly):
     GET  /users/@me, /oauth2/applications/@me, /gateway, /gateway/bot, /channels/{id}
-    POST /channels/{id}/messages (≤ 2,000 chars, else 400 like Discord), /channels/{id}/typing
+    POST /channels/{id}/messages, /channels/{id}/typing
     PATCH|DELETE /channels/{id}/messages/{mid}
     POST /channels/{id}/messages/{mid}/threads (thread id = message id; 400 160004 the
          second time; 403 50013 where ``forbid_threads(channel)`` was called)
     PUT  /applications/{app}/commands, /applications/{app}/guilds/{gid}/commands
     POST /interactions/{id}/{token}/callback; POST|GET|PATCH /webhooks/{app}/{token}[/messages/{mid}]
     anything else: 404, recorded.
+Request bodies of these routes are checked as Discord checks them
+(``validation``): against Discord's request schemas
+(tests/discord_api_spec), then the documented rules the schemas do not say
+(``rules``: 2,000 characters for a bot's message, each route's flags, modal
+and command rules); a refusal is 400 50035 naming the field, or 50006 for a
+message with nothing in it (content, embeds, attachments, components).
 Interactions (``interactions``, ``webhooks``) keep Discord's rules: the first
 response within 3 seconds of the stand-in's clock (``advance_clock(seconds)``
 moves it on without waiting), else 10062; one initial response (a second is
@@ -52,7 +58,8 @@ dispatch from ``seq`` on, and waits for the RESUME.
 Modules: ``world`` (ids, users, roles, channels), ``payloads`` (the JSON of
 the world's objects), ``state`` (what is received and held; waiting),
 ``rest`` (limits, authorization, failures, recording), ``errors`` (Discord's
-error answers), ``content`` (empty messages, edits), ``messages`` (login,
+error answers), ``validation`` and ``rules`` (request bodies), ``content``
+(empty messages, edits), ``messages`` (login,
 channels, messages, threads), ``interactions`` (commands, callbacks),
 ``webhooks`` (follow-ups, the interaction's messages), ``gateway`` (the
 websocket and dispatching), ``server``

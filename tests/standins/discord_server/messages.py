@@ -1,8 +1,8 @@
 """REST routes for login, the gateway's address, channels, messages and threads; users posting and starting threads.
 
     GET  /users/@me, /oauth2/applications/@me, /gateway, /gateway/bot, /channels/{id}
-    POST /channels/{id}/messages (≤ 2,000 chars, not empty, else 400 like Discord), /channels/{id}/typing
-    PATCH|DELETE /channels/{id}/messages/{mid}
+    POST /channels/{id}/messages (bodies checked in ``validation``), /channels/{id}/typing
+    PATCH|DELETE /channels/{id}/messages/{mid} (an edit that would empty the message: 50006)
     POST /channels/{id}/messages/{mid}/threads (thread id = message id; 400 160004 the
          second time; 403 50013 where ``forbid_threads(channel)`` was called)
 
@@ -15,19 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.standins.discord_server import payloads
-from tests.standins.discord_server.state import DiscordState
+from tests.standins.discord_server import content, errors, payloads
+from tests.standins.discord_server.state import UPLOADS, DiscordState
 from tests.standins.discord_server.world import BOT, BOT_USER, OWNER, User, iso
-
-
-def _content_problem(body: Any) -> dict[str, Any] | None:
-    content = (body or {}).get("content") or ""
-    if len(content) > 2000:
-        return {"message": "Invalid Form Body", "code": 50035, "errors": {"content": {"_errors": [
-            {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}}
-    if not content.strip() and not (body or {}).get("embeds"):
-        return {"message": "Cannot send an empty message", "code": 50006}
-    return None
 
 
 class MessageRoutes(DiscordState):
@@ -70,11 +60,10 @@ class MessageRoutes(DiscordState):
     async def _create_message(self, request, params, body):
         channel_id = int(params["channel_id"])
         if self._channel(channel_id) is None:
-            return 404, {"message": "Unknown Channel", "code": 10003}
-        if (problem := _content_problem(body)) is not None:
-            return 400, problem
+            return errors.unknown_channel()
         reference = (body or {}).get("message_reference")
         message = self._message(author=BOT_USER, channel_id=channel_id, content=body.get("content") or "", reference=reference)
+        message["attachments"] = content.new_attachments(request.get(UPLOADS, ()), self._snowflake)
         self.messages[int(message["id"])] = message
         await self.dispatch("MESSAGE_CREATE", message)
         return 200, message
@@ -82,10 +71,11 @@ class MessageRoutes(DiscordState):
     async def _edit_message(self, request, params, body):
         message = self.messages.get(int(params["message_id"]))
         if message is None or int(message["channel_id"]) != int(params["channel_id"]):
-            return 404, {"message": "Unknown Message", "code": 10008}
-        if (problem := _content_problem(body)) is not None:
-            return 400, problem
-        message.update(content=body.get("content") or "", edited_timestamp=iso())
+            return errors.unknown_message()
+        result = content.edited(message, body or {}, content.new_attachments(request.get(UPLOADS, ()), self._snowflake))
+        if content.is_empty(result):
+            return errors.empty_message()
+        message.update(result, edited_timestamp=iso())
         await self.dispatch("MESSAGE_UPDATE", message)
         return 200, message
 

@@ -8,6 +8,7 @@ Discord does; going over it answers 429 (with ``Via`` and a JSON
 ``retry_after``, so discord.py retries) and shows up in ``rate_limited``.
 Routes other than /interactions and /webhooks need ``Authorization: Bot <token>``
 (else 401).  ``fail_next(method, route, status=, code=)`` scripts one failure.
+Request bodies are checked (``validation``) before the route sees them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.standins.discord_server import validation
 from tests.standins.discord_server.state import UPLOADS, DiscordState, RestCall
 from tests.standins.discord_server.world import API_PREFIX
 
@@ -67,6 +69,8 @@ class Rest(DiscordState):
             elif self._failures.get((request.method, route)):
                 status, payload = self._failures[(request.method, route)].pop(0)
                 scripted = True
+            elif (refused := validation.refusal(request.method, route, body, uploads=files)) is not None:
+                status, payload = refused
             else:
                 status, payload = await handler(request, params, body)
             self.calls.append(RestCall(
