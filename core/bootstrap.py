@@ -168,6 +168,7 @@ def moderator_for(settings: Settings) -> Moderator:
         thresholds=settings.moderation_thresholds,
         timeout=settings.moderation_timeout_seconds,
         max_retries=min(settings.llm_max_retries, 2),
+        transport=settings.llm_http_transport,
     )
 
 
@@ -185,6 +186,7 @@ def openai_provider(settings: Settings) -> OpenAIProvider:
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
         token_counter=BpeTokenCounter(),
+        transport=settings.llm_http_transport,
     )
 
 

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     default_model: str = Field(default="gpt-4o-mini", min_length=1)
     llm_timeout_seconds: float = Field(default=60.0, gt=0)  # per read: a server silent this long fails the call
     llm_total_timeout_seconds: float = Field(default=300.0, gt=0)  # a whole call, however it trickles
+    llm_http_transport: Literal["aiohttp", "httpx"] = "aiohttp"  # the openai SDK's HTTP stack
     llm_max_retries: int = Field(default=2, ge=0, le=10)
     # openai | local | auto (openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local)
     llm_provider: Literal["auto", "openai", "local"] = "auto"

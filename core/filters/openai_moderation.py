@@ -20,6 +20,7 @@ import openai
 import structlog
 
 from core.filters.values import Availability, ModerationResult
+from core.llm.openai_provider import http_client_for
 from core.filters.moderation import ModerationFailed, ModerationUnavailable, hits_above
 
 log = structlog.get_logger(__name__)
@@ -42,9 +43,11 @@ class OpenAIModeration:
         timeout: float = 10.0,
         max_retries: int = 1,
         clock: Callable[[], float] = time.monotonic,
+        transport: str = "aiohttp",
     ) -> None:
         self._client = openai.AsyncOpenAI(
-            api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=max_retries
+            api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=max_retries,
+            http_client=http_client_for(transport),
         )
         self._model = model
         self._thresholds = dict(thresholds or {})

@@ -58,8 +58,10 @@ def map_error(exc: BaseException) -> LLMError:
     """Translate an openai/transport exception into the core's LLMError family."""
     if isinstance(exc, LLMError):
         return exc
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, openai.APITimeoutError) and (refused := _connection_failure(exc)) is None:
         return LLMTimeout("timeout waiting for the LLM server")
+    if isinstance(exc, openai.APITimeoutError):  # the aiohttp transport reports a refused connection so
+        return LLMError(f"connection error ({refused})")
     if isinstance(exc, openai.APIConnectionError):
         under = type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown"
         return LLMError(f"connection error ({under})")
@@ -88,6 +90,16 @@ def map_error(exc: BaseException) -> LLMError:
     return LLMError(f"unexpected {type(exc).__name__} while talking to the LLM server")
 
 
+def _connection_failure(exc: BaseException) -> str | None:
+    """The name of a connection failure (refused, unreachable) under ``exc``, if that is what it is."""
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None:
+        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+            return type(cause).__name__
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def _status_of(exc: BaseException) -> int | None:
     return exc.status_code if isinstance(exc, openai.APIStatusError) else None
 
@@ -103,12 +115,14 @@ class OpenAIProvider:
         timeout: float,
         max_retries: int,
         token_counter: TokenCounter | None = None,
+        transport: str = "aiohttp",
     ) -> None:
         self._client = openai.AsyncOpenAI(
             api_key=api_key or "not-needed",
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
+            http_client=http_client_for(transport),
         )
         self._token_counter = token_counter
         self._max_retries = max_retries
@@ -239,6 +253,19 @@ class _Received:
     parts: list[str] = field(default_factory=list)
     usage: Usage | None = None
     finish_reason: str | None = None
+
+
+def http_client_for(transport: str) -> Any:
+    """The SDK's HTTP stack: ``aiohttp`` (``openai.DefaultAioHttpClient``) or its default ``httpx``.
+
+    With a couple of hundred streams open, the default stack's connection pool is walked on every request
+    (see bench/llm_transport.py and docs/PERFORMANCE.md); aiohttp's is not.
+    """
+    if transport == "aiohttp":
+        return openai.DefaultAioHttpClient()
+    if transport == "httpx":
+        return None
+    raise ValueError(f"unknown LLM transport {transport!r} (aiohttp or httpx)")
 
 
 def _ms(started: float) -> int:
