@@ -29,7 +29,7 @@ breakdown    a sequential pass with every port call timed, to show where the
              time of one message goes.
 end_to_end   (unless --no-e2e) the sequential and concurrent phases again
              through ``OpenAIProvider`` (the real ``openai`` client) against
-             the stand-in server ``tests/standins/openai_server.py`` in the same
+             the stand-in server ``tests/standins/openai_server/`` in the same
              process, which answers at once, streamed one word per delta.
 
 Prints one JSON object on stdout.  ``--profile`` also writes a cProfile of a

@@ -12,6 +12,6 @@ from tests.standins.openai_server import OpenAIStandIn
 
 @pytest.fixture
 async def llm() -> AsyncIterator[OpenAIStandIn]:
-    """A stand-in OpenAI-compatible server on 127.0.0.1, port 0 (see tests/standins/openai_server.py)."""
+    """A stand-in OpenAI-compatible server on 127.0.0.1, port 0 (see tests/standins/openai_server/)."""
     async with OpenAIStandIn() as server:
         yield server
