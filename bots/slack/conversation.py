@@ -79,8 +79,9 @@ class SlackConversation:
                 event_log.exception("slack.message_failed")
 
     async def _translate(self, event: Mapping[str, Any], *, team_id: str, bot: BotIdentity) -> Delivery:
-        """The event with its users' names looked up; the sender's admin flag comes with its (cached) lookup."""
+        """The event with its users' names looked up (a bounded number); the sender's admin verdict for this
+        workspace comes with its (cached) lookup."""
         names = await self._users.names(users_to_resolve(event, bot=bot))
         sender = event.get("user")
-        sender_is_admin = bool(sender) and (await self._users.get(sender)).is_admin
+        sender_is_admin = bool(sender) and (await self._users.get(sender)).is_admin_in(team_id)
         return translate_event(event, team_id=team_id, bot=bot, names=names, sender_is_admin=sender_is_admin)

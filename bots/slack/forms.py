@@ -3,6 +3,10 @@
 Each field is an input block whose ``block_id`` is the core's field name, so
 a ``PersonaInvalid`` error maps straight onto the block Slack shows it under.
 When editing, the name is shown read-only and travels in ``private_metadata``.
+Slack refuses a view whose pre-filled value is longer than its input's
+``max_length`` (``FIELD_LIMITS``), so a persona that does not fit is not put in
+a form at all (``fits_in_form``).  A trigger_id lives 3 seconds: the modal
+opens at once as ``loading_view`` and is then updated to the form.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ FIELDS = ("name", "system_prompt", "model", "temperature", "max_tokens", "memory
 OPTIONAL = frozenset({"model", "temperature", "max_tokens", "memory_budget"})
 SLACK_INPUT_MAX = 3_000  # Slack's limit for one plain_text_input
 PROMPT_LIMIT = min(MAX_PROMPT_CHARS, SLACK_INPUT_MAX)  # the longest system prompt the form holds
+FIELD_LIMITS = {  # each input's max_length
+    "name": 32, "system_prompt": PROMPT_LIMIT, "model": SLACK_INPUT_MAX,  # the core does not cap model names
+    "temperature": 20, "max_tokens": 20, "memory_budget": 20,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +49,20 @@ class FormContext:
 
 
 def fits_in_form(persona: Persona | None) -> bool:
-    """Whether Slack's input limits can hold this persona's system prompt."""
-    return persona is None or len(persona.system_prompt) <= PROMPT_LIMIT
+    """Whether every value of this persona fits its input (Slack refuses the view otherwise)."""
+    values = _initial_values(persona)
+    return all(len(value) <= FIELD_LIMITS[field] for field, value in values.items())
+
+
+def loading_view() -> dict[str, Any]:
+    """What the modal shows while the command is worked out (opened at once: a trigger_id lives 3 s)."""
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID + "_loading",
+        "title": _plain(texts.FORM_TITLE_RESULT),
+        "close": _plain(texts.FORM_CLOSE),
+        "blocks": [_section(texts.FORM_LOADING)],
+    }
 
 
 def persona_view(persona: Persona | None, *, context: FormContext) -> dict[str, Any]:
@@ -52,10 +72,10 @@ def persona_view(persona: Persona | None, *, context: FormContext) -> dict[str, 
     if persona is not None:
         blocks.append(_section(f"*{texts.FORM_LABELS['name']}:* `{persona.name}`", block_id="name"))
     else:
-        blocks.append(_input("name", max_length=32))
-    blocks.append(_input("system_prompt", initial=initial.get("system_prompt"), multiline=True, max_length=PROMPT_LIMIT))
+        blocks.append(_input("name"))
+    blocks.append(_input("system_prompt", initial=initial.get("system_prompt"), multiline=True))
     for field in ("model", "temperature", "max_tokens", "memory_budget"):
-        blocks.append(_input(field, initial=initial.get(field), max_length=200))
+        blocks.append(_input(field, initial=initial.get(field)))
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -113,8 +133,8 @@ def _initial_values(persona: Persona | None) -> dict[str, str]:
     }
 
 
-def _input(field: str, *, initial: str | None = None, multiline: bool = False, max_length: int) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": ACTION_ID, "max_length": max_length}
+def _input(field: str, *, initial: str | None = None, multiline: bool = False) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": ACTION_ID, "max_length": FIELD_LIMITS[field]}
     if multiline:
         element["multiline"] = True
     if initial:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from core.text_split import split_markdown
+
 WORD_JOINER = "\u2060"
 _MENTION_OPENING = re.compile(r"(<|&lt;)(?=!(?:here|channel|everyone|subteam\^)|@[UW][A-Z0-9])", re.IGNORECASE)
 _BROADCAST_WORD = re.compile(r"(?<![\w@])@(?=(?:here|channel|everyone)(?!\w))", re.IGNORECASE)
@@ -55,3 +57,16 @@ def up_to_whitespace(text: str) -> str:
     """``text`` without its last, possibly unfinished, word (what may be shown while more text arrives)."""
     cut = max(text.rfind(" "), text.rfind("\n"), text.rfind("\t"))
     return text[:cut] if cut > 0 else ""
+
+
+ADVISED_TEXT = 4_000  # Slack: keep a message's ``text`` under 4,000 characters (40,000 are cut off)
+
+
+def mrkdwn_pieces(markdown: str, *, limit: int = ADVISED_TEXT) -> list[str]:
+    """The core's Markdown as mrkdwn messages of at most ``limit`` characters each (code blocks kept whole)."""
+    size = limit
+    while True:
+        pieces = [mrkdwn(piece) for piece in split_markdown(markdown, limit=size)]
+        if all(len(piece) <= limit for piece in pieces):  # escaping lengthens: split smaller until it fits
+            return pieces
+        size = max(100, size * 3 // 4)

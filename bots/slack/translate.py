@@ -97,11 +97,14 @@ def skip_of(event: Mapping[str, Any], *, bot: BotIdentity, allow_bot_messages: b
     return None
 
 
+MAX_LOOKUPS = 20  # users looked up for one message; the others keep their id (or the label Slack sent)
+
+
 def users_to_resolve(event: Mapping[str, Any], *, bot: BotIdentity) -> list[str]:
-    """The sender and every user mentioned, except the bot: whose names the text needs."""
+    """The sender and the first users mentioned, except the bot: whose names the text needs (``MAX_LOOKUPS``)."""
     sender = event.get("user") or ""
     ids = ([sender] if sender else []) + mentioned_users(event.get("text") or "")
-    return [user_id for user_id in dict.fromkeys(ids) if user_id != bot.user_id]
+    return [user_id for user_id in dict.fromkeys(ids) if user_id != bot.user_id][:MAX_LOOKUPS]
 
 
 def translate_event(

@@ -1,7 +1,13 @@
-"""Who a Slack user is (display name, workspace admin or owner), from ``users.info``, cached.
+"""Who a Slack user is (display name, team, workspace admin or owner), from ``users.info``, cached.
 
 One bounded cache per process, entries kept a few minutes: names for the text
-the core sees, and the admin verdict the core's ``Actor`` carries.
+the core sees, and the admin verdict the core's ``Actor`` carries.  A lookup
+already under way is shared: however many messages or commands ask for the
+same person at once, Slack is asked once.  At most ``concurrency`` lookups
+are in flight at a time (users.info is tier 4, about 100 a minute).
+
+The admin verdict belongs to a workspace: a Slack Connect partner's admin
+(another ``team_id``, or ``is_stranger``) is no admin here.
 """
 
 from __future__ import annotations
@@ -24,8 +30,14 @@ log = structlog.get_logger(__name__)
 class SlackUser:
     id: str
     name: str
-    is_admin: bool = False  # workspace admin or owner
+    is_admin: bool = False  # workspace admin or owner, in the user's own team
     is_bot: bool = False
+    team: str = ""  # the user's own team (another one for a Slack Connect partner)
+    is_stranger: bool = False  # from a team this workspace shares nothing with but the channel
+
+    def is_admin_in(self, workspace: str) -> bool:
+        """An admin or owner *of this workspace*: their own team is the workspace's."""
+        return self.is_admin and not self.is_stranger and bool(self.team) and self.team == workspace
 
 
 def user_from_info(info: Mapping[str, Any]) -> SlackUser:
@@ -36,7 +48,10 @@ def user_from_info(info: Mapping[str, Any]) -> SlackUser:
         or info.get("real_name") or info.get("name") or info["id"]
     )
     is_admin = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
-    return SlackUser(id=info["id"], name=name, is_admin=is_admin, is_bot=bool(info.get("is_bot")))
+    return SlackUser(
+        id=info["id"], name=name, is_admin=is_admin, is_bot=bool(info.get("is_bot")),
+        team=str(info.get("team_id") or profile.get("team") or ""), is_stranger=bool(info.get("is_stranger")),
+    )
 
 
 class UserDirectory:
@@ -47,6 +62,7 @@ class UserDirectory:
         ttl_seconds: float = 300.0,
         failure_ttl_seconds: float = 30.0,
         max_entries: int = 2_000,
+        concurrency: int = 4,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
@@ -55,14 +71,30 @@ class UserDirectory:
         self._max = max_entries
         self._clock = clock
         self._cache: OrderedDict[str, tuple[float, SlackUser]] = OrderedDict()
+        self._pending: dict[str, asyncio.Future[SlackUser]] = {}
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def get(self, user_id: str) -> SlackUser:
         cached = self._cache.get(user_id)
         if cached is not None and cached[0] > self._clock():
             self._cache.move_to_end(user_id)
             return cached[1]
+        pending = self._pending.get(user_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._look_up(user_id))
+            self._pending[user_id] = pending
+            pending.add_done_callback(lambda _: self._pending.pop(user_id, None))
+        return await asyncio.shield(pending)  # one caller giving up does not cancel the others' lookup
+
+    async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(user_ids))
+        users = await asyncio.gather(*(self.get(user_id) for user_id in ids))
+        return {user.id: user.name for user in users}
+
+    async def _look_up(self, user_id: str) -> SlackUser:
         try:
-            response = await self._client.users_info(user=user_id)
+            async with self._slots:
+                response = await self._client.users_info(user=user_id)
             user, ttl = user_from_info(response["user"]), self._ttl
         except Exception as error:  # a name is nice to have; not being admin is the safe default
             code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
@@ -70,11 +102,6 @@ class UserDirectory:
             user, ttl = SlackUser(id=user_id, name=user_id), self._failure_ttl
         self._remember(user, ttl)
         return user
-
-    async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
-        ids = list(dict.fromkeys(user_ids))
-        users = await asyncio.gather(*(self.get(user_id) for user_id in ids))
-        return {user.id: user.name for user in users}
 
     def _remember(self, user: SlackUser, ttl: float) -> None:
         self._cache[user.id] = (self._clock() + ttl, user)

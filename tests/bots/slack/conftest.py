@@ -16,8 +16,9 @@ ephemeral message nobody sees, a call inside its Retry-After) and no
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,13 @@ from tests.standins.slack_server import SlackStandIn, signed_headers
 SIGNING_SECRET = "test-signing-secret-not-real"
 BOT_TOKEN = "xoxb-test-not-real"
 APP_TOKEN = "xapp-test-not-real"
+
+
+async def eventually(condition: Callable[[], bool], *, timeout: float = 5.0) -> None:
+    """Poll ``condition`` until it holds (raises TimeoutError after ``timeout``): for state nothing announces."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.005)
 
 
 class ManualClock:

@@ -173,3 +173,21 @@ async def test_a_failure_after_text_was_streamed_replaces_that_text(parley, slac
     assert slack.text_of(CHANNEL, update.params["ts"]) == update.params["markdown_text"]
     assert "Sorry" in update.params["markdown_text"] and "cut off" not in update.params["markdown_text"]
     assert not slack.calls_to("chat.postEphemeral")
+
+
+@pytest.mark.parametrize("settings_overrides", [{"max_message_chars": 40_000}])
+async def test_a_message_naming_thousands_of_people_costs_a_bounded_number_of_lookups(parley, slack, llm):
+    from tests.bots.slack.conftest import eventually
+
+    people = [f"U0M{n:05d}" for n in range(2_000)]
+    for n, person in enumerate(people[:50]):
+        slack.add_user(person, name=f"person{n}")
+    release = slack.hold("users.info")
+    await parley.deliver(payloads.app_mention(f"<@{BOT_USER}> say hi to " + " ".join(f"<@{p}>" for p in people)))
+    await eventually(lambda: slack.held.count("users.info") >= 4)
+    release.set()
+    await parley.handled(1)
+
+    assert len(slack.calls_to("users.info")) <= 20 and slack.most_at_once["users.info"] <= 4
+    sent = llm.chat_requests[0].json["messages"][-1]["content"]
+    assert sent.startswith("say hi to @person0 @person1") and "@U0M01999" in sent  # the rest keep their id

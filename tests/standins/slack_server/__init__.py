@@ -41,7 +41,8 @@ as they do in Slack.  Ephemeral messages are kept in ``ephemerals``
 answer ``{"ok": false, "error": error}`` (with ``status=429``: as Slack's rate
 limiting does, with ``Retry-After: 0``).  ``rate_limits.limit(method, calls=,
 per=)`` sets a tighter window.  ``hold(method)`` keeps its calls waiting
-(``wait_for_held``) until the returned event is set.
+(``wait_for_held``) until the returned event is set; ``most_at_once[method]``
+is the most calls to a method that were in progress at one time.
 
 ``response_url()`` hands out URLs (``POST /respond/{n}``) recorded as calls to
 the pseudo-method ``"response_url"``: up to 5 messages each, ``text`` at most

@@ -96,11 +96,14 @@ class SlackStandIn(WebApiMethods, SocketMode):
         params = await self._params(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
+        self._in_progress[method] += 1
+        self.most_at_once[method] = max(self.most_at_once[method], self._in_progress[method])
         if method in self._holds:
             self.held.append(method)
             self._notify()
             await self._holds[method].wait()
             self.held.remove(method)
+        self._in_progress[method] -= 1
         status, answer, headers = self._answer(method, params, token)
         self.calls.append(SlackCall(method=method, params=params, token=token, response=answer, status=status))
         self._notify()

@@ -56,6 +56,8 @@ class SlackState(HttpStandIn):
         self.pings: list[tuple[str, str]] = []  # (where, mention) of posted text that would notify people
         self.rate_limits = RateLimits(lambda: self.clock())
         self.held: list[str] = []  # methods whose calls are waiting on a hold
+        self.most_at_once: Counter[str] = Counter()  # method → the most calls to it in progress at one time
+        self._in_progress: Counter[str] = Counter()
         self._violations: list[str] = []
         self._exchanged: set[str] = set()
         self._response_urls: Counter[str] = Counter()
