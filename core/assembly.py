@@ -14,7 +14,7 @@ from core.admin import AdminPolicy
 from core.channels.admin import ChannelAdmin
 from core.channels.forgetting import ForgetMeLedger
 from core.channels.retention import RetentionPurger
-from core.chat.delivery import Deliveries, process_identity
+from core.chat.delivery import LEASE_SECONDS, Deliveries, process_identity
 from core.chat.locks import ConversationLocks
 from core.chat.memory import MemoryWindowBuilder
 from core.chat.recovery import Recovery
@@ -84,6 +84,7 @@ class CoreOptions:
     filters: FilterDefaults = field(default_factory=FilterDefaults)
     models: ModelPolicy = field(default_factory=ModelPolicy)  # ALLOWED_MODELS, PERSONA_MAX_TOKENS
     allowed_workspaces: frozenset[str] = frozenset()  # ALLOWED_WORKSPACES; empty: all
+    lease_seconds: float = LEASE_SECONDS  # INBOX_LEASE_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +158,9 @@ def assemble_core(
     memory = MemoryWindowBuilder(
         conversations=stores.conversations, llm=llm, tokens=tokens, summaries_enabled=options.memory_summaries
     )
-    deliveries = Deliveries(inbox=stores.inbox, clock=clock, owner=owner or process_identity())
+    deliveries = Deliveries(
+        inbox=stores.inbox, clock=clock, owner=owner or process_identity(), lease_seconds=options.lease_seconds
+    )
     forgotten = ForgetMeLedger()
     chat = ChatService(
         deliveries=deliveries,

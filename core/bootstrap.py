@@ -70,12 +70,20 @@ class RunningCore:
         )
         self._tasks.append(asyncio.create_task(self.core.deliveries.keep_leases()))
 
-    def start_recovery(
+    async def start_recovery(
         self, redelivery: Redelivery, *, platform: str, interval_seconds: float = RECOVERY_INTERVAL_SECONDS
     ) -> None:
-        """Take over, now and every ``interval_seconds``, what processes that went away left unfinished."""
-        recovery = self.core.recovery.run_forever(redelivery, platform=platform, interval=interval_seconds)
-        self._tasks.append(asyncio.create_task(recovery))
+        """Take over what processes that went away left unfinished: a first round now (call it once the
+        adapter can post), then every ``interval_seconds`` in the background."""
+        recovery = self.core.recovery
+        try:
+            while await recovery.run_once(redelivery, platform=platform) == recovery.batch:
+                pass
+        except Exception:  # the periodic rounds try again
+            log.exception("recovery.failed")
+        self._tasks.append(asyncio.create_task(
+            recovery.run_forever(redelivery, platform=platform, interval=interval_seconds)
+        ))
 
     async def aclose(self) -> None:
         for task in self._tasks:
@@ -283,6 +291,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
             filters=filter_defaults(settings),
             models=model_policy(settings, default_model=default_model, prices=limits.prices),
             allowed_workspaces=settings.allowed_workspaces,
+            lease_seconds=settings.inbox_lease_seconds,
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,

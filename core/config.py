@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     memory_summaries: bool = True
     retention_purge_interval_seconds: float = Field(default=3_600.0, gt=0)
     settings_cache_seconds: float = Field(default=30.0, ge=0, le=3_600)
+    # Crash-safe delivery: how long a process's claim on a message lasts unrenewed (it renews every third),
+    # and how often every process looks for messages whose owner went away.
+    inbox_lease_seconds: float = Field(default=60.0, ge=0.5, le=3_600)
+    recovery_interval_seconds: float = Field(default=30.0, ge=0.05, le=3_600)
 
     # Rate limits, budgets, upstream protection (see core/limits/)
     rate_limit_storage_url: str = "memory://"

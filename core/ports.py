@@ -2,7 +2,7 @@
 
 Production implementations live in ``core/storage`` (SQLAlchemy), ``core/llm``
 (openai, llama.cpp), ``core/limits``, ``core/filters`` and ``core/chat``; tests
-swap in fakes at exactly these seams and nowhere else (``tests/core/fakes.py``),
+swap in fakes at exactly these seams and nowhere else (``tests/core/fakes/``),
 and ``tests/contracts`` runs the same behaviour against the fakes and the SQL
 stores.  The values they speak are in ``core/messages.py``, ``core/records.py``,
 ``core/llm_types.py`` and each feature's ``values.py``.

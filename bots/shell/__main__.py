@@ -6,7 +6,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator
 
-from bots.shell.chat import ShellChat
+from bots.shell.chat import PLATFORM, ShellChat
 from core.bootstrap import describe_llm
 from core.log import configure_logging
 from core.process import core_or_fail, run_main, settings_or_fail
@@ -30,7 +30,10 @@ async def main() -> int:
     running = await core_or_fail(settings)
     print(f"Parley terminal chat. {describe_llm(settings)} /help lists commands; Ctrl-D quits.")
     try:
-        await ShellChat(running.core, out=sys.stdout).run(stdin_lines())
+        chat = ShellChat(running.core, out=sys.stdout)
+        # What a chat that was killed left unanswered is answered now, late.
+        await running.start_recovery(chat, platform=PLATFORM, interval_seconds=settings.recovery_interval_seconds)
+        await chat.run(stdin_lines())
     finally:
         await running.aclose()
     return 0

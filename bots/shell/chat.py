@@ -5,14 +5,15 @@ from __future__ import annotations
 import getpass
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from pathlib import Path
 from typing import TextIO
 
-from core.admin import Actor
+from core.admin import Actor, CommandFile
 from core.assembly import Core
-from core.admin import CommandFile
 from core.commands import split_command_line
-from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, TextDelta
+from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, ReplyEvent, TextDelta
+from core.records import PendingMessage
 
 PLATFORM = "shell"
 WORKSPACE = "local"
@@ -80,13 +81,27 @@ class ShellChat:
             event_id=str(uuid.uuid4()), key=self._key, user=self._user, text=text, is_dm=True, user_name=self._user
         )
         self._write("parley> ")
+        await self._show(self._core.chat.handle(message))
+
+    async def redeliver(self, pending: PendingMessage, replies: AsyncIterator[ReplyEvent]) -> None:
+        """A message a chat that was killed did not finish: answered here, late (the Redelivery port)."""
+        when = f"{pending.received_at.astimezone():%H:%M}"
+        self._write(f"\nparley> (your message of {when} was not answered when Parley stopped) ")
+        await self._show(replies)
+        self._write(PROMPT)
+
+    async def apologise(self, pending: PendingMessage, text: str) -> None:
+        self._write(f"\nparley> {text}\n{PROMPT}")
+
+    async def _show(self, events: AsyncIterator[ReplyEvent]) -> None:
         streamed = ""
-        async for event in self._core.chat.handle(message):
-            if isinstance(event, TextDelta):
-                self._write(event.text)
-                streamed += event.text
-            else:
-                self._finish(event, streamed=streamed)
+        async with aclosing(events) as stream:
+            async for event in stream:
+                if isinstance(event, TextDelta):
+                    self._write(event.text)
+                    streamed += event.text
+                else:
+                    self._finish(event, streamed=streamed)
 
     def _finish(self, outcome: Outcome, *, streamed: str) -> None:
         if outcome.kind is OutcomeKind.ANSWERED:

@@ -46,11 +46,11 @@ class Recovery:
         self._clock = clock
         self._late_after = late_after
         self._max_attempts = max_attempts
-        self._batch = batch
+        self.batch = batch
 
     async def run_once(self, redelivery: Redelivery, *, platform: str) -> int:
         """Take over and deliver what is due now; returns how many messages were taken over."""
-        taken = await self._deliveries.take_over(platform=platform, limit=self._batch)
+        taken = await self._deliveries.take_over(platform=platform, limit=self.batch)
         for pending in taken:
             await self._deliver(redelivery, pending)
         return len(taken)
@@ -58,7 +58,7 @@ class Recovery:
     async def run_forever(self, redelivery: Redelivery, *, platform: str, interval: float) -> None:
         while True:
             try:
-                while await self.run_once(redelivery, platform=platform) == self._batch:
+                while await self.run_once(redelivery, platform=platform) == self.batch:
                     pass  # a full batch: there may be more
             except Exception:  # the database is away for a moment: the next round tries again
                 log.exception("recovery.failed")

@@ -118,3 +118,55 @@ async def test_a_line_that_is_not_utf8_is_answered_not_a_crash(tmp_path, llm):
     assert "parley> echo: caf\ufffd au lait" in out  # answered, moderation included (the stand-in has it)
     assert "Usage: `/parley retention <days>`" in out  # a superscript two is not a number of days
     assert "Traceback" not in stderr.decode() and "went wrong" not in out
+
+
+async def read_until(stream: asyncio.StreamReader, needle: str, *, timeout: float = 30) -> str:
+    """What the process printed, up to and including ``needle`` (fails after ``timeout``)."""
+    seen = ""
+    async with asyncio.timeout(timeout):
+        while needle not in seen:
+            chunk = await stream.read(256)
+            assert chunk, f"the process ended without printing {needle!r}; it printed: {seen!r}"
+            seen += chunk.decode(errors="replace")
+    return seen
+
+
+async def start_shell(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.shell",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path, env=env,
+    )
+
+
+async def test_a_chat_killed_mid_answer_is_answered_once_by_the_next_one(tmp_path, llm):
+    """SIGKILL while the model answers; the next process on the same database answers it, late, once."""
+    from tests.standins.openai_server import Reply
+
+    env = shell_env(
+        tmp_path, OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY="test-key-not-real", MODERATION_ENABLED="false",
+        INBOX_LEASE_SECONDS="1", RECOVERY_INTERVAL_SECONDS="0.2",
+    )
+    held = asyncio.Event()
+    llm.script(Reply("the first half, and", deltas=["the first half, ", "and"], gate=held, gate_after=1))
+    first = await start_shell(tmp_path, env)
+    first.stdin.write("what is the plan?\n".encode())
+    await first.stdin.drain()
+    await read_until(first.stdout, "the first half, ")  # half-shown...
+    first.kill()  # ...and killed: SIGKILL, no cleanup
+    await first.wait()
+    held.set()
+
+    second = await start_shell(tmp_path, env)  # same database; the stand-in now answers at once
+    shown = await read_until(second.stdout, "(Sorry this answer is late")
+    second.stdin.close()
+    out, err = await asyncio.wait_for(second.communicate(), 30)
+    shown += out.decode()
+    assert second.returncode == 0, err.decode()
+    assert "was not answered when Parley stopped" in shown and "echo: what is the plan?" in shown
+    assert shown.count("echo: what is the plan?") == 1
+
+    code, out, err = await run_shell(tmp_path, ["what did I ask?"], **{k: env[k] for k in ("OPENAI_BASE_URL", "OPENAI_API_KEY")})
+    assert code == 0, err
+    asked = [m["content"] for m in llm.chat_requests[-1].json["messages"]]
+    assert asked.count("what is the plan?") == 1 and asked.count("echo: what is the plan?") == 1  # memory: once
