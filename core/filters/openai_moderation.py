@@ -13,6 +13,7 @@ The text and the server's error message are never logged.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -27,6 +28,8 @@ log = structlog.get_logger(__name__)
 
 PROBE_TEXT = "hello"
 PROBE_TIMEOUT_SECONDS = 5.0
+BATCH_WINDOW_SECONDS = 0.002  # checks this close together share one request
+BATCH_MAX_INPUTS = 32
 RECHECK_FIRST_SECONDS = 60.0
 RECHECK_MAX_SECONDS = 900.0
 _ABSENT_STATUSES = frozenset({404, 405, 501})
@@ -57,6 +60,8 @@ class OpenAIModeration:
         self._answered_once = False  # the endpoint exists: from now on a 404 is a failure, not an absence
         self._recheck_after = RECHECK_FIRST_SECONDS
         self._recheck_at = 0.0
+        self._batch: tuple[list[str], list[asyncio.Future]] | None = None
+        self._sending: set[asyncio.Task] = set()
 
     @property
     def availability(self) -> Availability:
@@ -68,7 +73,7 @@ class OpenAIModeration:
     async def probe(self) -> Availability:
         """Ask once with a harmless word; a missing endpoint makes moderation unavailable (one warning)."""
         try:
-            await self._ask(PROBE_TEXT, client=self._client.with_options(max_retries=0, timeout=PROBE_TIMEOUT_SECONDS))
+            await self._ask([PROBE_TEXT], client=self._client.with_options(max_retries=0, timeout=PROBE_TIMEOUT_SECONDS))
         except ModerationUnavailable:
             pass  # _ask logged it
         except ModerationFailed as failed:
@@ -78,14 +83,46 @@ class OpenAIModeration:
         return self._availability
 
     async def check(self, text: str) -> ModerationResult:
+        """Checks that arrive within ``BATCH_WINDOW_SECONDS`` of each other share one request (the endpoint
+        takes a list of inputs): fewer round trips when many people talk at once."""
         if not self._availability.available and self._clock() < self._recheck_at:
             raise ModerationUnavailable(self._availability.reason)
-        return await self._ask(text, client=self._client)  # (unavailable and due: asking is the re-check)
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        if self._batch is None:
+            self._batch = ([], [])
+            loop.call_later(BATCH_WINDOW_SECONDS, self._send_batch)
+        self._batch[0].append(text)
+        self._batch[1].append(waiter)
+        if len(self._batch[0]) >= BATCH_MAX_INPUTS:
+            self._send_batch()
+        return await waiter  # (unavailable and due: asking is the re-check)
 
-    async def _ask(self, text: str, *, client: openai.AsyncOpenAI) -> ModerationResult:
+    def _send_batch(self) -> None:
+        if self._batch is None:
+            return
+        texts, waiters = self._batch
+        self._batch = None
+        task = asyncio.get_running_loop().create_task(self._answer_batch(texts, waiters))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _answer_batch(self, texts: list[str], waiters: list[asyncio.Future]) -> None:
+        try:
+            results = await self._ask(texts, client=self._client)
+        except Exception as error:  # every check of the batch gets the same failure
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(error)
+            return
+        for waiter, result in zip(waiters, results):
+            if not waiter.done():
+                waiter.set_result(result)
+
+    async def _ask(self, texts: list[str], *, client: openai.AsyncOpenAI) -> list[ModerationResult]:
         started = time.monotonic()
         try:
-            response = await client.moderations.create(model=self._model, input=text)
+            response = await client.moderations.create(model=self._model, input=texts[0] if len(texts) == 1 else texts)
         except openai.APIStatusError as error:
             if error.status_code in _ABSENT_STATUSES and not self._answered_once:
                 self._mark_unavailable(error.status_code)
@@ -98,16 +135,20 @@ class OpenAIModeration:
             raise ModerationFailed(f"connection error ({under})") from None
         except openai.OpenAIError as error:
             raise ModerationFailed(f"openai error ({type(error).__name__})") from None
+        results = [self._result(item) for item in response.results or ()]
+        if len(results) != len(texts):
+            raise ModerationFailed("unexpected response shape")
+        self._answered()
+        log.debug("moderation.checked", model=self._model, inputs=len(texts), ms=_ms(started))
+        return results
+
+    def _result(self, result) -> ModerationResult:
         try:
-            result = response.results[0]
             scores = {k: float(v) for k, v in result.category_scores.model_dump(by_alias=True).items() if v is not None}
             flags = {k: bool(v) for k, v in result.categories.model_dump(by_alias=True).items() if v is not None}
-        except (AttributeError, IndexError, TypeError, ValueError):
+        except (AttributeError, TypeError, ValueError):
             raise ModerationFailed("unexpected response shape") from None
-        self._answered()
-        hits = hits_above(scores, flags, thresholds=self._thresholds)
-        log.debug("moderation.checked", model=self._model, hits=[h.category for h in hits], ms=_ms(started))
-        return ModerationResult(hits=hits)
+        return ModerationResult(hits=hits_above(scores, flags, thresholds=self._thresholds))
 
     def _answered(self) -> None:
         self._answered_once = True

@@ -183,3 +183,19 @@ async def test_which_moderator_the_settings_give_and_what_start_says():
         await start_moderation(moderator_for(off), off)
     (warning,) = [e for e in logs if e["event"] == "moderation.unavailable"]
     assert "bundled local model" in warning["reason"] and warning["log_level"] == "warning"
+
+
+async def test_checks_that_arrive_together_share_one_request_and_each_gets_its_own_result(server):
+    import asyncio
+
+    moderator = OpenAIModeration(api_key="test-key", base_url=server.base_url, model="omni-moderation-latest",
+                                 max_retries=0)
+    server.flag_text("nasty", "hate")
+    try:
+        texts = [f"message {n}" + (" nasty" if n % 5 == 0 else "") for n in range(20)]
+        results = await asyncio.gather(*(moderator.check(text) for text in texts))
+    finally:
+        await moderator.close()
+    assert [bool(r.hits) for r in results] == [n % 5 == 0 for n in range(20)]
+    assert len(server.moderation_requests) == 1  # twenty checks, one round trip
+    assert server.moderation_requests[0].json["input"] == texts
