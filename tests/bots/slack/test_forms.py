@@ -51,18 +51,3 @@ def test_notices_become_an_italic_footer_line():
         "answer\n\n_older messages were summarised_"
     )
 
-
-def test_the_manifest_asks_for_what_the_app_uses():
-    from pathlib import Path
-
-    from bots.slack.commands import COMMANDS
-
-    manifest = (Path(__file__).resolve().parents[3] / "bots" / "slack" / "manifest.yml").read_text()
-    items = {line.strip().removeprefix("- ").strip() for line in manifest.splitlines() if line.strip().startswith("- ")}
-    scopes = {"app_mentions:read", "chat:write", "im:history", "im:read", "im:write", "channels:history",
-              "groups:history", "users:read", "commands", "assistant:write"}
-    events = {"app_mention", "message.im", "message.channels", "message.groups", "assistant_thread_started"}
-    assert scopes | events <= items
-    assert all(f"command: {command}" in manifest for command in COMMANDS)
-    assert "socket_mode_enabled: true" in manifest and "assistant_view:" in manifest
-    assert "interactivity:\n    is_enabled: true" in manifest
