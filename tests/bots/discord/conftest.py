@@ -59,6 +59,8 @@ async def discord_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Disco
         yield server
         assert not server.rate_limited, f"Discord answered 429: {server.rate_limited}"
         assert not server.broken_rules, f"Discord refused calls that break its rules: {server.broken_rules}"
+        assert not server.pings, f"Parley's messages would have pinged: {server.pings}"
+        assert not server.unguarded_sends, f"sent without allowed_mentions parsing nothing: {server.unguarded_sends}"
 
 
 @pytest.fixture

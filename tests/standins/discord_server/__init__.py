@@ -36,6 +36,10 @@ messages (else 10008), for 15 minutes (then 50027).  ``interactions`` holds an
 ``InteractionState`` per interaction; ``wait_for_callback`` waits for its first
 response, ``wait_for_answer`` until the person sees an answer.  Calls refused
 for breaking such a rule (not scripted ones) are in ``broken_rules``.
+Mentions (``pings``): every message sent or edited whose ``@everyone``,
+``@here``, user or role mentions (or, for a reply, its author) its
+``allowed_mentions`` lets through is noted in ``pings``; a call that sends
+text without ``allowed_mentions`` parsing nothing is in ``unguarded_sends``.
 ``fail_next(method, route, status=, code=)`` scripts one failure.
 Every route has a per-bucket rate limit (``rate_limit=(requests, seconds)``),
 announced with X-RateLimit-* headers as Discord does; going over it answers
@@ -58,7 +62,7 @@ dispatch from ``seq`` on, and waits for the RESUME.
 Modules: ``world`` (ids, users, roles, channels), ``payloads`` (the JSON of
 the world's objects), ``state`` (what is received and held; waiting),
 ``rest`` (limits, authorization, failures, recording), ``errors`` (Discord's
-error answers), ``validation`` and ``rules`` (request bodies), ``content``
+error answers), ``validation`` and ``rules`` (request bodies), ``pings`` (mentions), ``content``
 (empty messages, edits), ``messages`` (login,
 channels, messages, threads), ``interactions`` (commands, callbacks),
 ``webhooks`` (follow-ups, the interaction's messages), ``gateway`` (the

@@ -8,7 +8,8 @@ Discord does; going over it answers 429 (with ``Via`` and a JSON
 ``retry_after``, so discord.py retries) and shows up in ``rate_limited``.
 Routes other than /interactions and /webhooks need ``Authorization: Bot <token>``
 (else 401).  ``fail_next(method, route, status=, code=)`` scripts one failure.
-Request bodies are checked (``validation``) before the route sees them.
+Request bodies are checked (``validation``) before the route sees them; a message
+sent or edited whose mentions would ping someone is noted in ``pings``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.standins.discord_server import validation
-from tests.standins.discord_server.state import UPLOADS, DiscordState, RestCall
+from tests.standins.discord_server import pings, validation
+from tests.standins.discord_server.state import UPLOADS, DiscordState, Ping, RestCall
 from tests.standins.discord_server.world import API_PREFIX
 
 #: ``handler(request, params, body) -> (status, JSON payload or None)``
@@ -73,6 +74,8 @@ class Rest(DiscordState):
                 status, payload = refused
             else:
                 status, payload = await handler(request, params, body)
+                if status < 300:
+                    self._note_pings(request.method, route, request.path.removeprefix(API_PREFIX), body)
             self.calls.append(RestCall(
                 method=request.method, path=request.path.removeprefix(API_PREFIX), route=route, params=params,
                 query=dict(request.query), json=body, status=status, at=time.monotonic(), authorization=authorization,
@@ -86,6 +89,13 @@ class Rest(DiscordState):
             return web.Response(status=status, body=json.dumps(payload).encode(), headers=headers)
 
         return serve
+
+    def _note_pings(self, method: str, route: str, path: str, body: Any) -> None:
+        reference = (body or {}).get("message_reference") if route == "/channels/{channel_id}/messages" else None
+        replied = self.messages.get(int(reference["message_id"])) if reference else None
+        who = pings.of_request(method, route, body, replied_author=int(replied["author"]["id"]) if replied else None)
+        if who:
+            self.pings.append(Ping(method=method, path=path, who=tuple(who)))
 
     async def _not_found(self, request, params, body):
         return 404, {"message": "404: Not Found", "code": 0}

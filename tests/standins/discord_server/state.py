@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
-from tests.standins.discord_server import errors, payloads
+from tests.standins.discord_server import errors, payloads, pings
 from tests.standins.discord_server.rate_limits import RouteLimits
 from tests.standins.discord_server.world import (
     API_PREFIX, BOT, DISCORD_EPOCH_MS, DM_CHANNELS, FAKE_TOKEN, TEXT_CHANNELS, User,
@@ -50,6 +50,15 @@ class RestCall:
     scripted: bool = False  # a failure a test asked for (``fail_next``)
 
 
+@dataclass(frozen=True)
+class Ping:
+    """A message sent or edited whose mentions got through its allowed_mentions (``pings``)."""
+
+    method: str
+    path: str
+    who: tuple[str, ...]  # "@everyone", "@here", "user:ID", "role:ID", "reply:ID"
+
+
 class DiscordState(HttpStandIn):
     def __init__(
         self, *, token: str = FAKE_TOKEN, rate_limit: tuple[int, float] = (5, 1.0), content_intent_enabled: bool = True
@@ -65,6 +74,7 @@ class DiscordState(HttpStandIn):
         self.threads: dict[int, dict[str, Any]] = {}
         self.callbacks: dict[int, dict[str, Any]] = {}  # interaction id → the accepted initial response's body
         self.interactions: dict[int, InteractionState] = {}
+        self.pings: list[Ping] = []  # sends and edits that would ping someone
         self._limits = RouteLimits(*rate_limit)
         self._forbidden_threads: set[int] = set()
         self._failures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
@@ -131,6 +141,11 @@ class DiscordState(HttpStandIn):
     @property
     def rate_limited(self) -> list[RestCall]:
         return [c for c in self.calls if c.status == 429]
+
+    @property
+    def unguarded_sends(self) -> list[RestCall]:
+        """Calls that sent or edited text without ``allowed_mentions`` that lets nothing ping."""
+        return [c for c in self.calls if c.status < 300 and not pings.guards(c.method, c.route, c.json)]
 
     @property
     def broken_rules(self) -> list[RestCall]:
