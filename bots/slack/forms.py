@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bots.slack import texts
-from core.personas.values import MAX_PROMPT_CHARS, Persona, PersonaInvalid
+from core.personas.values import MAX_MODEL_CHARS, MAX_PROMPT_CHARS, Persona, PersonaInvalid
 
 CALLBACK_ID = "parley_persona_form"
 ACTION_ID = "value"
@@ -26,7 +26,7 @@ OPTIONAL = frozenset({"model", "temperature", "max_tokens", "memory_budget"})
 SLACK_INPUT_MAX = 3_000  # Slack's limit for one plain_text_input
 PROMPT_LIMIT = min(MAX_PROMPT_CHARS, SLACK_INPUT_MAX)  # the longest system prompt the form holds
 FIELD_LIMITS = {  # each input's max_length
-    "name": 32, "system_prompt": PROMPT_LIMIT, "model": SLACK_INPUT_MAX,  # the core does not cap model names
+    "name": 32, "system_prompt": PROMPT_LIMIT, "model": MAX_MODEL_CHARS,
     "temperature": 20, "max_tokens": 20, "memory_budget": 20,
 }
 
