@@ -21,6 +21,7 @@ from core.process import InFlight
 log = structlog.get_logger(__name__)
 
 THREAD_ALREADY_CREATED = 160004  # Discord's error code: a thread was already started on this message
+UNKNOWN_MESSAGE = 10008  # Discord's error code: the message is gone (deleted)
 TYPING_GRACE_SECONDS = 0.5  # for messages the core may well ignore
 
 
@@ -67,7 +68,11 @@ class DiscordConversation:
         )
         target: discord.abc.Messageable = message.channel
         try:
-            target, reference = await self._answer_place(message, decision, event_log=event_log)
+            answer_place = await self._answer_place(message, decision, event_log=event_log)
+            if answer_place is None:
+                event_log.info("discord.question_deleted")  # before its thread could start: nothing to answer
+                return
+            target, reference = answer_place
             live = LiveMessage(target, reference=reference, interval=self._options.edit_interval)
             typing = TypingIndicator(target, delay=0.0 if decision.expects_answer else TYPING_GRACE_SECONDS)
             outcome = await render_reply(self._chat.handle(decision.message), live=live, typing=typing)
@@ -83,8 +88,11 @@ class DiscordConversation:
 
     async def _answer_place(
         self, message: discord.Message, decision: Delivery, *, event_log: structlog.typing.FilteringBoundLogger
-    ) -> tuple[discord.abc.Messageable, discord.Message | None]:
-        """Where the answer goes, and the message it replies to (only when no thread is possible)."""
+    ) -> tuple[discord.abc.Messageable, discord.Message | None] | None:
+        """Where the answer goes, and the message it replies to (only when no thread is possible).
+
+        None when the message was deleted before its thread could start.
+        """
         if decision.reply_in_channel:
             return message.channel, message
         if not decision.start_thread:
@@ -95,6 +103,8 @@ class DiscordConversation:
             event_log.info("discord.thread_forbidden", code=error.code)
             return message.channel, message
         except discord.HTTPException as error:
+            if error.code == UNKNOWN_MESSAGE:
+                return None
             if error.code != THREAD_ALREADY_CREATED:
                 raise
             # A second delivery of the same message: its thread has the message's id.

@@ -21,7 +21,7 @@ from bots.discord.connection import (
 )
 from core.config import load_settings
 from tests.bots.discord.test_conversations import answer_in
-from tests.standins.discord_server import ALICE, BOT, DM_ALICE, FAKE_TOKEN, GUILD_ID, DiscordStandIn
+from tests.standins.discord_server import ALICE, BOT, BOT_PERMISSIONS, DM_ALICE, FAKE_TOKEN, GUILD_ID, DiscordStandIn
 from tests.standins.openai_server import OpenAIStandIn
 
 # view channel, send messages, read message history, create public threads, send messages in threads
@@ -37,6 +37,7 @@ def test_the_invite_url_asks_for_exactly_the_permissions_used():
     query = parse_qs(urlparse(invite_url(BOT)).query)
     assert query["client_id"] == [str(BOT)] and query["permissions"] == [str(EXPECTED_PERMISSIONS)]
     assert query["scope"] == ["bot applications.commands"]
+    assert EXPECTED_PERMISSIONS == BOT_PERMISSIONS  # all the stand-in grants the bot, so every test runs on these alone
 
 
 def test_sharding_settings_choose_the_client():

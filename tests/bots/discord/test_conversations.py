@@ -165,3 +165,27 @@ async def test_rate_limits_refuse_briefly_and_exempted_server_admins_pass(start_
     ))
     assert "Try again in" in refusal["content"]
     assert [user_texts(r)[-1] for r in llm.chat_requests] == ["alice first", "alice second", "bob first"]
+
+
+async def test_a_question_deleted_before_its_thread_starts_is_left_unanswered(parley):
+    server = parley.discord
+    asked = await server.send_message(ALICE, GENERAL, mention("on second thought, never mind"))
+    await server.delete_message(int(asked["id"]))  # before Parley asks Discord for the thread
+
+    await parley.wait_logged("discord.question_deleted", message_id=int(asked["id"]))
+    assert [c.status for c in server.calls_to("POST", THREADS)] == [404]
+    assert not parley.llm.chat_requests and not server.bot_messages(GENERAL)  # no apology for nothing either
+
+
+async def test_a_reply_whose_question_was_deleted_meanwhile_is_still_posted(parley):
+    server, llm = parley.discord, parley.llm
+    server.forbid_threads(QUIET)
+    gate = llm.hold()
+    try:
+        asked = await server.send_message(ALICE, QUIET, mention("answer me anyway"))
+        await llm.wait_for_held(1)
+        await server.delete_message(int(asked["id"]))
+    finally:
+        gate.set()
+    answer = await answer_in(server, QUIET, "echo: answer me anyway")
+    assert "message_reference" not in answer  # Discord posts it as a plain message (fail_if_not_exists: false)

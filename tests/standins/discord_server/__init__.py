@@ -17,7 +17,10 @@ REST (every call recorded in ``calls`` with its time and status; answers are
     POST /channels/{id}/messages, /channels/{id}/typing
     PATCH|DELETE /channels/{id}/messages/{mid}
     POST /channels/{id}/messages/{mid}/threads (thread id = message id; 400 160004 the
-         second time; 403 50013 where ``forbid_threads(channel)`` was called)
+         second time)
+with Discord's permission checks for the bot (``BOT_PERMISSIONS``, what the
+invite asks for; ``deny(channel, bits)`` and ``forbid_threads(channel)`` take
+some away), replies only to messages that exist, edits only of its own.
     PUT  /applications/{app}/commands, /applications/{app}/guilds/{gid}/commands
     POST /interactions/{id}/{token}/callback; POST|GET|PATCH /webhooks/{app}/{token}[/messages/{mid}]
     anything else: 404, recorded.
@@ -48,7 +51,9 @@ up in ``rate_limited``.
 
 Gateway (plain-text JSON frames): HELLO; heartbeat → ACK; IDENTIFY → READY then
 GUILD_CREATE (only the guilds of the identified shard); RESUME → the missed
-dispatches, then RESUMED.  Dispatches: ``send_message`` (a user posts),
+dispatches, then RESUMED.  A session gets only what its intents ask for
+(GUILDS: guilds, channels, threads; GUILD_MESSAGES and DIRECT_MESSAGES:
+messages).  Dispatches: ``send_message`` (a user posts),
 ``start_user_thread``, ``dispatch`` (any event, e.g. the same MESSAGE_CREATE
 twice), ``run_command`` and ``submit_modal`` (INTERACTION_CREATE).  Messages the
 bot posts or edits are echoed as MESSAGE_CREATE / MESSAGE_UPDATE, threads it
@@ -59,15 +64,15 @@ blanked except in DMs and mentions of the bot; asking for that intent with
 it missed); ``reconnect(replay_from=seq)`` does that, also redelivers every
 dispatch from ``seq`` on, and waits for the RESUME.
 
-Modules: ``world`` (ids, users, roles, channels), ``payloads`` (the JSON of
-the world's objects), ``state`` (what is received and held; waiting),
-``rest`` (limits, authorization, failures, recording), ``errors`` (Discord's
-error answers), ``validation`` and ``rules`` (request bodies), ``pings`` (mentions), ``content``
-(empty messages, edits), ``messages`` (login,
-channels, messages, threads), ``interactions`` (commands, callbacks),
-``webhooks`` (follow-ups, the interaction's messages), ``gateway`` (the
-websocket and dispatching), ``server``
-(``DiscordStandIn`` and its route table); starting and stopping is
+Modules: ``world`` (ids, users, roles, channels, permissions), ``payloads``
+(the JSON of the world's objects), ``state`` (what is received and held;
+waiting), ``rest`` (limits, authorization, failures, recording), ``errors``
+(Discord's error answers), ``validation`` and ``rules`` (request bodies),
+``pings`` (mentions), ``content`` (empty messages, edits), ``permissions``
+(the bot's, per channel), ``messages`` (login, channels, messages, threads),
+``interactions`` (commands, callbacks), ``webhooks`` (follow-ups, the
+interaction's messages), ``gateway`` (the websocket and dispatching),
+``server`` (``DiscordStandIn`` and its route table); starting and stopping is
 ``tests.standins.serving``.
 """
 
@@ -80,6 +85,7 @@ from tests.standins.discord_server.world import (
     API_PREFIX,
     BOB,
     BOT,
+    BOT_PERMISSIONS,
     BOT_USER,
     CREATE_PUBLIC_THREADS,
     DISCORD_EPOCH_MS,
@@ -92,6 +98,7 @@ from tests.standins.discord_server.world import (
     GUILD_ID,
     HELPER_BOT,
     MANAGE_GUILD,
+    MANAGE_MESSAGES,
     MESSAGE_CONTENT_INTENT,
     MODERATORS,
     OWNER,
@@ -108,9 +115,9 @@ from tests.standins.discord_server.world import (
 )
 
 __all__ = [
-    "ADMINS", "ALICE", "API_PREFIX", "BOB", "BOT", "BOT_USER", "CREATE_PUBLIC_THREADS", "DISCORD_EPOCH_MS", "DM_ALICE",
-    "DM_BOB", "DM_CHANNELS", "EVERYONE_PERMISSIONS", "FAKE_TOKEN", "GENERAL", "GUILD_ID", "HELPER_BOT", "MANAGE_GUILD",
-    "MESSAGE_CONTENT_INTENT", "MODERATORS", "OWNER", "QUIET", "READ_MESSAGE_HISTORY", "ROLES", "SEND_MESSAGES",
-    "SEND_MESSAGES_IN_THREADS", "TEXT_CHANNELS", "USE_APPLICATION_COMMANDS", "USERS", "VIEW_CHANNEL",
-    "DiscordStandIn", "InteractionState", "RestCall", "User",
+    "ADMINS", "ALICE", "API_PREFIX", "BOB", "BOT", "BOT_PERMISSIONS", "BOT_USER", "CREATE_PUBLIC_THREADS",
+    "DISCORD_EPOCH_MS", "DM_ALICE", "DM_BOB", "DM_CHANNELS", "EVERYONE_PERMISSIONS", "FAKE_TOKEN", "GENERAL", "GUILD_ID",
+    "HELPER_BOT", "MANAGE_GUILD", "MANAGE_MESSAGES", "MESSAGE_CONTENT_INTENT", "MODERATORS", "OWNER", "QUIET",
+    "READ_MESSAGE_HISTORY", "ROLES", "SEND_MESSAGES", "SEND_MESSAGES_IN_THREADS", "TEXT_CHANNELS",
+    "USE_APPLICATION_COMMANDS", "USERS", "VIEW_CHANNEL", "DiscordStandIn", "InteractionState", "RestCall", "User",
 ]

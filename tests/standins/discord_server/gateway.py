@@ -1,7 +1,10 @@
 """The gateway websocket at ``/gateway`` (plain-text JSON frames) and dispatching events to its sessions.
 
 HELLO; heartbeat → ACK; IDENTIFY → READY then GUILD_CREATE (only the guilds of
-the identified shard); RESUME → the missed dispatches, then RESUMED.  Without
+the identified shard); RESUME → the missed dispatches, then RESUMED.  A session
+gets only the events its intents ask for: guilds, channels and threads with
+GUILDS, guild messages with GUILD_MESSAGES, DM messages with DIRECT_MESSAGES
+(READY, RESUMED and interactions always).  Without
 the message-content intent, content is blanked except in DMs and mentions of
 the bot; asking for that intent with ``content_intent_enabled=False`` is
 closed with 4014, as Discord does.  ``disconnect()`` closes the socket with
@@ -23,6 +26,8 @@ from tests.standins.discord_server import payloads
 from tests.standins.discord_server.state import DiscordState
 from tests.standins.discord_server.world import BOT, BOT_USER, GUILD_ID, MESSAGE_CONTENT_INTENT
 
+GUILDS, GUILD_MESSAGES, DIRECT_MESSAGES = 1 << 0, 1 << 9, 1 << 12
+
 
 @dataclass
 class Session:
@@ -34,11 +39,25 @@ class Session:
     events: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     replay_from: int | None = None
 
+    def receives(self, event: str, data: dict[str, Any]) -> bool:
+        """Whether its intents ask for ``event`` (READY, RESUMED and INTERACTION_CREATE need none)."""
+        needed = intent_of(event, data)
+        return needed is None or bool(self.intents & needed)
+
     def covers(self, guild_id: int | None) -> bool:
         if self.shard is None:
             return True
         shard_id, count = self.shard
         return (0 if guild_id is None else (guild_id >> 22) % count) == shard_id
+
+
+def intent_of(event: str, data: dict[str, Any]) -> int | None:
+    """The intent a session needs to receive ``event`` (Discord's list of gateway intents)."""
+    if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE"):
+        return GUILD_MESSAGES if data.get("guild_id") else DIRECT_MESSAGES
+    if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") or event.startswith(("CHANNEL_", "THREAD_")):
+        return GUILDS
+    return None
 
 
 class Gateway(DiscordState):
@@ -143,6 +162,8 @@ class Gateway(DiscordState):
         await self._notify()
 
     async def _send_dispatch(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        if not session.receives(event, data):
+            return
         session.seq += 1
         payload = json.loads(json.dumps(data))  # a snapshot: later edits must not change what was sent
         session.events.append((session.seq, event, payload))

@@ -1,14 +1,21 @@
-"""REST routes for login, the gateway's address, channels, messages and threads; users posting and starting threads.
+"""REST routes for login, the gateway's address, channels, messages and threads; what other users do.
 
     GET  /users/@me, /oauth2/applications/@me, /gateway, /gateway/bot, /channels/{id}
-    POST /channels/{id}/messages (bodies checked in ``validation``), /channels/{id}/typing
-    PATCH|DELETE /channels/{id}/messages/{mid} (an edit that would empty the message: 50006)
-    POST /channels/{id}/messages/{mid}/threads (thread id = message id; 400 160004 the
-         second time; 403 50013 where ``forbid_threads(channel)`` was called)
+    POST /channels/{id}/messages, /channels/{id}/typing
+    PATCH|DELETE /channels/{id}/messages/{mid}
+    POST /channels/{id}/messages/{mid}/threads (thread id = message id)
 
-Messages the bot posts or edits are echoed as MESSAGE_CREATE / MESSAGE_UPDATE,
-threads it starts as THREAD_CREATE.  ``send_message`` (a user posts) and
-``start_user_thread`` dispatch what another user does.
+As Discord: posting needs Send Messages (Send Messages in Threads in a
+thread), a reply also Read Message History (``permissions``); a reply to a
+message not in the channel is refused (50035 message_reference) unless
+``fail_if_not_exists`` is false, when it is sent as a plain message.  Only
+the bot's own messages can be edited (else 403 50005) or deleted without
+Manage Messages; an edit that would leave a message empty is 50006.  A
+thread starts only in a text channel, with Create Public Threads, from a
+message in that channel (else 404 10008), once (then 400 160004).  Messages
+the bot posts or edits are echoed as MESSAGE_CREATE / MESSAGE_UPDATE,
+threads it starts as THREAD_CREATE.  ``send_message``, ``delete_message``
+and ``start_user_thread`` are what other people do.
 """
 
 from __future__ import annotations
@@ -16,21 +23,26 @@ from __future__ import annotations
 from typing import Any
 
 from tests.standins.discord_server import content, errors, payloads
-from tests.standins.discord_server.state import UPLOADS, DiscordState
-from tests.standins.discord_server.world import BOT, BOT_USER, OWNER, User, iso
+from tests.standins.discord_server.permissions import Permissions
+from tests.standins.discord_server.state import UPLOADS
+from tests.standins.discord_server.world import (
+    BOT, BOT_USER, CREATE_PUBLIC_THREADS, MANAGE_MESSAGES, OWNER, READ_MESSAGE_HISTORY, TEXT_CHANNELS, VIEW_CHANNEL, User,
+    iso,
+)
 
 
-class MessageRoutes(DiscordState):
-    def forbid_threads(self, channel_id: int) -> None:
-        """Starting a thread in ``channel_id`` answers 403 Missing Permissions from now on."""
-        self._forbidden_threads.add(channel_id)
-
+class MessageRoutes(Permissions):
     async def send_message(self, author: User, channel_id: int, content: str) -> dict[str, Any]:
         """``author`` posts ``content`` (mentions parsed from it): stored and dispatched."""
         message = self._message(author=author, channel_id=channel_id, content=content)
         self.messages[int(message["id"])] = message
         await self.dispatch("MESSAGE_CREATE", message)
         return message
+
+    async def delete_message(self, message_id: int) -> None:
+        """Someone (its author, a moderator) deletes a message: gone, and MESSAGE_DELETE dispatched."""
+        message = self.messages.pop(message_id)
+        await self.dispatch("MESSAGE_DELETE", {k: message[k] for k in ("id", "channel_id", "guild_id") if k in message})
 
     async def start_user_thread(self, owner: User, parent_id: int, name: str) -> int:
         """A thread someone else started (the bot is not its owner); returns its id."""
@@ -54,14 +66,24 @@ class MessageRoutes(DiscordState):
         return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
 
     async def _get_channel(self, request, params, body):
-        channel = self._channel(int(params["channel_id"]))
-        return (200, channel) if channel else (404, {"message": "Unknown Channel", "code": 10003})
+        channel_id = int(params["channel_id"])
+        channel = self._channel(channel_id)
+        if channel is None:
+            return errors.unknown_channel()
+        return self._refused_unless(channel_id, VIEW_CHANNEL) or (200, channel)
 
     async def _create_message(self, request, params, body):
-        channel_id = int(params["channel_id"])
+        channel_id, body = int(params["channel_id"]), body or {}
         if self._channel(channel_id) is None:
             return errors.unknown_channel()
-        reference = (body or {}).get("message_reference")
+        reference = body.get("message_reference")
+        needed = self._send_permission(channel_id) | (READ_MESSAGE_HISTORY if reference else 0)
+        if (refused := self._refused_unless(channel_id, needed)) is not None:
+            return refused
+        if reference and not self._replies_to(channel_id, reference):
+            if reference.get("fail_if_not_exists") is not False:
+                return errors.invalid_form_body([(("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")])
+            reference = None  # Discord sends it as a plain message
         message = self._message(author=BOT_USER, channel_id=channel_id, content=body.get("content") or "", reference=reference)
         message["attachments"] = content.new_attachments(request.get(UPLOADS, ()), self._snowflake)
         self.messages[int(message["id"])] = message
@@ -69,9 +91,11 @@ class MessageRoutes(DiscordState):
         return 200, message
 
     async def _edit_message(self, request, params, body):
-        message = self.messages.get(int(params["message_id"]))
-        if message is None or int(message["channel_id"]) != int(params["channel_id"]):
+        message = self._message_in(params)
+        if message is None:
             return errors.unknown_message()
+        if int(message["author"]["id"]) != BOT:
+            return errors.cannot_edit_others()
         result = content.edited(message, body or {}, content.new_attachments(request.get(UPLOADS, ()), self._snowflake))
         if content.is_empty(result):
             return errors.empty_message()
@@ -80,28 +104,42 @@ class MessageRoutes(DiscordState):
         return 200, message
 
     async def _delete_message(self, request, params, body):
-        message = self.messages.pop(int(params["message_id"]), None)
+        message = self._message_in(params)
         if message is None:
-            return 404, {"message": "Unknown Message", "code": 10008}
-        deleted = {k: message[k] for k in ("id", "channel_id", "guild_id") if k in message}
-        await self.dispatch("MESSAGE_DELETE", deleted)
+            return errors.unknown_message()
+        if int(message["author"]["id"]) != BOT and (refused := self._refused_unless(
+                int(params["channel_id"]), MANAGE_MESSAGES)) is not None:
+            return refused
+        await self.delete_message(int(message["id"]))
         return 204, None
 
     async def _start_thread(self, request, params, body):
         channel_id, message_id = int(params["channel_id"]), int(params["message_id"])
-        if channel_id in self._forbidden_threads:
-            return 403, {"message": "Missing Permissions", "code": 50013}
+        if channel_id not in TEXT_CHANNELS:
+            return errors.unknown_channel()
+        if (refused := self._refused_unless(channel_id, CREATE_PUBLIC_THREADS)) is not None:
+            return refused
+        if self._message_in(params) is None:
+            return errors.unknown_message()
         if message_id in self.threads:
-            return 400, {"message": "A thread has already been created for this message", "code": 160004}
-        name = (body or {}).get("name") or ""
-        if not 1 <= len(name) <= 100:
-            return 400, {"message": "Invalid Form Body", "code": 50035, "errors": {"name": {"_errors": []}}}
-        thread = payloads.thread(thread_id=message_id, parent_id=channel_id, owner=BOT_USER, name=name,
-                                 archive_minutes=(body or {}).get("auto_archive_duration") or 1440)
+            return errors.thread_already_created()
+        thread = payloads.thread(thread_id=message_id, parent_id=channel_id, owner=BOT_USER, name=body["name"],
+                                 archive_minutes=body.get("auto_archive_duration") or 1440)
         self.threads[message_id] = thread
         await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
         return 201, thread
 
     async def _typing(self, request, params, body):
-        return 204, None
+        channel_id = int(params["channel_id"])
+        if self._channel(channel_id) is None:
+            return errors.unknown_channel()
+        return self._refused_unless(channel_id, VIEW_CHANNEL) or (204, None)
 
+    def _message_in(self, params) -> dict[str, Any] | None:
+        """The message of the route's message_id, if it is in the route's channel."""
+        message = self.messages.get(int(params["message_id"]))
+        return message if message is not None and int(message["channel_id"]) == int(params["channel_id"]) else None
+
+    def _replies_to(self, channel_id: int, reference: dict[str, Any]) -> bool:
+        replied = self.messages.get(int(reference["message_id"]))
+        return replied is not None and int(replied["channel_id"]) == channel_id

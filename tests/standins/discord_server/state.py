@@ -76,7 +76,7 @@ class DiscordState(HttpStandIn):
         self.interactions: dict[int, InteractionState] = {}
         self.pings: list[Ping] = []  # sends and edits that would ping someone
         self._limits = RouteLimits(*rate_limit)
-        self._forbidden_threads: set[int] = set()
+        self._denied: dict[int, int] = {}  # channel id → permissions the bot lost there (``Permissions.deny``)
         self._failures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
         self._sessions: dict[str, Session] = {}
         self._sockets: set[web.WebSocketResponse] = set()
