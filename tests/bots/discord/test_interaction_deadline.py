@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bots.discord.texts import FORM_TOO_LATE
+from bots.discord.texts import COMMAND_FAILED, FORM_TOO_LATE
 from core.commands import CommandRouter
 from tests.bots.discord.test_commands import EPHEMERAL, MESSAGE_REPLY, PIRATE, command, said
 from tests.standins.discord_server import ALICE, BOB, GENERAL
@@ -25,6 +25,7 @@ class HeldRouter:
         self._router: CommandRouter | None = None
         self._open = asyncio.Event()
         self._open.set()
+        self.failure: Exception | None = None  # raised instead of answering, once released
 
     def wrap(self, router: CommandRouter) -> HeldRouter:
         self._router = router
@@ -38,6 +39,8 @@ class HeldRouter:
 
     async def run(self, actor, command: str, args: str = ""):
         await self._open.wait()
+        if self.failure is not None:
+            raise self.failure
         return await self._router.run(actor, command, args)
 
     async def submit_persona_form(self, actor, *, editing, fields):
@@ -110,3 +113,18 @@ async def test_a_form_whose_saving_takes_long_is_deferred_then_confirmed(start_p
     server.advance_clock(10)
     held.release()
     assert "Created persona `pirate`" in said(await server.wait_for_answer(submitted))
+
+
+async def test_a_command_that_fails_after_its_deferral_says_sorry_in_place_of_thinking(start_parley):
+    parley, held = await held_parley(start_parley)
+    server = parley.discord
+    held.hold()
+    interaction_id = await server.run_command(BOB, GENERAL, "parley", "usage")
+    await server.wait_for_callback(interaction_id)
+    held.failure = RuntimeError("the database went away")
+    held.release()
+
+    answer = await server.wait_for_answer(interaction_id)
+    assert said(answer) == COMMAND_FAILED and not answer.followups
+    failed = await parley.wait_logged("discord.command_failed")
+    assert (failed["command"], failed["error"]) == ("parley usage", "RuntimeError")
