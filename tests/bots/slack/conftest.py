@@ -11,7 +11,7 @@ whether an append happens is decided by the test, not by timing.
 Every test ends with what Slack would hold against Parley checked: no
 ``slack.violations`` (text over 4,000 characters, unescaped mrkdwn, an
 ephemeral message nobody sees, a call inside its Retry-After) and no
-``slack.pings``.  A test that provokes one on purpose clears the list.
+``slack.pings``.  A test that provokes one on purpose clears them (``slack.forget_findings()``).
 """
 
 from __future__ import annotations

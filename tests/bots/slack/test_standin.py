@@ -42,7 +42,7 @@ async def test_an_ephemeral_note_in_a_thread_without_replies_is_seen_by_nobody(c
     slack.add_message(CHANNEL, "1.3", "a reply", user=ADA, thread_ts="1.2")
     await client.chat_postEphemeral(channel=CHANNEL, user=ADA, thread_ts="1.2", markdown_text="now?")
     assert slack.notes_for(ADA) == ["now?"]
-    slack._violations.clear()
+    slack.forget_findings()
 
 
 async def test_text_limits_pings_and_mrkdwn(client, slack):
@@ -51,8 +51,7 @@ async def test_text_limits_pings_and_mrkdwn(client, slack):
     await client.chat_postMessage(channel=CHANNEL, text="x" * 4_001)
     await client.chat_postMessage(channel=CHANNEL, text="see <days|off> & <!here>")
     assert len(slack.violations) == 3 and [mention for _, mention in slack.pings] == ["<!here>"]
-    slack._violations.clear()
-    slack.pings.clear()
+    slack.forget_findings()
 
 
 async def test_a_429_says_when_to_retry_and_a_call_inside_it_is_a_violation(client, slack, slack_clock):
@@ -66,7 +65,7 @@ async def test_a_429_says_when_to_retry_and_a_call_inside_it_is_a_violation(clie
     assert slack.violations == ["users.info called again 30.0 s before its Retry-After had passed"]
     slack_clock.advance(31)
     assert (await client.users_info(user=ADA))["ok"]
-    slack.rate_limits.violations.clear()
+    slack.forget_findings()
 
 
 async def test_a_trigger_id_works_once_and_for_three_seconds(client, slack, slack_clock):

@@ -73,6 +73,12 @@ class SlackState(HttpStandIn):
     def violations(self) -> list[str]:
         return self._violations + self.rate_limits.violations
 
+    def forget_findings(self) -> None:
+        """Clear ``violations`` and ``pings`` (after a test that provoked them on purpose has looked)."""
+        self._violations.clear()
+        self.rate_limits.violations.clear()
+        self.pings.clear()
+
     def add_user(
         self, user_id: str, *, name: str, is_admin: bool = False, is_owner: bool = False, is_bot: bool = False,
         team_id: str | None = None, is_stranger: bool = False,
