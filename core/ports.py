@@ -136,6 +136,10 @@ class Inbox(Protocol):
         """``owner`` stops (a drain): its unfinished messages may be taken over at once."""
         ...
 
+    async def release_one(self, *, platform: str, event_id: str, now: datetime) -> None:
+        """The owner will not finish this message: no owner any more, and it may be taken over at once."""
+        ...
+
     async def take_over(
         self, *, platform: str, owner: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[PendingMessage]:

@@ -52,6 +52,12 @@ class Deliveries:
     async def fail(self, message: IncomingMessage) -> None:
         await self._inbox.finish(platform=message.key.platform, event_id=message.event_id, state=FAILED)
 
+    async def let_go(self, message: IncomingMessage) -> None:
+        """This process will not finish the message: the next recovery round takes it over."""
+        await self._inbox.release_one(
+            platform=message.key.platform, event_id=message.event_id, now=self._clock.now()
+        )
+
     async def note_reply(self, message: IncomingMessage, reply_ref: str) -> None:
         await self._inbox.note_reply(platform=message.key.platform, event_id=message.event_id, reply_ref=reply_ref)
 

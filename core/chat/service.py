@@ -145,16 +145,24 @@ class ChatService:
                 yield event
 
     async def _finishing(self, message: IncomingMessage, events: AsyncIterator[ReplyEvent]) -> AsyncIterator[ReplyEvent]:
-        """``events``; once the reader has taken the last one (the Outcome shown), the message is finished.
-        A reader that stops early leaves it unfinished, for another process to take over."""
+        """``events``; once the reader has taken the Outcome (and shown it), the message is finished.
+
+        A reader that stops before the Outcome (it could not post, or it is being cancelled in a drain)
+        lets the message go: it is taken over at the next recovery round, here or in another process, and
+        answered late. A process killed outright lets it go when its lease runs out.
+        """
         outcome = None
-        async with aclosing(events) as stream:
-            async for event in stream:
-                if isinstance(event, Outcome):
-                    outcome = event
-                yield event
-        if outcome is not None:
-            await self._deliveries.finish(message, outcome)
+        try:
+            async with aclosing(events) as stream:
+                async for event in stream:
+                    if isinstance(event, Outcome):
+                        outcome = event
+                    yield event
+        finally:
+            if outcome is not None:
+                await self._deliveries.finish(message, outcome)
+            else:
+                await self._deliveries.let_go(message)
 
     async def _enter(self, message: IncomingMessage, event_log) -> tuple[str, Outcome | None, bool]:
         """Gate, acceptance (durable, de-duplicated), the text, the workspace: the cleaned text, or why the

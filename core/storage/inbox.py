@@ -32,6 +32,7 @@ NOTE_REPLY = update(EVENTS).where(*_ONE).values(reply_ref=bindparam("reply_ref")
 FINISH = update(EVENTS).where(*_ONE).values(
     state=bindparam("state"), text=None, answer=None, notices=None, owner=None, lease_until=None
 )
+LET_GO = update(EVENTS).where(*_ONE, EVENTS.c.state.in_(UNFINISHED)).values(owner=None, lease_until=bindparam("now"))
 MARK_STORED = update(EVENTS).where(*_ONE, EVENTS.c.state == PENDING).values(
     state=STORED, answer=bindparam("answer"), notices=bindparam("notices")
 )
@@ -72,6 +73,10 @@ class SqlInbox:
     async def release(self, *, owner: str, now: datetime) -> int:
         statement = update(Event).where(Event.owner == owner, Event.state.in_(UNFINISHED)).values(lease_until=now)
         return await self._db.run(lambda session: session.execute(statement).rowcount)
+
+    async def release_one(self, *, platform: str, event_id: str, now: datetime) -> None:
+        params = {"p": platform, "e": event_id, "now": now}
+        await self._db.run_quick(lambda connection: connection.execute(LET_GO, params))
 
     async def take_over(
         self, *, platform: str, owner: str, now: datetime, lease_until: datetime, limit: int

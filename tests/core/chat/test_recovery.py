@@ -3,12 +3,15 @@ late rather than never; what was half-shown is handed over to be ended; old ones
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from core.assembly import CoreOptions, assemble_core
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
-from core.records import FAILED, PENDING, STORED, PendingMessage
+from core.records import FAILED, PENDING, STORED, NewTurn, PendingMessage, StoredAnswer, UsageRecord
 from core.tokens import EstimatingTokenCounter
 from tests.core.conftest import World, build_world, msg
 from tests.core.fakes import FakeLLM
@@ -39,8 +42,8 @@ def second_process(world: World, llm: FakeLLM | None = None):
     )
 
 
-async def killed_after(world: World, message, *, events: int) -> list[ReplyEvent]:
-    """Read ``events`` events of the reply, then stop as a killed process does (the rest never happens)."""
+async def reads_then_stops(world: World, message, *, events: int) -> list[ReplyEvent]:
+    """Read ``events`` events of the reply, then stop reading (an adapter that could not post)."""
     seen = []
     async with aclosing(world.core.chat.handle(message)) as stream:
         async for event in stream:
@@ -50,6 +53,20 @@ async def killed_after(world: World, message, *, events: int) -> list[ReplyEvent
     return seen
 
 
+async def accepted_by_a_process_that_died(world: World, message, *, answer: str | None = None) -> None:
+    """What a process leaves when it is killed (SIGKILL runs nothing): the message accepted under its lease,
+    and, if it got that far, the exchange stored with it."""
+    now = world.clock.now()
+    await world.stores.inbox.accept(message, owner="dead", now=now, lease_until=now + timedelta(seconds=60))
+    if answer is not None:
+        usage = UsageRecord(platform="slack", workspace="T1", channel=message.key.channel, user=message.user,
+                            model="gpt-4o-mini", prompt_tokens=5, completion_tokens=5, created_at=now)
+        turns = [NewTurn(key=message.key, role="user", author=message.user, content=message.text, token_count=3),
+                 NewTurn(key=message.key, role="assistant", author="parley", content=answer, token_count=3)]
+        stored = StoredAnswer(platform="slack", event_id=message.event_id, answer=answer, notices=())
+        await world.stores.conversations.add_exchange(turns, usage=usage, stored=stored)
+
+
 def row(world: World, message) -> dict:
     return world.stores.inbox.rows[(message.key.platform, message.event_id)]
 
@@ -57,9 +74,7 @@ def row(world: World, message) -> dict:
 async def test_a_message_whose_process_died_mid_answer_is_answered_once_by_the_next():
     world = build_world()
     asked = msg("what is the plan?")
-    world.llm.script.append("the plan is to ship on Friday")
-    assert isinstance((await killed_after(world, asked, events=1))[0], TextDelta)  # half-shown, then killed
-    assert row(world, asked)["state"] == PENDING
+    await accepted_by_a_process_that_died(world, asked)
 
     other, shown = second_process(world), ShownLater()
     assert await other.recovery.run_once(shown, platform="slack") == 0  # the dead owner's lease still runs
@@ -72,7 +87,7 @@ async def test_a_message_whose_process_died_mid_answer_is_answered_once_by_the_n
     assert any("late" in notice for notice in outcome.notices)
     assert [(role, content) for role, content, _ in world.turns.contents()] == [
         ("user", "what is the plan?"), ("assistant", "echo: what is the plan?"),
-    ]  # the exchange once: the dead process never stored its half
+    ]
     assert row(world, asked)["state"] == "answered" and row(world, asked)["message"].text == ""
     world.clock.advance(seconds=LEASE_AND_A_BIT)
     assert await other.recovery.run_once(shown, platform="slack") == 0  # finished: never again
@@ -81,22 +96,40 @@ async def test_a_message_whose_process_died_mid_answer_is_answered_once_by_the_n
 async def test_an_answer_stored_but_not_yet_shown_is_shown_without_asking_the_model_again():
     world = build_world()
     asked = msg("hello")
-    seen = await killed_after(world, asked, events=3)  # two deltas and the outcome, killed before finishing
-    assert isinstance(seen[-1], Outcome) and row(world, asked)["state"] == STORED
-    calls = len(world.llm.requests)
+    await accepted_by_a_process_that_died(world, asked, answer="hi there")
+    assert row(world, asked)["state"] == STORED
 
     world.clock.advance(seconds=LEASE_AND_A_BIT)
     shown = ShownLater()
     await second_process(world).recovery.run_once(shown, platform="slack")
     [(_, events)] = shown.replies
-    assert [type(e) for e in events] == [Outcome] and events[0].text == "echo: hello"
-    assert len(world.llm.requests) == calls and len(world.turns.turns) == 2
+    assert [type(e) for e in events] == [Outcome] and events[0].text == "hi there"
+    assert world.llm.requests == [] and len(world.turns.turns) == 2  # the exchange once
+
+
+async def test_a_reader_that_took_the_answer_finishes_it_even_if_it_stops_reading_there():
+    world = build_world()
+    asked = msg("hello")
+    seen = await reads_then_stops(world, asked, events=3)  # two deltas and the outcome, then the reader closes
+    assert isinstance(seen[-1], Outcome) and row(world, asked)["state"] == "answered"
+
+
+async def test_a_reader_that_could_not_post_lets_the_message_go_to_be_answered_late():
+    world = build_world()
+    asked = msg("what now?")
+    await reads_then_stops(world, asked, events=1)  # the adapter failed after the first piece
+    assert row(world, asked)["state"] == PENDING and row(world, asked)["owner"] is None
+    world.clock.advance(seconds=1)
+    shown = ShownLater()
+    assert await world.core.recovery.run_once(shown, platform="slack") == 1  # this very process, next round
+    assert shown.replies[0][1][-1].kind is OutcomeKind.ANSWERED
+    assert len(world.turns.turns) == 2
 
 
 async def test_a_retry_of_a_message_being_answered_by_a_live_process_is_not_answered_twice():
     world = build_world()
     asked = msg("slow question")
-    await killed_after(world, asked, events=1)  # (alive, but mid-answer: the row is pending under its lease)
+    await accepted_by_a_process_that_died(world, asked)  # (or alive and mid-answer: pending under a lease)
     _, again = await world.send(asked)
     assert again.kind is OutcomeKind.IGNORED and again.reason == "duplicate"
     _, from_elsewhere = await World(second_process(world), world.llm, world.stores, world.clock).send(asked)
@@ -106,7 +139,7 @@ async def test_a_retry_of_a_message_being_answered_by_a_live_process_is_not_answ
 async def test_a_message_too_old_to_answer_gets_one_apology():
     world = build_world()
     asked = msg("anyone?")
-    await killed_after(world, asked, events=1)
+    await accepted_by_a_process_that_died(world, asked)
     world.clock.advance(minutes=11)
     shown = ShownLater()
     await second_process(world).recovery.run_once(shown, platform="slack")
@@ -118,10 +151,16 @@ async def test_a_message_too_old_to_answer_gets_one_apology():
 async def test_a_drained_process_releases_what_it_did_not_finish_for_the_next_one_at_once():
     world = build_world()
     asked = msg("question before a deploy")
-    await killed_after(world, asked, events=1)
-    assert await world.core.deliveries.release() == 1
+    world.llm.gate = asyncio.Event()
+    answering = asyncio.create_task(world.send(asked))
+    await world.llm.started.wait()
+    assert await world.core.deliveries.release() == 1  # SIGTERM: the drain time is over
+    answering.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await answering
     world.clock.advance(seconds=1)
     shown = ShownLater()
+    world.llm.gate.set()
     assert await second_process(world).recovery.run_once(shown, platform="slack") == 1
     assert shown.replies[0][1][-1].kind is OutcomeKind.ANSWERED
 

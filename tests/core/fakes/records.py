@@ -60,6 +60,11 @@ class MemoryInbox:
     async def release(self, *, owner: str, now: datetime) -> int:
         return await self.renew(owner=owner, lease_until=now)
 
+    async def release_one(self, *, platform: str, event_id: str, now: datetime) -> None:
+        row = self.rows.get((platform, event_id))
+        if row is not None and row["state"] in UNFINISHED:
+            row.update(owner=None, lease_until=as_utc(now))
+
     async def take_over(
         self, *, platform: str, owner: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[PendingMessage]:
