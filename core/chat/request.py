@@ -56,3 +56,10 @@ class OutputBlocked(Exception):
         super().__init__(reason)
         self.reason = reason
         self.user_text = user_text
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A message the gate let through, written durably as pending and owned by this process: answer it."""
+
+    message: IncomingMessage

@@ -28,7 +28,7 @@ from core.chat.delivery import Deliveries
 from core.chat.generation import Generation, limited
 from core.chat.input_text import check_text, clean_text, valid_text
 from core.chat.memory import MemoryWindowBuilder
-from core.chat.request import ChatRequest
+from core.chat.request import Accepted, ChatRequest
 from core.chat.texts import DELAYED_NOTICE, INPUT_BLOCKED_TEXT, INTERNAL_ERROR_TEXT
 from core.limits.pricing import Pricing
 from core.limits.workspaces import NOT_ALLOWED_TEXT, WorkspaceAllowlist
@@ -82,14 +82,38 @@ class ChatService:
         self._clock = clock
 
     async def handle(self, message: IncomingMessage) -> AsyncIterator[ReplyEvent]:
-        key = message.key
-        event_log = log.bind(
-            platform=key.platform, workspace=key.workspace, channel=key.channel,
-            thread=key.thread, event_id=message.event_id,
-        )
-        accepted = False
+        """``accept`` then ``answer``, for adapters that need no acknowledgement in between."""
+        accepted = await self.accept(message)
+        events = _just(accepted) if isinstance(accepted, Outcome) else self.answer(accepted)
+        async with aclosing(events) as stream:
+            async for event in stream:
+                yield event
+
+    async def accept(self, message: IncomingMessage) -> Accepted | Outcome:
+        """The gate, then the message written durably (before the platform is acknowledged, where it must
+        be): an ``Accepted`` to ``answer``, or an IGNORED Outcome (not for the bot, a duplicate, or the
+        database could not take it: FAILED)."""
+        event_log = _message_log(message)
         try:
-            text, refusal, accepted = await self._enter(message, event_log)
+            if not await self._is_addressed(message):
+                event_log.debug("message.ignored", reason="not_addressed")
+                return Outcome(OutcomeKind.IGNORED, reason="not_addressed")
+            # Valid text before anything stores it (a lone surrogate cannot be encoded, by any driver or client).
+            message = replace(message, text=valid_text(message.text), user_name=valid_text(message.user_name))
+            if await self._deliveries.accept(message) is not Acceptance.NEW:
+                event_log.info("message.duplicate")
+                return Outcome(OutcomeKind.IGNORED, reason="duplicate")
+            return Accepted(message)
+        except Exception:
+            event_log.exception("reply.error")
+            return Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
+
+    async def answer(self, accepted: Accepted) -> AsyncIterator[ReplyEvent]:
+        """The reply stream of an accepted message: deltas, then one Outcome; finished once it was taken."""
+        message = accepted.message
+        event_log = _message_log(message)
+        try:
+            text, refusal = self._check(message, event_log)
             request = None
             if refusal is None:
                 request = await self._request(message, text, event_log)
@@ -97,26 +121,20 @@ class ChatService:
                 limit = await self._rate_limiter.check(message, persona=request.persona)
                 refusal = limited(limit, request) if limit is not None else None
             events = _just(refusal) if refusal is not None else self._in_turn(request)
-            if accepted:
-                events = self._finishing(message, events)
-            async with aclosing(events) as stream:
+            async with aclosing(self._finishing(message, events)) as stream:
                 async for event in stream:
                     yield event
         except Exception:
             event_log.exception("reply.error")
             yield Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
-            if accepted:
-                await self._deliveries.fail(message)
+            await self._deliveries.fail(message)
 
     async def resume(self, pending: PendingMessage) -> AsyncIterator[ReplyEvent]:
         """A message another process accepted and did not finish (taken over by ``Recovery``): its stored
         answer, or an answer now, with a note that it is late. No gate, no de-duplication, no rate limit:
         it was admitted once."""
         message = pending.message
-        event_log = log.bind(
-            platform=message.key.platform, workspace=message.key.workspace, channel=message.key.channel,
-            thread=message.key.thread, event_id=message.event_id, attempt=pending.attempts,
-        )
+        event_log = _message_log(message).bind(attempt=pending.attempts)
         try:
             if pending.state == STORED:
                 notices = (*pending.notices, DELAYED_NOTICE)
@@ -164,27 +182,17 @@ class ChatService:
             else:
                 await self._deliveries.let_go(message)
 
-    async def _enter(self, message: IncomingMessage, event_log) -> tuple[str, Outcome | None, bool]:
-        """Gate, acceptance (durable, de-duplicated), the text, the workspace: the cleaned text, or why the
-        message stops here; and whether it was accepted (and so must be finished)."""
-        key = message.key
-        if not await self._is_addressed(message):
-            event_log.debug("message.ignored", reason="not_addressed")
-            return "", Outcome(OutcomeKind.IGNORED, reason="not_addressed"), False
-        # Valid text before anything stores it (a lone surrogate cannot be encoded, by any driver or client).
-        stored = replace(message, text=valid_text(message.text), user_name=valid_text(message.user_name))
-        if await self._deliveries.accept(stored) is not Acceptance.NEW:
-            event_log.info("message.duplicate")
-            return "", Outcome(OutcomeKind.IGNORED, reason="duplicate"), False
+    def _check(self, message: IncomingMessage, event_log) -> tuple[str, Outcome | None]:
+        """The text (cleaned) and the workspace: the text, or why the message is refused without the model."""
         text = clean_text(message.text)
         problem = check_text(text, max_chars=self._max_message_chars)
         if problem is not None:
             event_log.info("message.invalid", reason=problem.reason, chars=len(text))
-            return text, Outcome(OutcomeKind.INVALID, text=problem.user_text, reason=problem.reason), True
-        if not self._workspaces.permits(key.workspace):
+            return text, Outcome(OutcomeKind.INVALID, text=problem.user_text, reason=problem.reason)
+        if not self._workspaces.permits(message.key.workspace):
             event_log.info("message.refused", reason="workspace_not_allowed")
-            return text, Outcome(OutcomeKind.LIMITED, text=NOT_ALLOWED_TEXT, reason="workspace_not_allowed"), True
-        return text, None, True
+            return text, Outcome(OutcomeKind.LIMITED, text=NOT_ALLOWED_TEXT, reason="workspace_not_allowed")
+        return text, None
 
     async def _is_addressed(self, message: IncomingMessage) -> bool:
         if message.is_dm or message.mentions_bot or message.in_bot_thread:
@@ -221,3 +229,11 @@ class ChatService:
 
 async def _just(outcome: Outcome) -> AsyncIterator[ReplyEvent]:
     yield outcome
+
+
+def _message_log(message: IncomingMessage):
+    key = message.key
+    return log.bind(
+        platform=key.platform, workspace=key.workspace, channel=key.channel, thread=key.thread,
+        event_id=message.event_id,
+    )
