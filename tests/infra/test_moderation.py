@@ -169,7 +169,7 @@ async def test_a_404_from_an_endpoint_that_answered_before_follows_the_failure_p
 
 
 async def test_which_moderator_the_settings_give_and_what_start_says():
-    from core.bootstrap import moderator_for, start_moderation
+    from core.filters.setup import moderator_for, start_moderation
     from core.config import load_settings
     from core.filters.moderation import NoModeration
 
