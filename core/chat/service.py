@@ -108,42 +108,48 @@ class ChatService:
             event_log.exception("reply.error")
             return Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
 
-    async def answer(self, accepted: Accepted) -> AsyncIterator[ReplyEvent]:
+    def answer(self, accepted: Accepted) -> AsyncIterator[ReplyEvent]:
         """The reply stream of an accepted message: deltas, then one Outcome; finished once it was taken."""
         message = accepted.message
         event_log = _message_log(message)
-        try:
-            text, refusal = self._check(message, event_log)
-            request = None
-            if refusal is None:
-                request = await self._request(message, text, event_log)
-                # Before waiting for the conversation's turn: a flood of limited messages is refused at once.
-                limit = await self._rate_limiter.check(message, persona=request.persona)
-                refusal = limited(limit, request) if limit is not None else None
-            events = _just(refusal) if refusal is not None else self._in_turn(request)
-            async with aclosing(self._finishing(message, events)) as stream:
-                async for event in stream:
-                    yield event
-        except Exception:
-            event_log.exception("reply.error")
-            yield Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
-            await self._deliveries.fail(message)
+        return self._delivered(message, event_log, self._fresh_reply(message, event_log))
 
-    async def resume(self, pending: PendingMessage) -> AsyncIterator[ReplyEvent]:
+    def resume(self, pending: PendingMessage) -> AsyncIterator[ReplyEvent]:
         """A message another process accepted and did not finish (taken over by ``Recovery``): its stored
         answer, or an answer now, with a note that it is late. No gate, no de-duplication, no rate limit:
         it was admitted once."""
-        message = pending.message
-        event_log = _message_log(message).bind(attempt=pending.attempts)
+        event_log = _message_log(pending.message).bind(attempt=pending.attempts)
+        return self._delivered(pending.message, event_log, self._late_reply(pending, event_log))
+
+    async def _fresh_reply(self, message: IncomingMessage, event_log) -> AsyncIterator[ReplyEvent]:
+        text, refusal = self._check(message, event_log)
+        request = None
+        if refusal is None:
+            request = await self._request(message, text, event_log)
+            # Before waiting for the conversation's turn: a flood of limited messages is refused at once.
+            limit = await self._rate_limiter.check(message, persona=request.persona)
+            refusal = limited(limit, request) if limit is not None else None
+        async with aclosing(_just(refusal) if refusal is not None else self._in_turn(request)) as events:
+            async for event in events:
+                yield event
+
+    async def _late_reply(self, pending: PendingMessage, event_log) -> AsyncIterator[ReplyEvent]:
+        event_log.info("message.resumed", state=pending.state)
+        if pending.state == STORED:
+            yield Outcome(OutcomeKind.ANSWERED, text=pending.answer, notices=(*pending.notices, DELAYED_NOTICE))
+            return
+        request = await self._request(pending.message, clean_text(pending.message.text), event_log)
+        request.notices += (DELAYED_NOTICE,)
+        async with aclosing(self._in_turn(request)) as events:
+            async for event in events:
+                yield event
+
+    async def _delivered(
+        self, message: IncomingMessage, event_log, events: AsyncIterator[ReplyEvent]
+    ) -> AsyncIterator[ReplyEvent]:
+        """``events``, the message finished once the Outcome was taken; an infrastructure failure becomes a
+        polite FAILED Outcome and a log line (and the message is finished as failed)."""
         try:
-            if pending.state == STORED:
-                notices = (*pending.notices, DELAYED_NOTICE)
-                events = _just(Outcome(OutcomeKind.ANSWERED, text=pending.answer, notices=notices))
-            else:
-                request = await self._request(message, clean_text(message.text), event_log)
-                request.notices += (DELAYED_NOTICE,)
-                events = self._in_turn(request)
-            event_log.info("message.resumed", state=pending.state)
             async with aclosing(self._finishing(message, events)) as stream:
                 async for event in stream:
                     yield event
