@@ -1,9 +1,12 @@
 """Composition root of the Discord bot: ``python -m bots.discord``.
 
-Stops on SIGTERM/SIGINT: lets answers in flight finish (up to DRAIN_SECONDS,
-then cancels them), disconnects, then closes the core.  A connection that ends
-for good (a refused token, a missing intent, Discord unreachable) is one line
-on stderr and exit code 1.
+Once connected, takes over what a stopped process left unanswered (at once,
+then every RECOVERY_INTERVAL_SECONDS; ``DiscordRedelivery`` shows it).  Stops
+on SIGTERM/SIGINT: lets answers in flight finish (up to DRAIN_SECONDS, then
+cancels them: a cancelled answer is let go), disconnects, then closes the core,
+which releases what this process did not finish to the next one at once.  A
+connection that ends for good (a refused token, a missing intent, Discord
+unreachable) is one line on stderr and exit code 1.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ async def main() -> int:
     log.info("discord.starting", llm=describe_llm(settings), sharded=options.sharded)
     bot = DiscordBot(running.core, options)
     connection = asyncio.create_task(bot.run())
+    recovery = asyncio.create_task(
+        bot.take_over_when_ready(running, interval_seconds=settings.recovery_interval_seconds)
+    )
     try:
         with stop_signal() as stop:
             await _until_stopped(connection, stop, api_url=settings.discord_api_url)
@@ -53,6 +59,9 @@ async def main() -> int:
         if not await bot.in_flight.drain(timeout=DRAIN_SECONDS):
             log.warning("discord.stopped_with_answers_in_flight", in_flight=bot.in_flight.active)
         await bot.close()
+        recovery.cancel()
+        with suppress(asyncio.CancelledError, Exception):
+            await recovery
         with suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(connection, timeout=DISCONNECT_SECONDS)
         await running.aclose()

@@ -2,10 +2,15 @@
 
 Answers run in discord.py's event tasks, counted in ``in_flight``: a composition
 root (``__main__``) or a test drains them before ``close``, which cancels what
-is left and disconnects.
+is left and disconnects.  ``take_over_when_ready`` starts the core's recovery
+(what a stopped process left unanswered, shown by ``redelivery``) once the
+connection is first ready: discord.py's ``on_ready`` fires again after every
+new session, the recovery starts once.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 import discord
 import structlog
@@ -14,7 +19,10 @@ from discord import app_commands
 from bots.discord.commands import install_commands
 from bots.discord.connection import DiscordOptions, build_client, invite_url
 from bots.discord.conversation import ConversationOptions, DiscordConversation
+from bots.discord.places import PLATFORM
+from bots.discord.redelivery import DiscordRedelivery
 from core.assembly import Core
+from core.bootstrap import RunningCore
 from core.process import InFlight
 
 log = structlog.get_logger(__name__)
@@ -33,6 +41,10 @@ class DiscordBot:
                 allow_bot_messages=options.allow_bot_messages, edit_interval=options.edit_interval_seconds
             ),
         )
+        self.redelivery = DiscordRedelivery(
+            chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds
+        )
+        self.ready = asyncio.Event()
         self._register_events()
 
     async def run(self) -> None:
@@ -43,6 +55,13 @@ class DiscordBot:
         log.info("discord.invite_url", url=invite_url(application_id))
         await self._sync_commands()
         await self.client.connect()
+
+    async def take_over_when_ready(self, running: RunningCore, *, interval_seconds: float) -> None:
+        """Once the bot can post: a first round of take-over, then one every ``interval_seconds`` (in the
+        background, until ``running`` closes)."""
+        await self.ready.wait()
+        log.info("discord.recovery_started", interval_seconds=interval_seconds)
+        await running.start_recovery(self.redelivery, platform=PLATFORM, interval_seconds=interval_seconds)
 
     async def close(self) -> None:
         """Cancel the answers still in flight (drain ``in_flight`` first to let them finish), then disconnect."""
@@ -73,6 +92,7 @@ class DiscordBot:
         @client.event
         async def on_ready() -> None:
             log.info("discord.ready", user=client.user.id if client.user else None, guilds=len(client.guilds))
+            self.ready.set()
 
         @client.event
         async def on_resumed() -> None:

@@ -11,6 +11,7 @@ from bots.discord.apology import apologise_in
 from bots.discord.live_message import LiveMessage
 from bots.discord.places import Place, place_of
 from bots.discord.render import render_reply
+from bots.discord.reply_ref import ReplyNoter
 from bots.discord.texts import RENDER_FAILED
 from bots.discord.translate import Delivery, Skip, facts_from_message, translate
 from bots.discord.typing_indicator import TypingIndicator
@@ -73,7 +74,10 @@ class DiscordConversation:
                 event_log.info("discord.question_deleted")  # before its thread could start: nothing to answer
                 return
             target, reference = answer_place
-            live = LiveMessage(target, reference=reference, interval=self._options.edit_interval)
+            live = LiveMessage(
+                target, reference=reference, interval=self._options.edit_interval,
+                on_posted=ReplyNoter(chat=self._chat, message=decision.message, event_log=event_log),
+            )
             typing = TypingIndicator(target, delay=0.0 if decision.expects_answer else TYPING_GRACE_SECONDS)
             outcome = await render_reply(self._chat.handle(decision.message), live=live, typing=typing)
         except Exception as error:

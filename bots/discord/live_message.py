@@ -4,20 +4,25 @@ Edits are paced: at most one change per ``interval`` (measured from the end of
 the previous change, so the server sees them at least that far apart), and
 the latest text always gets shown within one interval.  Text longer than a
 message continues in follow-up messages, split by ``split_markdown`` so code
-blocks are closed and reopened with their language.
+blocks are closed and reopened with their language.  ``on_posted`` hears
+of every new message (all of them so far), so the caller can note where the
+reply is shown before it is complete.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
 from core.text_split import split_markdown
 
 MESSAGE_LIMIT = 2_000  # Discord's limit for one message's content
+
+#: told of the messages posted so far each time a new one is posted; must not raise
+PostedHook = Callable[[Sequence[discord.Message]], Awaitable[None]]
 
 
 class EditPacer:
@@ -39,12 +44,14 @@ class LiveMessage:
         self,
         channel: discord.abc.Messageable,
         *,
-        reference: discord.Message | None = None,
+        reference: discord.Message | discord.PartialMessage | None = None,
         interval: float,
         limit: int = MESSAGE_LIMIT,
         clock: Callable[[], float] = time.monotonic,
+        on_posted: PostedHook | None = None,
     ) -> None:
         self._channel = channel
+        self._on_posted = on_posted
         self._reference = reference.to_reference(fail_if_not_exists=False) if reference is not None else None
         self._limit = limit
         self._clock = clock
@@ -140,6 +147,8 @@ class LiveMessage:
             self._sent.append(sent)
             self._shown.append(piece)
             changed = True
+            if self._on_posted is not None:
+                await self._on_posted(tuple(self._sent))
         if prune:
             while len(self._sent) > len(pieces):
                 await self._sent.pop().delete()

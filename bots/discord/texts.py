@@ -14,6 +14,9 @@ FORM_FIELD_TOO_LONG = (
     "Edit it in one line instead: `/persona edit name:{name} changes:[field=value …] [new system prompt]`."
 )
 NOTICE_FORMAT = "-# *{notice}*"  # Discord's small "subtext" line, in italics
+# What a reply that a stopped process half-showed becomes, before the next process shows the answer (or says sorry).
+INTERRUPTED_ANSWER = "-# *(interrupted; the full answer follows)*"
+INTERRUPTED = "-# *(interrupted)*"
 
 PERSONA_DESCRIPTION = "Choose and manage the personas Parley answers with"
 PARLEY_DESCRIPTION = "Parley: help, memory, usage and your data"

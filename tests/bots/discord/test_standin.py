@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
+import pytest
 
 from tests.standins.discord_server import ALICE, BOT, FAKE_TOKEN, GENERAL, DiscordStandIn
 
@@ -67,3 +70,22 @@ async def test_follow_ups_need_an_acknowledged_interaction_and_edit_only_its_mes
 
         server.advance_clock(15 * 60 + 1)
         assert (await post(http, webhook, body={"content": "too late"}))[1]["code"] == 50027
+
+
+async def test_a_held_call_changes_nothing_and_its_connection_is_dropped_when_the_stand_in_closes():
+    server = await DiscordStandIn().start()
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bot {FAKE_TOKEN}"}) as http:
+            status, sent = await post(http, f"{server.api_url}/channels/{GENERAL}/messages", body={"content": "v1"})
+            assert status == 200
+            server.hold_calls("PATCH", "/channels/{channel_id}/messages/{message_id}", when=lambda b: b["content"] == "v2")
+            edit = asyncio.create_task(
+                post(http, f"{server.api_url}/channels/{GENERAL}/messages/{sent['id']}", method="PATCH", body={"content": "v2"})
+            )
+            (held,) = await server.wait_for(lambda: server.held_calls)
+            assert held.json == {"content": "v2"} and server.messages[int(sent["id"])]["content"] == "v1"
+            await server.close()
+            with pytest.raises(aiohttp.ClientError):
+                await edit
+    finally:
+        await server.close()

@@ -43,7 +43,10 @@ Mentions (``pings``): every message sent or edited whose ``@everyone``,
 ``@here``, user or role mentions (or, for a reply, its author) its
 ``allowed_mentions`` lets through is noted in ``pings``; a call that sends
 text without ``allowed_mentions`` parsing nothing is in ``unguarded_sends``.
-``fail_next(method, route, status=, code=)`` scripts one failure.
+``fail_next(method, route, status=, code=)`` scripts one failure;
+``hold_calls(method, route, when=)`` leaves matching calls unanswered and
+unapplied (``held_calls``) until the stand-in closes (for a client killed
+while it waits).
 Every route has a per-bucket rate limit (``rate_limit=(requests, seconds)``),
 announced with X-RateLimit-* headers as Discord does; going over it answers
 429 (with ``Via`` and a JSON ``retry_after``, so discord.py retries) and shows
@@ -62,7 +65,9 @@ blanked except in DMs and mentions of the bot; asking for that intent with
 ``content_intent_enabled=False`` is closed with 4014, as Discord does.
 ``disconnect()`` closes the socket with 4000 (the client RESUMEs and gets what
 it missed); ``reconnect(replay_from=seq)`` does that, also redelivers every
-dispatch from ``seq`` on, and waits for the RESUME.
+dispatch from ``seq`` on, and waits for the RESUME; ``disconnect(resumable=False)``
+forgets the session, so the client's RESUME gets INVALID_SESSION and it
+IDENTIFYs anew (a second READY).
 
 Modules: ``world`` (ids, users, roles, channels, permissions), ``payloads``
 (the JSON of the world's objects), ``state`` (what is received and held;

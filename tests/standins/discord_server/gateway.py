@@ -10,7 +10,8 @@ the bot; asking for that intent with ``content_intent_enabled=False`` is
 closed with 4014, as Discord does.  ``disconnect()`` closes the socket with
 4000 (the client RESUMEs and gets what it missed); ``reconnect(replay_from=seq)``
 does that, also redelivers every dispatch from ``seq`` on, and waits for the
-RESUME.
+RESUME.  ``disconnect(resumable=False)`` forgets the session first: its RESUME
+gets INVALID_SESSION (op 9), and the client IDENTIFYs anew (a second READY).
 """
 
 from __future__ import annotations
@@ -67,14 +68,18 @@ class Gateway(DiscordState):
             if session.covers(guild_id):
                 await self._send_dispatch(session, event, data)
 
-    async def disconnect(self, *, code: int = 4000, replay_from: int | None = None) -> None:
+    async def disconnect(self, *, code: int = 4000, replay_from: int | None = None, resumable: bool = True) -> None:
         """Close the session's socket with ``code`` (4000: the client will RESUME).
 
         On RESUME it gets every dispatch it missed, and with ``replay_from`` every
-        dispatch from that sequence number on again (a redelivery).
+        dispatch from that sequence number on again (a redelivery).  Not
+        ``resumable``: the session is gone (expired), so the RESUME is refused
+        with INVALID_SESSION and the client starts a new session.
         """
         (session,) = [s for s in self._sessions.values() if s.ws is not None]
         session.replay_from = replay_from
+        if not resumable:
+            del self._sessions[session.id]
         assert session.ws is not None
         await session.ws.close(code=code)
 

@@ -7,7 +7,10 @@ compares the whole value).  Every route has a per-bucket rate limit
 Discord does; going over it answers 429 (with ``Via`` and a JSON
 ``retry_after``, so discord.py retries) and shows up in ``rate_limited``.
 Routes other than /interactions and /webhooks need ``Authorization: Bot <token>``
-(else 401).  ``fail_next(method, route, status=, code=)`` scripts one failure.
+(else 401).  ``fail_next(method, route, status=, code=)`` scripts one failure;
+``hold_calls(method, route, when=)`` holds matching calls unanswered and
+unapplied (in ``held_calls``) until the stand-in closes and drops them: what a
+client killed meanwhile leaves behind.
 Request bodies are checked (``validation``) before the route sees them; a message
 sent or edited whose mentions would ping someone is noted in ``pings``.
 """
@@ -49,6 +52,15 @@ class Rest(DiscordState):
         """The next ``method route`` call (e.g. "PATCH", "/channels/{channel_id}/messages/{message_id}") fails."""
         self._failures.setdefault((method, route), []).append((status, {"message": message, "code": code}))
 
+    def hold_calls(self, method: str, route: str, *, when: Callable[[Any], bool] = lambda body: True) -> None:
+        """From now on, ``method route`` calls whose JSON body passes ``when`` get no answer and change nothing."""
+        self._holds.append((method, route, when))
+
+    async def _before_close(self) -> None:
+        assert self._closing is not None
+        self._closing.set()  # held calls: their connections are dropped
+        await super()._before_close()
+
     def _rest(self, route: str, handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
         """``handler`` served as Discord serves a route: limited, authorized, maybe failed, recorded."""
         bucket = hashlib.sha1(route.encode()).hexdigest()[:12]
@@ -72,6 +84,8 @@ class Rest(DiscordState):
                 scripted = True
             elif (refused := validation.refusal(request.method, route, body, uploads=files)) is not None:
                 status, payload = refused
+            elif any(m == request.method and r == route and when(body) for m, r, when in self._holds):
+                return await self._held(request, route, params, body)  # a valid call, never answered
             else:
                 status, payload = await handler(request, params, body)
                 if status < 300:
@@ -89,6 +103,19 @@ class Rest(DiscordState):
             return web.Response(status=status, body=json.dumps(payload).encode(), headers=headers)
 
         return serve
+
+    async def _held(self, request: web.Request, route: str, params: dict[str, str], body: Any) -> web.Response:
+        assert self._closing is not None
+        self.held_calls.append(RestCall(
+            method=request.method, path=request.path.removeprefix(API_PREFIX), route=route, params=params,
+            query=dict(request.query), json=body, status=0, at=time.monotonic(),
+            authorization=request.headers.get("Authorization"),
+        ))
+        await self._notify()
+        await self._closing.wait()
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=499)  # never reaches the client: the connection is closed
 
     def _note_pings(self, method: str, route: str, path: str, body: Any) -> None:
         reference = (body or {}).get("message_reference") if route == "/channels/{channel_id}/messages" else None

@@ -20,6 +20,7 @@ class DiscordStandIn(Rest, Gateway, MessageRoutes, InteractionRoutes, WebhookRou
 
     def _build_app(self) -> web.Application:
         self._changed = asyncio.Condition()
+        self._closing = asyncio.Event()
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         for method, route, handler in self._routes():

@@ -78,6 +78,9 @@ class DiscordState(HttpStandIn):
         self._limits = RouteLimits(*rate_limit)
         self._denied: dict[int, int] = {}  # channel id → permissions the bot lost there (``Permissions.deny``)
         self._failures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
+        self._holds: list[tuple[str, str, Callable[[Any], bool]]] = []  # (method, route, which bodies) never answered
+        self.held_calls: list[RestCall] = []  # calls held unanswered (``hold_calls``), status 0
+        self._closing: asyncio.Event | None = None
         self._sessions: dict[str, Session] = {}
         self._sockets: set[web.WebSocketResponse] = set()
         self._counter = itertools.count(1)
