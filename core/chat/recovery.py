@@ -13,6 +13,7 @@ half-shown (``PendingMessage.reply_ref``).
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from datetime import timedelta
 
 import structlog
@@ -77,8 +78,10 @@ class Recovery:
                 return
             message_log.info("recovery.answering")
             await redelivery.redeliver(pending, self._chat.resume(pending))
-        except Exception:  # left unfinished under this process's lease: tried again after it
+        except Exception:  # let go: the next round (here or elsewhere) tries again, up to MAX_ATTEMPTS
             message_log.exception("recovery.delivery_failed")
+            with suppress(Exception):
+                await self._deliveries.let_go(message)
 
     def _too_late(self, pending: PendingMessage) -> bool:
         return pending.attempts > self._max_attempts or self._clock.now() - pending.received_at > self._late_after

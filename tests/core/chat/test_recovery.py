@@ -171,3 +171,21 @@ async def test_refusals_and_ignored_deliveries_are_finished_too():
     assert refused.kind is OutcomeKind.INVALID
     states = {r["state"] for r in world.stores.inbox.rows.values()}
     assert states == {"refused"}
+
+
+async def test_a_redelivery_that_fails_before_it_reads_lets_the_message_go_for_the_next_round():
+    class Broken(ShownLater):
+        async def redeliver(self, pending, replies) -> None:
+            await replies.aclose()
+            raise ConnectionError("the platform is away")
+
+    world = build_world()
+    asked = msg("anyone?")
+    await accepted_by_a_process_that_died(world, asked)
+    world.clock.advance(seconds=LEASE_AND_A_BIT)
+    assert await world.core.recovery.run_once(Broken(), platform="slack") == 1
+    assert row(world, asked)["owner"] is None  # not held by this (live) process's lease
+    world.clock.advance(seconds=1)
+    shown = ShownLater()
+    assert await world.core.recovery.run_once(shown, platform="slack") == 1
+    assert shown.replies[0][1][-1].kind is OutcomeKind.ANSWERED
