@@ -1,16 +1,24 @@
 """Composition root of the Slack adapter: ``python -m bots.slack``.
 
-Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT.  Stops on
-SIGTERM/SIGINT: stops taking events, lets answers in flight finish (up to
-DRAIN_SECONDS, then cancels them), then closes the core.
+Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT.  Once
+connected it answers what processes that went away left unanswered, then
+looks again every RECOVERY_INTERVAL_SECONDS (``RunningCore.start_recovery``
+with ``SlackRedelivery``).  Stops on SIGTERM/SIGINT: stops taking events and
+starting redeliveries, lets answers in flight finish (up to DRAIN_SECONDS,
+then cancels them), then closes the core, which releases what this process
+did not finish so that the next one takes it over at once.
 """
 
 from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
 
 import structlog
 
 from bots.slack.app import build_bot
 from bots.slack.server import HttpServer, connect_socket_mode
+from bots.slack.translate import PLATFORM
 from core.config import Settings
 from core.log import configure_logging
 from core.process import StartupFailed, core_or_fail, run_main, settings_or_fail, stop_signal
@@ -42,6 +50,7 @@ async def main() -> int:
     bot = build_bot(running.core, settings)
     server: HttpServer | None = None
     socket = None
+    recovery: asyncio.Task | None = None
     try:
         with stop_signal() as stop:
             if settings.slack_app_token:
@@ -51,9 +60,14 @@ async def main() -> int:
                 server = HttpServer(bot.app, port=settings.port)
                 port = await server.start()
                 log.info("slack.started", mode="http", port=port, path="/slack/events", api=settings.slack_api_url)
+            # Connected: a first round now (alongside new events), then every RECOVERY_INTERVAL_SECONDS.
+            recovery = asyncio.create_task(running.start_recovery(
+                bot.redelivery, platform=PLATFORM, interval_seconds=settings.recovery_interval_seconds
+            ))
             await stop.wait()
         log.info("slack.stopping", in_flight=bot.in_flight.active)
     finally:
+        bot.redelivery.close()
         if socket is not None:
             await socket.close_async()
         if server is not None:
@@ -61,6 +75,10 @@ async def main() -> int:
         if not await bot.in_flight.drain(timeout=DRAIN_SECONDS):
             log.warning("slack.stopped_with_answers_in_flight", in_flight=bot.in_flight.active)
             await bot.in_flight.cancel()
+        if recovery is not None:
+            recovery.cancel()  # the first round, if it still runs; the later ones stop with the core
+            with suppress(asyncio.CancelledError):
+                await recovery
         await running.aclose()
     return 0
 

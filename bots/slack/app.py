@@ -1,4 +1,5 @@
-"""The bolt AsyncApp with Parley's listeners: messages, mentions, the assistant, commands, the form.
+"""The bolt AsyncApp with Parley's listeners: messages, mentions, the assistant, commands, the form; and the
+``Redelivery`` that shows what a process that went away left unanswered.
 
 ``build_bot`` is what a composition root (``__main__``) or a test calls; the
 transport (HTTP or Socket Mode) is chosen separately, in ``bots.slack.server``.
@@ -19,6 +20,7 @@ from bots.slack.commands import COMMANDS, SlackCommands
 from bots.slack.conversation import ConversationOptions, SlackConversation
 from bots.slack.forms import CALLBACK_ID
 from bots.slack.rate_limits import Rests, ShortWaitRetry
+from bots.slack.redelivery import SlackRedelivery
 from bots.slack.translate import BotIdentity
 from bots.slack.users import UserDirectory
 from core.assembly import Core
@@ -57,12 +59,16 @@ class SlackBot:
             rests=self.rests, clock=clock,
         )
         self.commands = SlackCommands(router=core.commands, users=self.users, in_flight=self.in_flight)
-        # process_before_response=False: bolt acks first and runs the listeners after.
-        self.app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=False, name="parley")
+        self.redelivery = SlackRedelivery(
+            conversation=self.conversation, client=client, rests=self.rests, in_flight=self.in_flight
+        )
+        # process_before_response=True: bolt acks when a listener returns, and each listener returns once its
+        # delivery is safe (a message written durably, a command acked), handing the rest to a task (handoff).
+        self.app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True, name="parley")
         self._register()
 
     def _register(self) -> None:
-        self.app.assistant(AssistantSurface(conversation=self.conversation).build())
+        self.app.assistant(AssistantSurface(conversation=self.conversation, in_flight=self.in_flight).build())
         self.app.event("app_mention")(self.on_message_event)
         self.app.event("message")(self.on_message_event)
         for command in COMMANDS:

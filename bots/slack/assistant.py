@@ -1,9 +1,9 @@
 """Slack's AI-app surface through bolt's ``AsyncAssistant``.
 
-A new assistant thread gets suggested prompts; a user message in it sets the
-"is thinking…" status (and, once per thread, a title) and is then answered
-like any DM message.  With the surface off in the app's settings none of
-these events arrive and DMs work as before.
+A new assistant thread gets suggested prompts (after the ack); a user message
+in it is accepted like any DM message, then sets the "is thinking…" status
+(and, once per thread, a title) and is answered.  With the surface off in the
+app's settings none of these events arrive and DMs work as before.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from slack_bolt.middleware.assistant.async_assistant import AsyncAssistant
 
 from bots.slack import texts
 from bots.slack.conversation import SlackConversation
+from bots.slack.handoff import Ready, hand_off
 from bots.slack.translate import BotIdentity
+from core.process import InFlight
 
 log = structlog.get_logger(__name__)
 
@@ -34,8 +36,11 @@ def thread_title(text: str) -> str:
 
 
 class AssistantSurface:
-    def __init__(self, *, conversation: SlackConversation, remembered_threads: int = 1_000) -> None:
+    def __init__(
+        self, *, conversation: SlackConversation, in_flight: InFlight, remembered_threads: int = 1_000
+    ) -> None:
         self._conversation = conversation
+        self._in_flight = in_flight
         self._titled: OrderedDict[str, None] = OrderedDict()
         self._remembered = remembered_threads
 
@@ -49,10 +54,15 @@ class AssistantSurface:
         self, payload: Mapping[str, Any], set_suggested_prompts: AsyncSetSuggestedPrompts
     ) -> None:
         thread = (payload.get("assistant_thread") or {}).get("thread_ts")
-        try:
-            await set_suggested_prompts(prompts=list(texts.ASSISTANT_PROMPTS), title=texts.ASSISTANT_PROMPTS_TITLE)
-        except Exception:
-            log.exception("slack.assistant_prompts_failed", thread=thread)
+
+        async def suggest(ready: Ready) -> None:
+            ready()  # nothing to keep: acked at once, the prompts set after
+            try:
+                await set_suggested_prompts(prompts=list(texts.ASSISTANT_PROMPTS), title=texts.ASSISTANT_PROMPTS_TITLE)
+            except Exception:
+                log.exception("slack.assistant_prompts_failed", thread=thread)
+
+        await hand_off(self._in_flight, suggest)
 
     async def on_user_message(
         self,

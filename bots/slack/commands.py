@@ -1,6 +1,7 @@
 """``/persona`` and ``/parley`` → the core's CommandRouter; the persona form as a modal.
 
-Slash commands are acked at once; the reply goes to ``response_url``,
+Slash commands are acked at once (the command then runs in a task of its own,
+``handoff``); the reply goes to ``response_url``,
 ephemeral unless the core says the reply announces a change to the channel,
 as mrkdwn messages of at most 4,000 characters (a longer reply is split, at
 most 5 messages: what one response_url takes).  Who is an admin is Slack's
@@ -26,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import texts
 from bots.slack.files import send_privately
+from bots.slack.handoff import Ready, hand_off
 from bots.slack.forms import (
     FormContext, field_errors, fits_in_form, loading_view, persona_view, result_view, submitted_fields,
 )
@@ -73,30 +75,38 @@ class SlackCommands:
     async def on_command(
         self, ack: AsyncAck, command: Mapping[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
+        """Acked at once; the command runs after (bolt sends the ack when this returns)."""
         await ack()
-        async with self._in_flight.track():
-            name = str(command.get("command", "")).lstrip("/")
-            args = str(command.get("text") or "")
-            command_log = log.bind(
-                team=command.get("team_id"), channel=command.get("channel_id"), user=command.get("user_id"),
-                command=name, sub=args.strip().partition(" ")[0].lower(),
+
+        async def run(ready: Ready) -> None:
+            ready()
+            await self._run(command, respond=respond, client=client)
+
+        await hand_off(self._in_flight, run)
+
+    async def _run(self, command: Mapping[str, Any], *, respond: AsyncRespond, client: AsyncWebClient) -> None:
+        name = str(command.get("command", "")).lstrip("/")
+        args = str(command.get("text") or "")
+        command_log = log.bind(
+            team=command.get("team_id"), channel=command.get("channel_id"), user=command.get("user_id"),
+            command=name, sub=args.strip().partition(" ")[0].lower(),
+        )
+        modal = _Modal(client, trigger_id=str(command.get("trigger_id") or ""), log=command_log)
+        try:
+            if opens_a_form(name, args):
+                await modal.open(loading_view())
+            actor = await self.actor(
+                team=str(command.get("team_id") or ""), channel=str(command.get("channel_id") or ""),
+                user=str(command.get("user_id") or ""),
+                is_dm=is_dm_channel(str(command.get("channel_id") or ""), str(command.get("channel_name") or "")),
             )
-            modal = _Modal(client, trigger_id=str(command.get("trigger_id") or ""), log=command_log)
-            try:
-                if opens_a_form(name, args):
-                    await modal.open(loading_view())
-                actor = await self.actor(
-                    team=str(command.get("team_id") or ""), channel=str(command.get("channel_id") or ""),
-                    user=str(command.get("user_id") or ""),
-                    is_dm=is_dm_channel(str(command.get("channel_id") or ""), str(command.get("channel_name") or "")),
-                )
-                reply = await self._router.run(actor, name, args)
-                command_log.info("slack.command", ok=reply.ok, admin=actor.is_admin, form=reply.form is not None)
-                await self._answer(reply, actor=actor, modal=modal, respond=respond, client=client, log=command_log)
-            except Exception:
-                command_log.exception("slack.command_failed")
-                if not (modal.is_open and await modal.show(result_view(texts.COMMAND_FAILED))):
-                    await _respond(respond, CommandReply(texts.COMMAND_FAILED, ok=False), log=command_log)
+            reply = await self._router.run(actor, name, args)
+            command_log.info("slack.command", ok=reply.ok, admin=actor.is_admin, form=reply.form is not None)
+            await self._answer(reply, actor=actor, modal=modal, respond=respond, client=client, log=command_log)
+        except Exception:
+            command_log.exception("slack.command_failed")
+            if not (modal.is_open and await modal.show(result_view(texts.COMMAND_FAILED))):
+                await _respond(respond, CommandReply(texts.COMMAND_FAILED, ok=False), log=command_log)
 
     async def _answer(
         self, reply: CommandReply, *, actor: Actor, modal: "_Modal", respond: AsyncRespond, client: AsyncWebClient, log
@@ -122,32 +132,42 @@ class SlackCommands:
     async def on_form_submit(
         self, ack: AsyncAck, body: Mapping[str, Any], view: Mapping[str, Any], client: AsyncWebClient
     ) -> None:
-        async with self._in_flight.track():
-            context = FormContext.decode(str(view.get("private_metadata") or ""))
-            user = body.get("user") or {}
-            team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-            form_log = log.bind(team=team, channel=context.channel, user=user.get("id"), editing=context.editing)
+        """The form's answer is the ack (errors, or the result view); announcing a change comes after it."""
+
+        async def run(ready: Ready) -> None:
+            await self._submit(ack, body=body, view=view, client=client, ready=ready)
+
+        await hand_off(self._in_flight, run)
+
+    async def _submit(
+        self, ack: AsyncAck, *, body: Mapping[str, Any], view: Mapping[str, Any], client: AsyncWebClient, ready: Ready
+    ) -> None:
+        context = FormContext.decode(str(view.get("private_metadata") or ""))
+        user = body.get("user") or {}
+        team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
+        form_log = log.bind(team=team, channel=context.channel, user=user.get("id"), editing=context.editing)
+        try:
+            actor = await self.actor(
+                team=team, channel=context.channel, user=str(user.get("id") or ""), is_dm=context.is_dm
+            )
+            fields = submitted_fields((view.get("state") or {}).get("values") or {})
+            reply = await self._router.submit_persona_form(actor, editing=context.editing, fields=fields)
+        except PersonaInvalid as invalid:
+            form_log.info("slack.form_invalid", fields=[e.field for e in invalid.errors])
+            await ack(response_action="errors", errors=field_errors(invalid, editing=context.editing is not None))
+            return
+        except Exception:
+            form_log.exception("slack.form_failed")
+            await ack(response_action="update", view=result_view(texts.FORM_FAILED))
+            return
+        form_log.info("slack.form_submitted", ok=reply.ok)
+        await ack(response_action="update", view=result_view(mrkdwn(reply.text)))
+        ready()
+        if reply.ok and not reply.ephemeral and context.channel:
             try:
-                actor = await self.actor(
-                    team=team, channel=context.channel, user=str(user.get("id") or ""), is_dm=context.is_dm
-                )
-                fields = submitted_fields((view.get("state") or {}).get("values") or {})
-                reply = await self._router.submit_persona_form(actor, editing=context.editing, fields=fields)
-            except PersonaInvalid as invalid:
-                form_log.info("slack.form_invalid", fields=[e.field for e in invalid.errors])
-                await ack(response_action="errors", errors=field_errors(invalid, editing=context.editing is not None))
-                return
-            except Exception:
-                form_log.exception("slack.form_failed")
-                await ack(response_action="update", view=result_view(texts.FORM_FAILED))
-                return
-            form_log.info("slack.form_submitted", ok=reply.ok)
-            await ack(response_action="update", view=result_view(mrkdwn(reply.text)))
-            if reply.ok and not reply.ephemeral and context.channel:
-                try:
-                    await client.chat_postMessage(channel=context.channel, markdown_text=markdown(reply.text))
-                except SlackApiError as error:
-                    form_log.warning("slack.announce_failed", error=error.response.get("error"))
+                await client.chat_postMessage(channel=context.channel, markdown_text=markdown(reply.text))
+            except SlackApiError as error:
+                form_log.warning("slack.announce_failed", error=error.response.get("error"))
 
 
 class _Modal:

@@ -1,23 +1,40 @@
-"""One message event, after bolt's ack: translate it, hand it to the core, render the reply."""
+"""One message event: translate it, have the core accept it, acknowledge Slack, then answer it.
+
+Slack is acknowledged only once the message is written durably
+(``ChatService.accept``): the listener returns then (bolt acks when it
+returns, ``process_before_response=True``), and the answer is rendered after,
+in a task of its own counted in ``InFlight`` (``handoff``).  A process killed
+after the ack leaves the message in the inbox for the next one; killed
+before, Slack delivers it again.  Looking up the names in the text comes
+before the acceptance (the stored text carries them), within
+``LOOKUP_SECONDS``, so that the ack stays well inside Slack's 3 seconds: a
+name not found by then keeps its id.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.handoff import Ready, hand_off
 from bots.slack.rate_limits import Rests
 from bots.slack.render import ReplyRenderer
-from bots.slack.translate import BotIdentity, Delivery, skip_of, translate_event, users_to_resolve
-from bots.slack.users import UserDirectory
+from bots.slack.reply_ref import NONE, ReplyRef, needs_noting_early
+from bots.slack.translate import BotIdentity, Delivery, ReplyPlace, skip_of, translate_event, users_to_resolve
+from bots.slack.users import SlackUser, UserDirectory
 from core.chat.service import ChatService
+from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent
 from core.process import InFlight
 
 log = structlog.get_logger(__name__)
+
+LOOKUP_SECONDS = 1.5  # users.info lookups before the ack; Slack wants the ack within 3 s
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +54,7 @@ class SlackConversation:
         options: ConversationOptions,
         rests: Rests,
         clock: Callable[[], float] = time.monotonic,
+        lookup_seconds: float = LOOKUP_SECONDS,
     ) -> None:
         self._chat = chat
         self._rests = rests
@@ -45,6 +63,7 @@ class SlackConversation:
         self._in_flight = in_flight
         self._options = options
         self._clock = clock
+        self._lookup_seconds = lookup_seconds
 
     async def handle(
         self,
@@ -54,34 +73,83 @@ class SlackConversation:
         bot: BotIdentity,
         before_answer: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """Answer one Slack message event (or skip it); never raises."""
-        async with self._in_flight.track():
-            event_log = log.bind(
-                team=team_id, channel=event.get("channel"), event_id=f"{event.get('channel')}:{event.get('ts')}"
-            )
-            try:
-                skip = skip_of(event, bot=bot, allow_bot_messages=self._options.allow_bot_messages)
-                if skip is not None:
-                    event_log.debug("slack.message_skipped", reason=skip.reason, subtype=event.get("subtype"))
-                    return
-                delivery = await self._translate(event, team_id=team_id, bot=bot)
-                event_log = event_log.bind(thread=delivery.message.key.thread)
-                event_log.debug("slack.message_received", dm=delivery.message.is_dm,
-                                mentions_bot=delivery.message.mentions_bot)
-                if before_answer is not None:
-                    await before_answer()
-                renderer = ReplyRenderer(
-                    self._client, place=delivery.place, interval=self._options.edit_interval,
-                    clock=self._clock, rests=self._rests, log=event_log,
-                )
-                await renderer.render(self._chat.handle(delivery.message))
-            except Exception:
-                event_log.exception("slack.message_failed")
+        """Take one Slack message event; returns once it may be acknowledged (accepted, or not for the core),
+        and answers it after. Never raises."""
+
+        async def deliver(ready: Ready) -> None:
+            await self._deliver(event, team_id=team_id, bot=bot, ready=ready, before_answer=before_answer)
+
+        await hand_off(self._in_flight, deliver)
+
+    def renderer(self, place: ReplyPlace, *, message: IncomingMessage, log) -> ReplyRenderer:
+        """The renderer of a reply to ``message`` at ``place``, telling the core which message shows it."""
+
+        async def note(reply_ref: str) -> None:
+            await self._chat.note_reply(message, reply_ref)
+
+        return ReplyRenderer(
+            self._client, place=place, interval=self._options.edit_interval, clock=self._clock, rests=self._rests,
+            log=log, note=note,
+        )
+
+    async def _deliver(
+        self, event: Mapping[str, Any], *, team_id: str, bot: BotIdentity, ready: Ready,
+        before_answer: Callable[[], Awaitable[None]] | None,
+    ) -> None:
+        event_log = log.bind(
+            team=team_id, channel=event.get("channel"), event_id=f"{event.get('channel')}:{event.get('ts')}"
+        )
+        try:
+            skip = skip_of(event, bot=bot, allow_bot_messages=self._options.allow_bot_messages)
+            if skip is not None:
+                event_log.debug("slack.message_skipped", reason=skip.reason, subtype=event.get("subtype"))
+                return
+            delivery = await self._translate(event, team_id=team_id, bot=bot)
+            event_log = event_log.bind(thread=delivery.message.key.thread)
+            event_log.debug("slack.message_received", dm=delivery.message.is_dm,
+                            mentions_bot=delivery.message.mentions_bot)
+            accepted = await self._chat.accept(delivery.message)
+            ready()  # durable (or not for the bot): Slack may have its ack
+            if isinstance(accepted, Outcome) and accepted.kind is OutcomeKind.IGNORED:
+                return
+            if before_answer is not None:
+                await before_answer()
+            renderer = self.renderer(delivery.place, message=delivery.message, log=event_log)
+            if isinstance(accepted, Outcome):  # the database could not take it: a polite failure
+                await renderer.render(just(accepted))
+                return
+            if needs_noting_early(delivery.message, delivery.place):
+                await self._note_place(delivery, event_log)
+            await renderer.render(self._chat.answer(accepted))
+        except Exception:
+            event_log.exception("slack.message_failed")
+
+    async def _note_place(self, delivery: Delivery, event_log) -> None:
+        """Where the reply goes, before it exists, when the inbox's copy of the message would not say it."""
+        try:
+            await self._chat.note_reply(delivery.message, ReplyRef.of(delivery.place, kind=NONE).encode())
+        except Exception:
+            event_log.exception("slack.reply_note_failed")
 
     async def _translate(self, event: Mapping[str, Any], *, team_id: str, bot: BotIdentity) -> Delivery:
-        """The event with its users' names looked up (a bounded number); the sender's admin verdict for this
-        workspace comes with its (cached) lookup."""
-        names = await self._users.names(users_to_resolve(event, bot=bot))
-        sender = event.get("user")
-        sender_is_admin = bool(sender) and (await self._users.get(sender)).is_admin_in(team_id)
+        """The event with its users' names looked up (a bounded number, within ``lookup_seconds``); the
+        sender's admin verdict for this workspace comes with its (cached) lookup."""
+        sender = str(event.get("user") or "")
+        wanted = users_to_resolve(event, bot=bot)
+        lookups = {user_id: asyncio.ensure_future(self._users.get(user_id)) for user_id in wanted}
+        if lookups:
+            await asyncio.wait(lookups.values(), timeout=self._lookup_seconds)
+        found: dict[str, SlackUser] = {}
+        for user_id, lookup in lookups.items():
+            if lookup.done() and not lookup.cancelled() and lookup.exception() is None:
+                found[user_id] = lookup.result()
+            else:
+                lookup.cancel()  # the shared lookup itself goes on (``UserDirectory.get`` shields it) and is cached
+        names = {user_id: user.name for user_id, user in found.items()}
+        sender_is_admin = sender in found and found[sender].is_admin_in(team_id)
         return translate_event(event, team_id=team_id, bot=bot, names=names, sender_is_admin=sender_is_admin)
+
+
+async def just(outcome: Outcome) -> AsyncIterator[ReplyEvent]:
+    """A reply stream that is only ``outcome``."""
+    yield outcome

@@ -13,12 +13,15 @@
 - Nothing posted pings anybody (``outgoing.markdown``); while streaming, the
   text shown stops before its last, possibly unfinished, word, so a mention
   arriving in two pieces is made inert like a whole one.
+- ``note`` hears which message shows the reply (a ``reply_ref``) as soon as
+  it exists, so that after a crash the next process can end or replace it:
+  the first streamed or posted text, or the first of several pieces.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,6 +32,7 @@ from bots.slack.live_message import (
     STREAMING, EditedMessage, EditPacer, LiveMessage, StreamedMessage, StreamUnavailable,
 )
 from bots.slack.rate_limits import Rests
+from bots.slack.reply_ref import POST, STREAM, ReplyRef
 from bots.slack.translate import ReplyPlace
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
 from core.text_split import split_markdown
@@ -56,6 +60,7 @@ class ReplyRenderer:
         clock: Callable[[], float],
         rests: Rests,
         log,
+        note: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self._client = client
         self._place = place
@@ -63,6 +68,8 @@ class ReplyRenderer:
         self._pacer = EditPacer(interval)
         self._clock = clock
         self._log = log
+        self._note = note
+        self._noted: str | None = None  # the ts last noted
         self._live: LiveMessage | None = None
         self._text = ""
 
@@ -99,11 +106,26 @@ class ReplyRenderer:
         except StreamUnavailable as gone:
             self._fall_back(gone)
             await self._live.show(text)
+        await self._note_live()
+
+    async def _note_live(self) -> None:
+        """Tell ``note`` which message shows the reply, once it exists (again if it became another one)."""
+        ts = self._live.ts if self._live is not None else None
+        if self._note is None or ts is None or ts == self._noted:
+            return
+        self._noted = ts
+        kind = STREAM if isinstance(self._live, StreamedMessage) else POST
+        try:
+            await self._note(ReplyRef.of(self._place, kind=kind, ts=ts).encode())
+        except Exception:  # the reply goes on; only a crash from here on would leave it half-shown
+            self._log.exception("slack.reply_note_failed")
 
     async def _conclude(self, outcome: Outcome) -> None:
         if outcome.kind is OutcomeKind.ANSWERED:
             pieces = split_markdown(markdown(with_footer(outcome.text, outcome.notices)), limit=MESSAGE_LIMIT)
             await self._finish(pieces[0])
+            if len(pieces) > 1:
+                await self._note_live()  # a crash while the rest is posted: the next process replaces this
             for piece in pieces[1:]:
                 await self._post(piece)
             self._log.debug("slack.reply_rendered", messages=len(pieces))

@@ -36,6 +36,20 @@ async def test_a_streaming_message_cannot_be_edited_until_its_stream_stops(clien
     assert (await client.chat_update(channel=DM, ts=started["ts"], markdown_text="whole"))["ok"]
 
 
+async def test_a_stream_nobody_stops_ends_by_itself_and_only_an_edit_mends_it(client, slack, slack_clock):
+    started = await client.chat_startStream(channel=DM, thread_ts="1.2", markdown_text="half an ans")
+    slack_clock.advance(299)
+    assert (await client.chat_appendStream(channel=DM, ts=started["ts"], markdown_text="wer"))["ok"]
+    slack_clock.advance(1)  # about 5 minutes after it started: Slack has ended it, unstopped
+    assert [m.ts for m in slack.unfinished_in(DM, "1.2")] == [started["ts"]]
+    assert await error_of(client.chat_appendStream(channel=DM, ts=started["ts"], markdown_text=".")) == (
+        "message_not_in_streaming_state"
+    )
+    assert await error_of(client.chat_stopStream(channel=DM, ts=started["ts"])) == "message_not_in_streaming_state"
+    assert (await client.chat_update(channel=DM, ts=started["ts"], markdown_text="(interrupted)"))["ok"]
+    assert slack.unfinished_in(DM, "1.2") == [] and slack.text_of(DM, started["ts"]) == "(interrupted)"
+
+
 async def test_an_ephemeral_note_in_a_thread_without_replies_is_seen_by_nobody(client, slack):
     await client.chat_postEphemeral(channel=CHANNEL, user=ADA, thread_ts="1.2", markdown_text="hello?")
     assert slack.notes_for(ADA) == [] and slack.violations

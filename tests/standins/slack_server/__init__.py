@@ -27,21 +27,25 @@ the pseudo-method ``"upload"``), files.completeUploadExternal; completed
 uploads are kept in ``files``.  Any other method gets ``unknown_method``.
 
 Slack's rules, by module: ``chat`` (text limits, ``streaming_state_conflict``,
-ephemeral messages nobody sees, what chat.startStream requires), ``views``
+ephemeral messages nobody sees, what chat.startStream requires, streams that
+end by themselves after ``STREAM_LIFETIME``), ``views``
 (trigger ids that expire after 3 s of the stand-in's ``clock``, Block Kit
 limits), ``rate_limits`` (tiers per method, 429 with Retry-After),
 ``markup`` (what pings, what a reader sees of mrkdwn, what is malformed).
 Broken rules that Slack accepts are kept in ``violations``; text that would
 ping in ``pings``.  Messages are kept (``messages``, ``text_of``,
 ``replies_in``); ``add_message`` records one a person posted, so threads exist
-as they do in Slack.  Ephemeral messages are kept in ``ephemerals``
+as they do in Slack; ``unfinished_in(channel, thread_ts)`` lists the bot's
+messages there that Slack shows unfinished (a stream open, or expired
+unstopped).  Ephemeral messages are kept in ``ephemerals``
 (``notes_for(user)``: the ones that user sees).
 
 ``fail(method, error, times=n)`` makes the next ``n`` calls (all, when None)
 answer ``{"ok": false, "error": error}`` (with ``status=429``: as Slack's rate
 limiting does, with ``Retry-After: 0``).  ``rate_limits.limit(method, calls=,
-per=)`` sets a tighter window.  ``hold(method)`` keeps its calls waiting
-(``wait_for_held``) until the returned event is set; ``most_at_once[method]``
+per=)`` sets a tighter window.  ``hold(method, calls=None)`` keeps its calls
+(or only the next ``calls`` of them) waiting (``wait_for_held``) until the
+returned event is set; ``most_at_once[method]``
 is the most calls to a method that were in progress at one time.
 
 ``response_url()`` hands out URLs (``POST /respond/{n}``) recorded as calls to

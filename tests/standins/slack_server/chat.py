@@ -16,6 +16,12 @@
   appendStream / stopStream on a message that is not streaming:
   ``message_not_in_streaming_state``.  Text comes from ``markdown_text`` and
   ``chunks`` of type ``markdown_text``.
+- A stream nobody stops ends by itself ``STREAM_LIFETIME`` seconds (the
+  stand-in's clock) after chat.startStream, as Slack's does (about 5 minutes,
+  undocumented; slackapi/python-slack-sdk#1859): from then on appendStream and
+  stopStream answer ``message_not_in_streaming_state`` and the message stays
+  as it was, ``expired`` (Slack shows it as broken) until chat.update
+  replaces its text.
 """
 
 from __future__ import annotations
@@ -41,6 +47,9 @@ def _chunk_text(params: dict[str, Any]) -> str:
 
 def _is_dm(channel: str) -> bool:
     return channel.startswith("D")
+
+
+STREAM_LIFETIME = 300.0  # seconds from chat.startStream until Slack ends a stream nobody stopped
 
 
 class ChatMethods(SlackState):
@@ -73,7 +82,17 @@ class ChatMethods(SlackState):
         return message
 
     def _find(self, params: dict[str, Any]) -> StoredMessage | None:
-        return self.messages.get((str(params.get("channel")), str(params.get("ts"))))
+        """The message ``params`` name (its stream ended if it outlived ``STREAM_LIFETIME``)."""
+        message = self.messages.get((str(params.get("channel")), str(params.get("ts"))))
+        if message is not None:
+            self._expire(message)
+        return message
+
+    def _expire(self, message: StoredMessage) -> None:
+        """End ``message``'s stream if nobody stopped it within ``STREAM_LIFETIME``."""
+        if message.streaming and message.stream_started is not None:
+            if self.clock() - message.stream_started >= STREAM_LIFETIME:
+                message.streaming, message.expired = False, True
 
     def _m_chat_postMessage(self, params, token):
         text, error = self._content("chat.postMessage", params)
@@ -92,7 +111,7 @@ class ChatMethods(SlackState):
         text, error = self._content("chat.update", params)
         if error:
             return {"ok": False, "error": error}
-        message.text = text or ""
+        message.text, message.expired = text or "", False
         return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
 
     def _m_chat_postEphemeral(self, params, token):
@@ -123,6 +142,7 @@ class ChatMethods(SlackState):
         if len(text) > markup.MAX_MARKDOWN:
             return {"ok": False, "error": "msg_too_long"}
         message = self._store(params, text, streaming=True)
+        message.stream_started = self.clock()
         self._check_markdown("chat.startStream", message.text)
         return {"ok": True, "channel": message.channel, "ts": message.ts}
 

@@ -35,6 +35,8 @@ class StoredMessage:
     user: str = ""
     streaming: bool = False
     pieces: list[str] = field(default_factory=list)  # every text piece a stream received
+    stream_started: float | None = None  # the stand-in's clock at chat.startStream
+    expired: bool = False  # its stream timed out unstopped: a "broken" message until chat.update replaces it
 
 
 @dataclass(frozen=True)

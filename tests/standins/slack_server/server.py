@@ -51,6 +51,17 @@ class SlackStandIn(WebApiMethods, SocketMode):
         return [m for m in self.messages.values()
                 if m.channel == channel and m.thread_ts == thread_ts and m.user == self.bot_user_id]
 
+    def unfinished_in(self, channel: str, thread_ts: str | None) -> list[StoredMessage]:
+        """The bot's messages in a thread (``None``: top level) that Slack shows unfinished: a stream still open,
+        or one that ended by itself unstopped and was not replaced since (see ``chat.STREAM_LIFETIME``)."""
+        found = []
+        for message in self.messages.values():
+            if message.channel == channel and message.thread_ts == thread_ts and message.user == self.bot_user_id:
+                self._expire(message)
+                if message.streaming or message.expired:
+                    found.append(message)
+        return found
+
     def notes_for(self, user: str) -> list[str]:
         """The ephemeral messages ``user`` actually sees, oldest first."""
         return [e.text for e in self.ephemerals if e.user == user and e.visible]
@@ -75,7 +86,7 @@ class SlackStandIn(WebApiMethods, SocketMode):
         return matching()[count - 1]
 
     async def _before_close(self) -> None:
-        for gate in self._holds.values():
+        for gate in self._gates:
             gate.set()
         await super()._before_close()
 
@@ -98,10 +109,11 @@ class SlackStandIn(WebApiMethods, SocketMode):
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
         self._in_progress[method] += 1
         self.most_at_once[method] = max(self.most_at_once[method], self._in_progress[method])
-        if method in self._holds:
+        gate = self._gate_for(method)
+        if gate is not None:
             self.held.append(method)
             self._notify()
-            await self._holds[method].wait()
+            await gate.wait()
             self.held.remove(method)
         self._in_progress[method] -= 1
         status, answer, headers = self._answer(method, params, token)

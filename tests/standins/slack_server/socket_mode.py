@@ -2,7 +2,9 @@
 
 On connect the server sends ``{"type": "hello"}``.  ``send_envelope(type,
 payload)`` pushes an envelope to the newest connection and returns its id;
-``wait_for_ack(envelope_id)`` returns the client's ack.
+``wait_for_ack(envelope_id)`` returns the client's ack; ``sockets_opened`` counts
+the connections ever opened (``wait_for_socket(opened=n)``);
+``wait_for_no_socket()`` waits until none is open.
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ class SocketMode(SlackState):
         await self._wait(lambda: envelope_id in self.acks, timeout)
         return self.acks[envelope_id]
 
-    async def wait_for_socket(self, *, timeout: float = 5.0) -> None:
-        await self._wait(lambda: bool(self._sockets), timeout)
+    async def wait_for_socket(self, *, opened: int = 1, timeout: float = 5.0) -> None:
+        """Until a connection is open and at least ``opened`` were opened in all (a restarted app's is the next)."""
+        await self._wait(lambda: bool(self._sockets) and self.sockets_opened >= opened, timeout)
+
+    async def wait_for_no_socket(self, *, timeout: float = 5.0) -> None:
+        """Until no connection is open (the app closed its own, or went away)."""
+        await self._wait(lambda: not self._sockets, timeout)
 
     async def send_envelope(self, type: str, payload: dict[str, Any], *, retry_attempt: int = 0) -> str:
         envelope_id = f"env-{next(self._ids)}"
@@ -40,6 +47,7 @@ class SocketMode(SlackState):
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
+        self.sockets_opened += 1
         await ws.send_str(json.dumps({
             "type": "hello", "num_connections": len(self._sockets),
             "debug_info": {"host": "stand-in", "approximate_connection_time": 3600},
@@ -55,4 +63,5 @@ class SocketMode(SlackState):
                         self._notify()
         finally:
             self._sockets.remove(ws)
+            self._notify()
         return ws

@@ -61,11 +61,13 @@ class SlackState(HttpStandIn):
         self._violations: list[str] = []
         self._exchanged: set[str] = set()
         self._response_urls: Counter[str] = Counter()
-        self._holds: dict[str, asyncio.Event] = {}
+        self._holds: dict[str, tuple[asyncio.Event, int | None]] = {}  # method → (gate, calls still to hold)
+        self._gates: list[asyncio.Event] = []
         self._failures: dict[str, tuple[str, int | None, int]] = {}  # method → (error, calls left or None, status)
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
+        self.sockets_opened = 0
         self._changed: asyncio.Event | None = None
         self.add_user(bot_user_id, name="parley", is_bot=True)
 
@@ -101,10 +103,24 @@ class SlackState(HttpStandIn):
     def thread_has_replies(self, channel: str, thread_ts: str) -> bool:
         return any(m.channel == channel and m.thread_ts == thread_ts and m.ts != thread_ts for m in self.messages.values())
 
-    def hold(self, method: str) -> asyncio.Event:
-        """Keep calls to ``method`` waiting (listed in ``held``) until the returned event is set."""
+    def hold(self, method: str, *, calls: int | None = None) -> asyncio.Event:
+        """Keep calls to ``method`` waiting (listed in ``held``) until the returned event is set; with ``calls``,
+        only the next that many (later ones go through)."""
         gate = asyncio.Event()
-        self._holds[method] = gate
+        self._holds[method] = (gate, calls)
+        self._gates.append(gate)
+        return gate
+
+    def _gate_for(self, method: str) -> asyncio.Event | None:
+        """The gate a call to ``method`` waits on, if it is held (counting it against ``calls``)."""
+        if method not in self._holds:
+            return None
+        gate, left = self._holds[method]
+        if left is not None:
+            if left <= 1:
+                del self._holds[method]
+            else:
+                self._holds[method] = (gate, left - 1)
         return gate
 
     @staticmethod
