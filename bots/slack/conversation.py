@@ -104,6 +104,10 @@ class SlackConversation:
             if skip is not None:
                 event_log.debug("slack.message_skipped", reason=skip.reason, subtype=event.get("subtype"))
                 return
+            unnamed = translate_event(event, team_id=team_id, bot=bot, names={})
+            if not await self._chat.is_addressed(unnamed.message):  # before any users.info lookup
+                event_log.debug("slack.message_not_addressed")
+                return
             delivery = await self._translate(event, team_id=team_id, bot=bot)
             event_log = event_log.bind(thread=delivery.message.key.thread)
             event_log.debug("slack.message_received", dm=delivery.message.is_dm,

@@ -200,6 +200,11 @@ class ChatService:
             return text, Outcome(OutcomeKind.LIMITED, text=NOT_ALLOWED_TEXT, reason="workspace_not_allowed")
         return text, None
 
+    async def is_addressed(self, message: IncomingMessage) -> bool:
+        """The gate alone (a DM, a mention, a thread the bot takes part in): an adapter asks it before any
+        costly lookup for a message that may well not be for the bot."""
+        return await self._is_addressed(message)
+
     async def _is_addressed(self, message: IncomingMessage) -> bool:
         if message.is_dm or message.mentions_bot or message.in_bot_thread:
             return True

@@ -195,3 +195,13 @@ async def test_a_message_naming_thousands_of_people_costs_a_bounded_number_of_lo
     assert len(slack.calls_to("users.info")) <= 20 and slack.most_at_once["users.info"] <= 4
     sent = llm.chat_requests[0].json["messages"][-1]["content"]
     assert sent.startswith("say hi to @person0 @person1") and "@U0M01999" in sent  # the rest keep their id
+
+
+async def test_a_thread_message_not_for_the_bot_costs_no_lookup(parley, slack, llm):
+    """People talking in a thread the bot is not part of, naming others: the gate says no before any users.info."""
+    status = await parley.deliver(
+        payloads.channel_message(f"<@{payloads.GRACE}> can you look at this?", thread_ts="1700000000.000001")
+    )
+    assert status == 200
+    await parley.handled(1)
+    assert slack.calls_to("users.info") == [] and llm.chat_requests == []
