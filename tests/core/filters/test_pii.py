@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from core.filters.pii import PLACEHOLDERS, iban_valid, luhn_valid, redact_pii
@@ -25,6 +26,7 @@ words = st.one_of(
     st.integers(min_value=0, max_value=9999).map(str),
     st.sampled_from(["3.14", "v1.2.3", "2026-11-23", "12:30", "#42", "50%", "(see above)", "e.g.", "C++", "-"]),
 )
+PHONE_SHAPED = re.compile(r"\d[ .-]{1,2}\d{3}[ .-]{1,2}\d{3,4}|\d{3}[ .-]\d{4}")
 separators = st.sampled_from([" ", "  ", "\n", ", ", ". ", "; ", " - ", "\t"])
 
 
@@ -118,6 +120,8 @@ def test_keys_and_tokens_are_always_redacted(before, secret, after):
 @FAST
 @given(text=prose())
 def test_text_without_pii_passes_unchanged(text):
+    # Short numbers side by side can spell a phone number ("555 123 4567" is one): that text has PII.
+    assume(not PHONE_SHAPED.search(text))
     result = redact_pii(text)
     assert result.text == text and result.kinds == ()
 
