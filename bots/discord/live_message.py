@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
+from core.edit_pacer import EditPacer
 from core.text_split import split_markdown
 
 MESSAGE_LIMIT = 2_000  # Discord's limit for one message's content
@@ -25,18 +26,6 @@ MESSAGE_LIMIT = 2_000  # Discord's limit for one message's content
 PostedHook = Callable[[Sequence[discord.Message]], Awaitable[None]]
 
 
-class EditPacer:
-    """When the next change may happen; the caller passes the time (like discord.py's Cooldown)."""
-
-    def __init__(self, interval: float) -> None:
-        self._interval = interval
-        self._last: float | None = None
-
-    def delay(self, *, now: float) -> float:
-        return 0.0 if self._last is None else max(0.0, self._last + self._interval - now)
-
-    def mark(self, *, now: float) -> None:
-        self._last = now
 
 
 class LiveMessage:

@@ -34,18 +34,6 @@ STREAMING = "chat.*Stream"  # the key under which streaming rests after a 429
 EDITING = "chat.update"
 
 
-class EditPacer:
-    """When the next change may happen: one per ``interval``, the first at once; the caller passes the time."""
-
-    def __init__(self, interval: float) -> None:
-        self._interval = interval
-        self._last: float | None = None
-
-    def delay(self, *, now: float) -> float:
-        return 0.0 if self._last is None else max(0.0, self._last + self._interval - now)
-
-    def mark(self, *, now: float) -> None:
-        self._last = now
 
 
 class StreamUnavailable(Exception):

@@ -29,11 +29,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bots.slack import texts
 from bots.slack.outgoing import markdown, up_to_whitespace
 from bots.slack.live_message import (
-    STREAMING, EditedMessage, EditPacer, LiveMessage, StreamedMessage, StreamUnavailable,
+    STREAMING, EditedMessage, LiveMessage, StreamedMessage, StreamUnavailable,
 )
 from bots.slack.rate_limits import Rests
 from bots.slack.reply_ref import POST, STREAM, ReplyRef
 from bots.slack.translate import ReplyPlace
+from core.edit_pacer import EditPacer
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
 from core.text_split import split_markdown
 

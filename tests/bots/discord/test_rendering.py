@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from bots.discord.live_message import EditPacer
+from core.edit_pacer import EditPacer
 from bots.discord.render import footer
 from bots.discord.texts import RENDER_FAILED
 from tests.bots.discord.conftest import EDIT_INTERVAL
