@@ -73,11 +73,7 @@ class RunningCore:
         """Take over what processes that went away left unfinished: a first round now (call it once the
         adapter can post), then every ``interval_seconds`` in the background."""
         recovery = self.core.recovery
-        try:
-            while await recovery.run_once(redelivery, platform=platform) == recovery.batch:
-                pass
-        except Exception:  # the periodic rounds try again
-            log.exception("recovery.failed")
+        await recovery.run_round(redelivery, platform=platform)
         self._tasks.append(asyncio.create_task(
             recovery.run_forever(redelivery, platform=platform, interval=interval_seconds)
         ))

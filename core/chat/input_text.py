@@ -28,7 +28,8 @@ def valid_text(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    return _CONTROL.sub("", valid_text(text).replace("\r\n", "\n").replace("\r", "\n")).strip()
+    """Control characters out, line ends unified. The text is valid already (``ChatService.accept``)."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def check_text(text: str, *, max_chars: int) -> TextProblem | None:

@@ -56,13 +56,17 @@ class Recovery:
             await self._deliver(redelivery, pending)
         return len(taken)
 
+    async def run_round(self, redelivery: Redelivery, *, platform: str) -> None:
+        """Batches until one is not full (there may be more behind a full one); never raises."""
+        try:
+            while await self.run_once(redelivery, platform=platform) == self.batch:
+                pass
+        except Exception:  # the database is away for a moment: the next round tries again
+            log.exception("recovery.failed")
+
     async def run_forever(self, redelivery: Redelivery, *, platform: str, interval: float) -> None:
         while True:
-            try:
-                while await self.run_once(redelivery, platform=platform) == self.batch:
-                    pass  # a full batch: there may be more
-            except Exception:  # the database is away for a moment: the next round tries again
-                log.exception("recovery.failed")
+            await self.run_round(redelivery, platform=platform)
             await asyncio.sleep(interval)
 
     async def _deliver(self, redelivery: Redelivery, pending: PendingMessage) -> None:

@@ -95,7 +95,7 @@ class ChatService:
         database could not take it: FAILED)."""
         event_log = _message_log(message)
         try:
-            if not await self._is_addressed(message):
+            if not await self.is_addressed(message):
                 event_log.debug("message.ignored", reason="not_addressed")
                 return Outcome(OutcomeKind.IGNORED, reason="not_addressed")
             # Valid text before anything stores it (a lone surrogate cannot be encoded, by any driver or client).
@@ -201,11 +201,8 @@ class ChatService:
         return text, None
 
     async def is_addressed(self, message: IncomingMessage) -> bool:
-        """The gate alone (a DM, a mention, a thread the bot takes part in): an adapter asks it before any
-        costly lookup for a message that may well not be for the bot."""
-        return await self._is_addressed(message)
-
-    async def _is_addressed(self, message: IncomingMessage) -> bool:
+        """The gate alone (a DM, a mention, a thread the bot takes part in): ``accept`` asks it first, and an
+        adapter may ask it before any costly lookup for a message that may well not be for the bot."""
         if message.is_dm or message.mentions_bot or message.in_bot_thread:
             return True
         return bool(message.key.thread) and await self._conversations.has_assistant_turns(message.key)
@@ -235,7 +232,6 @@ class ChatService:
                     return
         yield await self._generation.finish(request)
 
-    # --- generate ---------------------------------------------------------------
 
 
 async def _just(outcome: Outcome) -> AsyncIterator[ReplyEvent]:

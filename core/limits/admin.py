@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from core.admin import Actor, AdminError, AdminPolicy, CommandReply, record_change
-from core.limits.budgets import PERIODS, UNITS, WHO, BudgetCaps, budget_key
+from core.limits.budgets import PERIODS, UNITS, WHO, BudgetCaps, budget_key, period_keys
 from core.limits.parsing import LimitSyntaxError, parse_limits
 from core.limits.pricing import usd
 from core.limits.rate import SCOPES, RequestRateLimiter, override_channel
@@ -87,7 +87,7 @@ class LimitsAdmin:
         if not self._caps.any:
             return ["Budgets: none set."]
         now = self._clock.now().astimezone(ZoneInfo(self._zone))
-        periods = {"daily": f"day:{now:%Y-%m-%d}", "monthly": f"month:{now:%Y-%m}"}
+        periods = period_keys(now)
         workspace = billed_workspace(actor.workspace, user=actor.user)
         wanted = [
             (who, period, unit, budget_key(who, platform=actor.platform, workspace=workspace, user=actor.user,

@@ -57,6 +57,11 @@ class BudgetCaps:
         return any(v is not None for (_, _, unit), v in self.caps.items() if unit == "usd")
 
 
+def period_keys(now: datetime) -> dict[str, str]:
+    """The counters' periods that ``now`` (in the budget time zone) falls in: ``{"daily": "day:…", "monthly": …}``."""
+    return {"daily": f"day:{now:%Y-%m-%d}", "monthly": f"month:{now:%Y-%m}"}
+
+
 def budget_key(who: str, *, platform: str, workspace: str, user: str, period: str, unit: str) -> BudgetKey:
     """The counter of one budget: the instance's, a workspace's (user "") or a user's in a workspace."""
     stored_unit = "tokens" if unit == "tokens" else "micro_usd"
@@ -107,7 +112,7 @@ class TokenBudget:
 
     def _lines(self, message: IncomingMessage, *, model: str, usage: Usage) -> tuple[BudgetLine, ...]:
         now = self._clock.now().astimezone(self._zone)
-        periods = {"daily": f"day:{now:%Y-%m-%d}", "monthly": f"month:{now:%Y-%m}"}
+        periods = period_keys(now)
         cost = self._pricing.cost_micro_usd(model, usage)
         lines = []
         for who in WHO:
