@@ -52,8 +52,8 @@ class SlackBot:
     ) -> None:
         self.client = client
         self.in_flight = InFlight()
-        self.users = UserDirectory(client)
         self.rests = Rests(clock=clock)
+        self.users = UserDirectory(client, rests=self.rests)
         self.conversation = SlackConversation(
             chat=core.chat, client=client, users=self.users, in_flight=self.in_flight, options=options,
             rests=self.rests, clock=clock,

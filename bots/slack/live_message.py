@@ -81,7 +81,11 @@ class StreamedMessage:
         return self._stream.ts if self._stream is not None else None
 
     async def show(self, text: str) -> None:
+        """The answer so far: the stream's start, then appends while they fit the tier (the final text carries
+        what was skipped)."""
         if not text.startswith(self._shown) or text == self._shown:
+            return
+        if self._stream is not None and not self._rests.take(self._place.workspace, "chat.appendStream"):
             return
         try:
             stream = await self._started()
@@ -153,14 +157,19 @@ class StreamedMessage:
 
 
 class EditedMessage:
+    """Posted once, then edited.  ``live`` (the final edit fitted chat.update's tier when it was made): shows
+    intermediate texts; otherwise (a burst) nothing shows until the final text is posted."""
+
     def __init__(
-        self, client: AsyncWebClient, *, place: ReplyPlace, rests: Rests, ts: str | None = None, shown: str = ""
+        self, client: AsyncWebClient, *, place: ReplyPlace, rests: Rests, ts: str | None = None, shown: str = "",
+        live: bool = True,
     ) -> None:
         self._client = client
         self._place = place
         self._rests = rests
         self._ts = ts
         self._shown = shown
+        self._live = live
 
     @property
     def ts(self) -> str | None:
@@ -168,9 +177,9 @@ class EditedMessage:
 
     async def show(self, text: str) -> None:
         """An intermediate text: skipped while edits rest after a 429 (the final text carries it)."""
-        if text == self._shown and self._ts is not None:
+        if not self._live or (text == self._shown and self._ts is not None):
             return
-        if self._ts is not None and self._rests.resting(self._place.workspace, EDITING):
+        if self._ts is not None and not self._rests.take(self._place.workspace, EDITING):
             return
         try:
             await self._put(text)

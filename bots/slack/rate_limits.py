@@ -10,11 +10,22 @@ without instead of waiting a minute with an answer in hand: the renderer
 posts instead of streaming, skips an intermediate edit, or sends the final
 text as a new message; and ``Rests`` remembers until when a method rests in a
 workspace, so the next answer does not call it inside its Retry-After.
+
+Better still is never to be answered 429: ``Rests.take`` keeps each tiered
+method's calls of the last minute per workspace and says whether one more
+fits its documented tier (``METHOD_TIERS``).  Under a burst the renderer
+streams only the answers whose chat.startStream *and* chat.stopStream fit,
+posts the others once they are complete, skips intermediate appends and edits
+that do not fit, and ``UserDirectory`` does without a display name rather than
+call users.info over its tier.  The allowance is per process: several
+processes behind one app share Slack's limit, and a 429 is then still
+remembered (``note``) and done without.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +33,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
 MAX_WAIT = 10.0
+# Slack's documented tiers (calls a minute per method and workspace) of the tiered methods Parley calls.
+TIER_CALLS_PER_MINUTE = {2: 20, 3: 50, 4: 100}
+METHOD_TIERS = {
+    "chat.startStream": 2, "chat.stopStream": 2, "chat.update": 3, "conversations.open": 3,
+    "chat.appendStream": 4, "chat.postEphemeral": 4, "users.info": 4, "views.open": 4, "views.update": 4,
+    "files.getUploadURLExternal": 4, "files.completeUploadExternal": 4,
+}
 
 
 def retry_after(headers: Mapping[str, Any] | None) -> float | None:
@@ -55,11 +73,34 @@ class ShortWaitRetry(AsyncRateLimitErrorRetryHandler):
 
 
 class Rests:
-    """Until when a method rests in a workspace after Slack answered it 429 (one per process)."""
+    """What Slack's rate limits allow now, per workspace (one per process): each tiered method's calls of
+    the last minute, and until when a method rests after Slack answered it 429."""
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._until: dict[tuple[str, str], float] = {}
+        self._calls: dict[tuple[str, str], deque[float]] = {}
+
+    def take(self, team: str, *methods: str, spare: int = 0) -> bool:
+        """One call of each of ``methods`` fits its tier now, leaving ``spare`` calls of it for callers that
+        cannot wait (and none rests): counted, True; else nothing counted, False."""
+        now = self._clock()
+        windows = []
+        for method in methods:
+            tier = METHOD_TIERS.get(method)
+            if self.resting(team, method):
+                return False
+            if tier is None:
+                continue
+            window = self._calls.setdefault((team, method), deque())
+            while window and window[0] <= now - 60.0:
+                window.popleft()
+            if len(window) >= TIER_CALLS_PER_MINUTE[tier] - spare:
+                return False
+            windows.append(window)
+        for window in windows:
+            window.append(now)
+        return True
 
     def note(self, team: str, method: str, error: SlackApiError) -> bool:
         """Remember a 429's Retry-After (1 s when it names none); False when ``error`` is no 429."""

@@ -29,7 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bots.slack import texts
 from bots.slack.outgoing import markdown, up_to_whitespace
 from bots.slack.live_message import (
-    STREAMING, EditedMessage, LiveMessage, StreamedMessage, StreamUnavailable,
+    EDITING, STREAMING, EditedMessage, LiveMessage, StreamedMessage, StreamUnavailable,
 )
 from bots.slack.rate_limits import Rests
 from bots.slack.reply_ref import POST, STREAM, ReplyRef
@@ -147,10 +147,16 @@ class ReplyRenderer:
             await self._live.finish(text)
 
     def _new_live(self) -> LiveMessage:
-        # A top-level DM reply cannot be streamed; nor can anything while streaming rests after a 429.
-        if self._place.thread_ts and not self._rests.resting(self._place.workspace, STREAMING):
+        # A top-level DM reply cannot be streamed; nor can anything while streaming rests after a 429, nor
+        # more streams than chat.startStream's and chat.stopStream's tier allows (a burst): those answers
+        # are posted and edited while chat.update's tier has room for their final edit, else posted whole.
+        workspace = self._place.workspace
+        if self._place.thread_ts and not self._rests.resting(workspace, STREAMING) and self._rests.take(
+            workspace, "chat.startStream", "chat.stopStream"
+        ):
             return StreamedMessage(self._client, place=self._place, rests=self._rests)
-        return EditedMessage(self._client, place=self._place, rests=self._rests)
+        live = self._rests.take(workspace, EDITING)
+        return EditedMessage(self._client, place=self._place, rests=self._rests, live=live)
 
     def _fall_back(self, gone: StreamUnavailable) -> None:
         self._log.warning("slack.stream_unavailable", error=gone.error, started=gone.ts is not None)

@@ -4,7 +4,10 @@ One bounded cache per process, entries kept a few minutes: names for the text
 the core sees, and the admin verdict the core's ``Actor`` carries.  A lookup
 already under way is shared: however many messages or commands ask for the
 same person at once, Slack is asked once.  At most ``concurrency`` lookups
-are in flight at a time (users.info is tier 4, about 100 a minute).
+are in flight at a time, and none beyond users.info's tier (tier 4, about 100
+a minute, ``Rests.take``): under a burst of new people the rest go without a
+name for a while (their id stands in).  Names for messages leave a few calls
+of the tier to commands, whose admin verdict is never guessed (``essential``).
 
 The admin verdict belongs to a workspace: a Slack Connect partner's admin
 (another ``team_id``, or ``is_stranger``) is no admin here.
@@ -23,7 +26,11 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.rate_limits import Rests
+
 log = structlog.get_logger(__name__)
+SPARE_FOR_COMMANDS = 10  # users.info calls a minute that names for messages leave to commands' admin checks
+ANY_WORKSPACE = ""  # users.info's allowance is counted for all workspaces together: the stricter reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +71,10 @@ class UserDirectory:
         max_entries: int = 2_000,
         concurrency: int = 4,
         clock: Callable[[], float] = time.monotonic,
+        rests: Rests | None = None,
     ) -> None:
         self._client = client
+        self._rests = rests or Rests(clock=clock)
         self._ttl = ttl_seconds
         self._failure_ttl = failure_ttl_seconds
         self._max = max_entries
@@ -74,13 +83,18 @@ class UserDirectory:
         self._pending: dict[str, asyncio.Future[SlackUser]] = {}
         self._slots = asyncio.Semaphore(concurrency)
 
-    async def get(self, user_id: str) -> SlackUser:
+    async def get(self, user_id: str, *, essential: bool = False) -> SlackUser:
+        """The user; ``essential`` (a command's admin verdict) asks Slack even past users.info's tier."""
         cached = self._cache.get(user_id)
         if cached is not None and cached[0] > self._clock():
             self._cache.move_to_end(user_id)
             return cached[1]
         pending = self._pending.get(user_id)
         if pending is None:
+            spare = 0 if essential else SPARE_FOR_COMMANDS
+            if not self._rests.take(ANY_WORKSPACE, "users.info", spare=spare) and not essential:
+                log.debug("slack.user_lookup_deferred", user=user_id, reason="users.info rate tier")
+                return SlackUser(id=user_id, name=user_id)  # not remembered: the next message asks again
             pending = asyncio.ensure_future(self._look_up(user_id))
             self._pending[user_id] = pending
             pending.add_done_callback(lambda _: self._pending.pop(user_id, None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ class SlackCall:
     token: str | None
     response: dict[str, Any] = field(default_factory=dict)  # what the stand-in answered
     status: int = 200
+    at: float = field(default_factory=time.monotonic)  # when it was answered (benchmarks time answers by it)
 
 
 @dataclass
