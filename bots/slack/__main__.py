@@ -17,6 +17,7 @@ from contextlib import suppress
 import structlog
 
 from bots.slack.app import build_bot
+from bots.slack.install import oauth_problem
 from bots.slack.server import HttpServer, connect_socket_mode
 from bots.slack.translate import PLATFORM
 from core.config import Settings
@@ -30,8 +31,14 @@ DRAIN_SECONDS = 20.0  # Heroku gives 30 s between SIGTERM and SIGKILL
 
 def missing_setting(settings: Settings) -> str | None:
     """The one line to print when the settings cannot run the Slack adapter."""
+    if settings.slack_client_id:  # installs for many workspaces (bots/slack/install.py)
+        problem = oauth_problem(settings)
+        if problem is None and not settings.slack_signing_secret:
+            problem = "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's Signing Secret (Basic Information page)."
+        return problem
     if not settings.slack_bot_token:
-        return "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) of your Slack app into .env."
+        return ("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) of your Slack app into .env "
+                "(or set SLACK_CLIENT_ID to install Parley into many workspaces).")
     if not settings.slack_app_token and not settings.slack_signing_secret:
         return (
             "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's Signing Secret (Basic Information page); "
@@ -47,7 +54,7 @@ async def main() -> int:
     if problem is not None:
         raise StartupFailed(problem)
     running = await core_or_fail(settings)
-    bot = build_bot(running.core, settings)
+    bot = build_bot(running.core, settings, engine=running.database.engine)
     server: HttpServer | None = None
     socket = None
     recovery: asyncio.Task | None = None

@@ -42,10 +42,9 @@ NOT_STREAMING = "message_not_in_streaming_state"  # the stream ended already (st
 
 class SlackRedelivery:
     def __init__(
-        self, *, conversation: SlackConversation, client: AsyncWebClient, rests: Rests, in_flight: InFlight
+        self, *, conversation: SlackConversation, rests: Rests, in_flight: InFlight
     ) -> None:
         self._conversation = conversation
-        self._client = client
         self._rests = rests
         self._in_flight = in_flight
         self._closing = False
@@ -63,11 +62,12 @@ class SlackRedelivery:
         async with self._in_flight.track():
             ref = ReplyRef.parse(pending.reply_ref)
             message_log = _log_of(pending)
+            client = await self._conversation.client_for(pending.message.key.workspace)
             if ref is not None and ref.shown:
-                await self._replace(ref, texts.REPLY_INTERRUPTED, workspace=pending.message.key.workspace,
+                await self._replace(client, ref, texts.REPLY_INTERRUPTED, workspace=pending.message.key.workspace,
                                     log=message_log)
             place = place_of(pending.message, ref)
-            renderer = self._conversation.renderer(place, message=pending.message, log=message_log)
+            renderer = self._conversation.renderer(place, message=pending.message, log=message_log, client=client)
             kind = await renderer.render(replies)
             message_log.info("slack.redelivered", outcome=kind.value if kind is not None else None,
                              replaced=bool(ref is not None and ref.shown))
@@ -77,23 +77,26 @@ class SlackRedelivery:
             ref = ReplyRef.parse(pending.reply_ref)
             message_log = _log_of(pending)
             workspace = pending.message.key.workspace
-            if ref is not None and ref.shown and await self._replace(ref, text, workspace=workspace, log=message_log):
+            client = await self._conversation.client_for(workspace)
+            if ref is not None and ref.shown and await self._replace(
+                client, ref, text, workspace=workspace, log=message_log
+            ):
                 return
             place = place_of(pending.message, ref)
-            renderer = self._conversation.renderer(place, message=pending.message, log=message_log)
+            renderer = self._conversation.renderer(place, message=pending.message, log=message_log, client=client)
             await renderer.render(just(Outcome(OutcomeKind.FAILED, text=text, reason="too_late")))
 
-    async def _replace(self, ref: ReplyRef, text: str, *, workspace: str, log) -> bool:
+    async def _replace(self, client: AsyncWebClient, ref: ReplyRef, text: str, *, workspace: str, log) -> bool:
         """End the message's stream if it may be open, then make it say ``text``; False when Slack refused."""
         try:
             if ref.kind == STREAM:
                 try:
-                    await self._client.chat_stopStream(channel=ref.channel, ts=ref.ts)
+                    await client.chat_stopStream(channel=ref.channel, ts=ref.ts)
                 except SlackApiError as error:
                     self._rests.note(workspace, STREAMING, error)
                     if error.response.get("error") != NOT_STREAMING:
                         raise
-            await self._client.chat_update(channel=ref.channel, ts=ref.ts, markdown_text=markdown(text))
+            await client.chat_update(channel=ref.channel, ts=ref.ts, markdown_text=markdown(text))
             return True
         except SlackApiError as error:  # deleted meanwhile, or Slack refuses: the answer is shown anyway
             log.warning("slack.half_reply_left", error=str(error.response.get("error") or "unknown_error"))
