@@ -79,7 +79,7 @@ class Installs:
             client_secret=settings.slack_client_secret,
             scopes=list(settings.slack_scopes),
             user_scopes=[],
-            redirect_uri=settings.slack_redirect_uri,
+            redirect_uri=settings.slack_redirect_uri or None,
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
             install_page_rendering_enabled=False,  # straight to Slack's consent page
