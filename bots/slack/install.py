@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 import structlog
@@ -61,6 +62,17 @@ def oauth_problem(settings: Settings) -> str | None:
     return None
 
 
+class ExpiringStateStore(AsyncSQLAlchemyOAuthStateStore):
+    """slack_sdk's state store, which deletes a state only when it is used: here each new one first deletes the
+    expired ones, so installs started and never finished (or GET /slack/install called in a loop) do not pile up."""
+
+    async def async_issue(self, *args, **kwargs) -> str:
+        now = datetime.now(timezone.utc).replace(tzinfo=None)  # naive UTC, as slack_sdk writes expire_at
+        async with self.engine.begin() as connection:
+            await connection.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at < now))
+        return await super().async_issue(*args, **kwargs)
+
+
 class Installs:
     """What OAuth mode adds to the app: the flow's settings, the token store, and the uninstall listeners."""
 
@@ -85,7 +97,7 @@ class Installs:
             install_page_rendering_enabled=False,  # straight to Slack's consent page
             installation_store=self.store,
             installation_store_bot_only=True,
-            state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
+            state_store=ExpiringStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
             state_expiration_seconds=STATE_SECONDS,
             callback_options=AsyncCallbackOptions(success=self._installed, failure=self._failed),
             logger=bolt_log,

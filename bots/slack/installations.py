@@ -7,7 +7,8 @@ queries, tables and per-team lookups are the library's, not ours.  What it lacks
 wrapper adds it around the store, so every path in (``async_save``, ``async_save_bot``, including bolt's
 token rotation) and out (``async_find_bot``, ``async_find_installation``) goes through the cipher.  The
 tables come from Parley's migration 0008, with the token columns as Text (ciphertext is longer than a
-token).  A database dump holds only ciphertext; the key is in the environment.
+token).  A database dump holds only ciphertext; the key is in the environment.  The installer's user id is
+not kept (an empty ``user_id``): Parley installs a bot only, and so keeps no one's id here.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ import copy
 import logging
 from typing import Optional
 
+import structlog
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.token_cipher import TokenCipher
+from core.token_cipher import TokenCipher, TokenUnreadable
+
+log = structlog.get_logger(__name__)
 
 BOT_SECRETS = ("bot_token", "bot_refresh_token")
 INSTALLATION_SECRETS = (*BOT_SECRETS, "user_token", "user_refresh_token", "incoming_webhook_url")
@@ -73,9 +77,15 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         sealed = copy.copy(value)  # the caller's object keeps its plain tokens
         for field in fields:
             setattr(sealed, field, self._cipher.encrypt(getattr(value, field)))
+        if isinstance(sealed, Installation):
+            sealed.user_id = ""  # who installed: bot-only installs never need it, so no person's id is kept
         return sealed
 
     def _opened(self, value, fields: tuple[str, ...]):
-        for field in fields:
-            setattr(value, field, self._cipher.decrypt(getattr(value, field)))
+        try:
+            for field in fields:
+                setattr(value, field, self._cipher.decrypt(getattr(value, field)))
+        except TokenUnreadable as problem:
+            log.error("slack.token_unreadable", team=value.team_id, problem=str(problem))
+            raise
         return value

@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import texts
+from bots.slack.clients import NotInstalled
 from bots.slack.conversation import SlackConversation, just
 from bots.slack.live_message import STREAMING
 from bots.slack.outgoing import markdown
@@ -55,14 +56,15 @@ class SlackRedelivery:
 
     async def redeliver(self, pending: PendingMessage, replies: AsyncIterator[ReplyEvent]) -> None:
         if self._closing:
-            aclose = getattr(replies, "aclose", None)
-            if aclose is not None:
-                await aclose()  # never started: the message stays this process's until it releases it
+            await _close(replies)  # never started: the message stays this process's until it releases it
             return
         async with self._in_flight.track():
             ref = ReplyRef.parse(pending.reply_ref)
             message_log = _log_of(pending)
-            client = await self._conversation.client_for(pending.message.key.workspace)
+            client = await self._client_or_none(pending, message_log)
+            if client is None:
+                await _close(replies)  # taken again later, then given up on as too late (apologise)
+                return
             if ref is not None and ref.shown:
                 await self._replace(client, ref, texts.REPLY_INTERRUPTED, workspace=pending.message.key.workspace,
                                     log=message_log)
@@ -77,7 +79,9 @@ class SlackRedelivery:
             ref = ReplyRef.parse(pending.reply_ref)
             message_log = _log_of(pending)
             workspace = pending.message.key.workspace
-            client = await self._conversation.client_for(workspace)
+            client = await self._client_or_none(pending, message_log)
+            if client is None:
+                return  # nobody there to tell: the message is finished as failed
             if ref is not None and ref.shown and await self._replace(
                 client, ref, text, workspace=workspace, log=message_log
             ):
@@ -85,6 +89,14 @@ class SlackRedelivery:
             place = place_of(pending.message, ref)
             renderer = self._conversation.renderer(place, message=pending.message, log=message_log, client=client)
             await renderer.render(just(Outcome(OutcomeKind.FAILED, text=text, reason="too_late")))
+
+    async def _client_or_none(self, pending: PendingMessage, log) -> AsyncWebClient | None:
+        """The workspace's client; None when the app was uninstalled there meanwhile (no token to answer with)."""
+        try:
+            return await self._conversation.client_for(pending.message.key.workspace)
+        except NotInstalled:
+            log.warning("slack.redelivery_not_installed")
+            return None
 
     async def _replace(self, client: AsyncWebClient, ref: ReplyRef, text: str, *, workspace: str, log) -> bool:
         """End the message's stream if it may be open, then make it say ``text``; False when Slack refused."""
@@ -101,6 +113,12 @@ class SlackRedelivery:
         except SlackApiError as error:  # deleted meanwhile, or Slack refuses: the answer is shown anyway
             log.warning("slack.half_reply_left", error=str(error.response.get("error") or "unknown_error"))
             return False
+
+
+async def _close(replies: AsyncIterator[ReplyEvent]) -> None:
+    aclose = getattr(replies, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def _log_of(pending: PendingMessage):

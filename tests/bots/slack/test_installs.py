@@ -149,6 +149,7 @@ async def test_a_database_dump_holds_no_token(installs, slack):
 
     assert token not in dump and token.split("-")[1] not in dump.replace(ACME, "")
     assert [row["bot_token"].startswith("fernet:") for row in await installs.rows("slack_bots")] == [True]
+    assert [row["user_id"] for row in await installs.rows("slack_installations")] == [""]  # no installer's id
 
 
 async def test_a_used_code_or_a_wrong_browser_installs_nothing(installs, slack):
@@ -160,6 +161,14 @@ async def test_a_used_code_or_a_wrong_browser_installs_nothing(installs, slack):
         async with stranger.get(f"{installs.base}/slack/oauth_redirect", params={"code": code, "state": state}) as done:
             assert done.status == 400
     assert await installs.rows("slack_bots") == [] and slack.calls_to("oauth.v2.access") == []
+
+
+async def test_installs_started_and_never_finished_do_not_pile_up(installs):
+    async with installs.running.database.engine.begin() as connection:
+        await connection.execute(text("INSERT INTO slack_oauth_states (state, expire_at) VALUES ('old', '2020-01-01')"))
+    async with installs.session.get(f"{installs.base}/slack/install", allow_redirects=False) as started:
+        assert started.status == 302
+    assert [row["state"] != "old" for row in await installs.rows("slack_oauth_states")] == [True]
 
 
 async def test_tokens_revoked_deletes_the_tokens_at_once_and_a_reinstall_keeps_the_data(installs, slack):
