@@ -56,6 +56,8 @@ def oauth_problem(settings: Settings) -> str | None:
                 "unset SLACK_APP_TOKEN, or unset SLACK_CLIENT_ID to run one workspace in Socket Mode.")
     if not settings.slack_client_secret:
         return "SLACK_CLIENT_SECRET is not set: installs need the app's Client Secret (Basic Information page)."
+    if not settings.slack_scopes:
+        return "SLACK_SCOPES is empty: leave it unset for the scopes Parley needs, or list them comma-separated."
     if not settings.slack_token_encryption_key:
         return ("SLACK_TOKEN_ENCRYPTION_KEY is not set: installed bot tokens are stored encrypted; make a key with "
                 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"')

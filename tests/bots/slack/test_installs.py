@@ -201,6 +201,7 @@ async def test_tokens_revoked_deletes_the_tokens_at_once_and_a_reinstall_keeps_t
         ({"slack_app_token": "xapp-x"}, "SLACK_CLIENT_ID needs HTTP mode"),
         ({"slack_client_secret": None}, "SLACK_CLIENT_SECRET is not set"),
         ({"slack_token_encryption_key": ""}, "SLACK_TOKEN_ENCRYPTION_KEY is not set"),
+        ({"slack_scopes": ""}, "SLACK_SCOPES is empty"),
     ],
 )
 def test_oauth_settings_that_cannot_work_are_one_line(overrides, line):
