@@ -1,6 +1,7 @@
 """Composition root of the Slack adapter: ``python -m bots.slack``.
 
-Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT.  Once
+Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT; with SLACK_CLIENT_ID (HTTP only), installs
+for many workspaces, each answered with its own token (``bots.slack.install``).  Once
 connected it answers what processes that went away left unanswered, then
 looks again every RECOVERY_INTERVAL_SECONDS (``RunningCore.start_recovery``
 with ``SlackRedelivery``).  Stops on SIGTERM/SIGINT: stops taking events and
