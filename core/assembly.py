@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from core.admin import AdminPolicy
 from core.channels.admin import ChannelAdmin
@@ -20,6 +21,7 @@ from core.chat.memory import MemoryWindowBuilder
 from core.chat.recovery import Recovery
 from core.chat.service import ChatService
 from core.commands import CommandRouter
+from core.departures.departures import WorkspaceDepartures
 from core.filters.admin import FilterAdmin
 from core.filters.moderation import NoModeration
 from core.filters.pipeline import FilterPipeline
@@ -36,6 +38,7 @@ from core.personas.admin import PersonaAdmin
 from core.personas.directory import PersonaDirectory
 from core.personas.values import ModelPolicy
 from core.ports import (
+    DepartureStore,
     AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore,
     FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
     RateLimiter, TokenCounter, UsageStore,
@@ -55,6 +58,7 @@ class Stores:
     limit_overrides: LimitOverrideStore
     filter_settings: FilterSettingsStore
     filter_decisions: FilterDecisionLog
+    departures: DepartureStore | None = None  # workspaces that removed the app (core/departures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,7 @@ class CoreOptions:
     models: ModelPolicy = field(default_factory=ModelPolicy)  # ALLOWED_MODELS, PERSONA_MAX_TOKENS
     allowed_workspaces: frozenset[str] = frozenset()  # ALLOWED_WORKSPACES; empty: all
     lease_seconds: float = LEASE_SECONDS  # INBOX_LEASE_SECONDS
+    uninstall_grace: timedelta = timedelta(days=30)  # SLACK_UNINSTALL_GRACE_DAYS: data kept after an uninstall
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,7 @@ class Core:
     usage: UsageAdmin
     deliveries: Deliveries
     recovery: Recovery
+    departures: WorkspaceDepartures | None = None
 
 
 def assemble_core(
@@ -204,12 +210,17 @@ def assemble_core(
         parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command},
         workspaces=workspaces,
     )
+    departures = None
+    if stores.departures is not None:
+        departures = WorkspaceDepartures(
+            store=stores.departures, audit=stores.audit, clock=clock, grace=options.uninstall_grace
+        )
     purger = RetentionPurger(
         conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock,
-        filter_decisions=stores.filter_decisions, budget_counters=stores.budget_counters,
+        filter_decisions=stores.filter_decisions, budget_counters=stores.budget_counters, departures=departures,
     )
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
         limits=limits, filters=filters, usage=usage, deliveries=deliveries,
-        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock),
+        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), departures=departures,
     )

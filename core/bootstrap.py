@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 import structlog
 
@@ -34,6 +35,7 @@ from core.storage.limit_overrides import SqlLimitOverrideStore
 from core.storage.channel_settings import SqlChannelSettingsStore
 from core.storage.conversations import SqlConversationStore
 from core.storage.database import Database, describe
+from core.storage.departures import SqlDepartureStore
 from core.storage.filters import SqlFilterDecisionLog, SqlFilterSettingsStore
 from core.storage.inbox import SqlInbox
 from core.storage.migrate import upgrade_to_head
@@ -113,6 +115,7 @@ def sql_stores(database: Database, *, cache_ttl: float = DEFAULT_TTL_SECONDS) ->
         limit_overrides=limit_overrides,
         filter_settings=SqlFilterSettingsStore(database),
         filter_decisions=SqlFilterDecisionLog(database),
+        departures=SqlDepartureStore(database),
     )
 
 
@@ -244,6 +247,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
             models=model_policy(settings, default_model=default_model, prices=limits.prices),
             allowed_workspaces=settings.allowed_workspaces,
             lease_seconds=settings.inbox_lease_seconds,
+            uninstall_grace=timedelta(days=settings.slack_uninstall_grace_days),
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,

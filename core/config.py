@@ -116,6 +116,16 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None  # xapp-...: Socket Mode instead of HTTP
     slack_api_url: str = "https://slack.com/api/"
     port: int = Field(default=3000, ge=1, le=65_535)
+    # Slack installs for many workspaces (OAuth, HTTP mode): on when SLACK_CLIENT_ID is set (bots/slack/install.py)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_token_encryption_key: Annotated[tuple[str, ...], NoDecode] = ()  # Fernet keys, newest first
+    slack_redirect_uri: str | None = None  # https://your-host/slack/oauth_redirect (as in the app's settings)
+    slack_scopes: Annotated[tuple[str, ...], NoDecode] = (
+        "app_mentions:read", "assistant:write", "channels:history", "chat:write", "commands", "files:write",
+        "groups:history", "im:history", "im:write", "users:read",
+    )  # the bot scopes an install asks for: the manifests' list
+    slack_uninstall_grace_days: float = Field(default=30.0, ge=0, le=3_650)
 
     # Discord adapter (bots/discord)
     discord_bot_token: str | None = None
@@ -221,6 +231,21 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("slack_scopes", mode="before")
+    @classmethod
+    def _split_scopes(cls, value: object) -> object:
+        return tuple(part.strip() for part in value.split(",") if part.strip()) if isinstance(value, str) else value
+
+    @field_validator("slack_token_encryption_key", mode="before")
+    @classmethod
+    def _fernet_keys(cls, value: object) -> object:
+        from core.token_cipher import CipherKeyInvalid, parse_keys  # cryptography, lazily
+
+        try:
+            return parse_keys(value) if isinstance(value, str) else value
+        except CipherKeyInvalid as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("log_format", mode="before")
     @classmethod

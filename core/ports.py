@@ -305,3 +305,23 @@ class Redelivery(Protocol):
     async def apologise(self, pending: PendingMessage, text: str) -> None:
         """End or replace what was half-shown, then tell the asker ``text`` where they asked."""
         ...
+
+
+class DepartureStore(Protocol):
+    """Workspaces that removed the app, until their data is erased (``core/departures``)."""
+
+    async def left(self, scope: WorkspaceScope, *, at: datetime, reason: str) -> bool:
+        """Note that ``scope`` left at ``at``; the first time counts. True if it was not leaving already."""
+        ...
+
+    async def returned(self, scope: WorkspaceScope) -> bool:
+        """It installed the app again: nothing to erase. True if it was leaving."""
+        ...
+
+    async def due(self, *, left_before: datetime, limit: int = 100) -> list[WorkspaceScope]:
+        """Workspaces that left before ``left_before``, oldest first."""
+        ...
+
+    async def erase(self, scope: WorkspaceScope) -> int:
+        """Delete everything stored for the workspace (in batches), its departure last; the rows deleted."""
+        ...

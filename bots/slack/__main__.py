@@ -1,6 +1,7 @@
 """Composition root of the Slack adapter: ``python -m bots.slack``.
 
-Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT.  Once
+Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on PORT; with SLACK_CLIENT_ID (HTTP only), installs
+for many workspaces, each answered with its own token (``bots.slack.install``).  Once
 connected it answers what processes that went away left unanswered, then
 looks again every RECOVERY_INTERVAL_SECONDS (``RunningCore.start_recovery``
 with ``SlackRedelivery``).  Stops on SIGTERM/SIGINT: stops taking events and
@@ -17,6 +18,7 @@ from contextlib import suppress
 import structlog
 
 from bots.slack.app import build_bot
+from bots.slack.install import oauth_problem
 from bots.slack.server import HttpServer, connect_socket_mode
 from bots.slack.translate import PLATFORM
 from core.config import Settings
@@ -30,8 +32,14 @@ DRAIN_SECONDS = 20.0  # Heroku gives 30 s between SIGTERM and SIGKILL
 
 def missing_setting(settings: Settings) -> str | None:
     """The one line to print when the settings cannot run the Slack adapter."""
+    if settings.slack_client_id:  # installs for many workspaces (bots/slack/install.py)
+        problem = oauth_problem(settings)
+        if problem is None and not settings.slack_signing_secret:
+            problem = "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's Signing Secret (Basic Information page)."
+        return problem
     if not settings.slack_bot_token:
-        return "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) of your Slack app into .env."
+        return ("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) of your Slack app into .env "
+                "(or set SLACK_CLIENT_ID to install Parley into many workspaces).")
     if not settings.slack_app_token and not settings.slack_signing_secret:
         return (
             "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's Signing Secret (Basic Information page); "
@@ -47,7 +55,7 @@ async def main() -> int:
     if problem is not None:
         raise StartupFailed(problem)
     running = await core_or_fail(settings)
-    bot = build_bot(running.core, settings)
+    bot = build_bot(running.core, settings, engine=running.database.engine)
     server: HttpServer | None = None
     socket = None
     recovery: asyncio.Task | None = None

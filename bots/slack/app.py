@@ -14,11 +14,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.slack.assistant import AssistantSurface
+from bots.slack.clients import SlackClients
 from bots.slack.commands import COMMANDS, SlackCommands
 from bots.slack.conversation import ConversationOptions, SlackConversation
 from bots.slack.forms import CALLBACK_ID
+from bots.slack.install import Installs
 from bots.slack.rate_limits import Rests, ShortWaitRetry
 from bots.slack.redelivery import SlackRedelivery
 from bots.slack.translate import BotIdentity
@@ -49,23 +52,30 @@ class SlackBot:
         signing_secret: str,
         options: ConversationOptions,
         clock: Callable[[], float] = time.monotonic,
+        installs: Installs | None = None,
     ) -> None:
         self.client = client
+        self.installs = installs
+        # One workspace: ``client`` with SLACK_BOT_TOKEN. Many: each workspace's installed token.
+        self.clients = SlackClients(client, installations=installs.store if installs is not None else None)
         self.in_flight = InFlight()
         self.rests = Rests(clock=clock)
-        self.users = UserDirectory(client, rests=self.rests)
+        self.users = UserDirectory(self.clients, rests=self.rests)
         self.conversation = SlackConversation(
-            chat=core.chat, client=client, users=self.users, in_flight=self.in_flight, options=options,
+            chat=core.chat, clients=self.clients, users=self.users, in_flight=self.in_flight, options=options,
             rests=self.rests, clock=clock,
         )
         self.commands = SlackCommands(router=core.commands, users=self.users, in_flight=self.in_flight)
-        self.redelivery = SlackRedelivery(
-            conversation=self.conversation, client=client, rests=self.rests, in_flight=self.in_flight
-        )
+        self.redelivery = SlackRedelivery(conversation=self.conversation, rests=self.rests, in_flight=self.in_flight)
         # process_before_response=True: bolt acks when a listener returns, and each listener returns once its
         # delivery is safe (a message written durably, a command acked), handing the rest to a task (handoff).
-        self.app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True, name="parley")
+        oauth = {} if installs is None else {"oauth_settings": installs.oauth_settings, "authorize": installs.authorize}
+        self.app = AsyncApp(
+            client=client, signing_secret=signing_secret, process_before_response=True, name="parley", **oauth
+        )
         self._register()
+        if installs is not None:
+            installs.attach(self.app, self.clients)
 
     def _register(self) -> None:
         self.app.assistant(AssistantSurface(conversation=self.conversation, in_flight=self.in_flight).build())
@@ -82,7 +92,15 @@ class SlackBot:
         await self.conversation.handle(event, team_id=str(body.get("team_id") or context.team_id or ""), bot=bot)
 
 
-def build_bot(core: Core, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> SlackBot:
+def build_bot(
+    core: Core, settings: Settings, *, clock: Callable[[], float] = time.monotonic, engine: AsyncEngine | None = None
+) -> SlackBot:
+    """The bot; with SLACK_CLIENT_ID, installs for many workspaces, their tokens in ``engine``'s database."""
+    installs = None
+    if settings.slack_client_id:
+        if engine is None:
+            raise ValueError("installs for many workspaces (SLACK_CLIENT_ID) need the database's engine")
+        installs = Installs(settings=settings, engine=engine, departures=core.departures)
     return SlackBot(
         core=core,
         client=web_client(settings),
@@ -92,4 +110,5 @@ def build_bot(core: Core, settings: Settings, *, clock: Callable[[], float] = ti
             edit_interval=settings.stream_edit_interval_seconds,
         ),
         clock=clock,
+        installs=installs,
     )

@@ -66,7 +66,7 @@ class SlackCommands:
         self._in_flight = in_flight
 
     async def actor(self, *, team: str, channel: str, user: str, is_dm: bool) -> Actor:
-        slack_user = await self._users.get(user, essential=True)
+        slack_user = await self._users.get(user, team=team, essential=True)
         return Actor(
             platform=PLATFORM, workspace=team, channel=channel, user=user, is_admin=slack_user.is_admin_in(team),
             is_dm=is_dm,

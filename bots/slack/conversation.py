@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.clients import SlackClients
 from bots.slack.handoff import Ready, hand_off
 from bots.slack.rate_limits import Rests
 from bots.slack.render import ReplyRenderer
@@ -48,7 +49,7 @@ class SlackConversation:
         self,
         *,
         chat: ChatService,
-        client: AsyncWebClient,
+        clients: SlackClients,
         users: UserDirectory,
         in_flight: InFlight,
         options: ConversationOptions,
@@ -58,7 +59,7 @@ class SlackConversation:
     ) -> None:
         self._chat = chat
         self._rests = rests
-        self._client = client
+        self._clients = clients
         self._users = users
         self._in_flight = in_flight
         self._options = options
@@ -81,14 +82,21 @@ class SlackConversation:
 
         await hand_off(self._in_flight, deliver)
 
-    def renderer(self, place: ReplyPlace, *, message: IncomingMessage, log) -> ReplyRenderer:
-        """The renderer of a reply to ``message`` at ``place``, telling the core which message shows it."""
+    async def client_for(self, team_id: str) -> AsyncWebClient:
+        """The Web API client answering in workspace ``team_id`` (its own bot token); NotInstalled if none."""
+        return await self._clients.for_team(team_id)
+
+    def renderer(
+        self, place: ReplyPlace, *, message: IncomingMessage, log, client: AsyncWebClient
+    ) -> ReplyRenderer:
+        """The renderer of a reply to ``message`` at ``place`` through ``client`` (the workspace's), telling
+        the core which message shows it."""
 
         async def note(reply_ref: str) -> None:
             await self._chat.note_reply(message, reply_ref)
 
         return ReplyRenderer(
-            self._client, place=place, interval=self._options.edit_interval, clock=self._clock, rests=self._rests,
+            client, place=place, interval=self._options.edit_interval, clock=self._clock, rests=self._rests,
             log=log, note=note,
         )
 
@@ -118,7 +126,8 @@ class SlackConversation:
                 return
             if before_answer is not None:
                 await before_answer()
-            renderer = self.renderer(delivery.place, message=delivery.message, log=event_log)
+            client = await self.client_for(team_id)
+            renderer = self.renderer(delivery.place, message=delivery.message, log=event_log, client=client)
             if isinstance(accepted, Outcome):  # the database could not take it: a polite failure
                 await renderer.render(just(accepted))
                 return
@@ -140,7 +149,7 @@ class SlackConversation:
         sender's admin verdict for this workspace comes with its (cached) lookup."""
         sender = str(event.get("user") or "")
         wanted = users_to_resolve(event, bot=bot)
-        lookups = {user_id: asyncio.ensure_future(self._users.get(user_id)) for user_id in wanted}
+        lookups = {user_id: asyncio.ensure_future(self._users.get(user_id, team=team_id)) for user_id in wanted}
         if lookups:
             await asyncio.wait(lookups.values(), timeout=self._lookup_seconds)
         found: dict[str, SlackUser] = {}

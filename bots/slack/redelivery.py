@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack import texts
+from bots.slack.clients import NotInstalled
 from bots.slack.conversation import SlackConversation, just
 from bots.slack.live_message import STREAMING
 from bots.slack.outgoing import markdown
@@ -42,10 +43,9 @@ NOT_STREAMING = "message_not_in_streaming_state"  # the stream ended already (st
 
 class SlackRedelivery:
     def __init__(
-        self, *, conversation: SlackConversation, client: AsyncWebClient, rests: Rests, in_flight: InFlight
+        self, *, conversation: SlackConversation, rests: Rests, in_flight: InFlight
     ) -> None:
         self._conversation = conversation
-        self._client = client
         self._rests = rests
         self._in_flight = in_flight
         self._closing = False
@@ -56,18 +56,20 @@ class SlackRedelivery:
 
     async def redeliver(self, pending: PendingMessage, replies: AsyncIterator[ReplyEvent]) -> None:
         if self._closing:
-            aclose = getattr(replies, "aclose", None)
-            if aclose is not None:
-                await aclose()  # never started: the message stays this process's until it releases it
+            await _close(replies)  # never started: the message stays this process's until it releases it
             return
         async with self._in_flight.track():
             ref = ReplyRef.parse(pending.reply_ref)
             message_log = _log_of(pending)
+            client = await self._client_or_none(pending, message_log)
+            if client is None:
+                await _close(replies)  # taken again later, then given up on as too late (apologise)
+                return
             if ref is not None and ref.shown:
-                await self._replace(ref, texts.REPLY_INTERRUPTED, workspace=pending.message.key.workspace,
+                await self._replace(client, ref, texts.REPLY_INTERRUPTED, workspace=pending.message.key.workspace,
                                     log=message_log)
             place = place_of(pending.message, ref)
-            renderer = self._conversation.renderer(place, message=pending.message, log=message_log)
+            renderer = self._conversation.renderer(place, message=pending.message, log=message_log, client=client)
             kind = await renderer.render(replies)
             message_log.info("slack.redelivered", outcome=kind.value if kind is not None else None,
                              replaced=bool(ref is not None and ref.shown))
@@ -77,27 +79,46 @@ class SlackRedelivery:
             ref = ReplyRef.parse(pending.reply_ref)
             message_log = _log_of(pending)
             workspace = pending.message.key.workspace
-            if ref is not None and ref.shown and await self._replace(ref, text, workspace=workspace, log=message_log):
+            client = await self._client_or_none(pending, message_log)
+            if client is None:
+                return  # nobody there to tell: the message is finished as failed
+            if ref is not None and ref.shown and await self._replace(
+                client, ref, text, workspace=workspace, log=message_log
+            ):
                 return
             place = place_of(pending.message, ref)
-            renderer = self._conversation.renderer(place, message=pending.message, log=message_log)
+            renderer = self._conversation.renderer(place, message=pending.message, log=message_log, client=client)
             await renderer.render(just(Outcome(OutcomeKind.FAILED, text=text, reason="too_late")))
 
-    async def _replace(self, ref: ReplyRef, text: str, *, workspace: str, log) -> bool:
+    async def _client_or_none(self, pending: PendingMessage, log) -> AsyncWebClient | None:
+        """The workspace's client; None when the app was uninstalled there meanwhile (no token to answer with)."""
+        try:
+            return await self._conversation.client_for(pending.message.key.workspace)
+        except NotInstalled:
+            log.warning("slack.redelivery_not_installed")
+            return None
+
+    async def _replace(self, client: AsyncWebClient, ref: ReplyRef, text: str, *, workspace: str, log) -> bool:
         """End the message's stream if it may be open, then make it say ``text``; False when Slack refused."""
         try:
             if ref.kind == STREAM:
                 try:
-                    await self._client.chat_stopStream(channel=ref.channel, ts=ref.ts)
+                    await client.chat_stopStream(channel=ref.channel, ts=ref.ts)
                 except SlackApiError as error:
                     self._rests.note(workspace, STREAMING, error)
                     if error.response.get("error") != NOT_STREAMING:
                         raise
-            await self._client.chat_update(channel=ref.channel, ts=ref.ts, markdown_text=markdown(text))
+            await client.chat_update(channel=ref.channel, ts=ref.ts, markdown_text=markdown(text))
             return True
         except SlackApiError as error:  # deleted meanwhile, or Slack refuses: the answer is shown anyway
             log.warning("slack.half_reply_left", error=str(error.response.get("error") or "unknown_error"))
             return False
+
+
+async def _close(replies: AsyncIterator[ReplyEvent]) -> None:
+    aclose = getattr(replies, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def _log_of(pending: PendingMessage):

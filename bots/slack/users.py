@@ -24,13 +24,12 @@ from typing import Any
 
 import structlog
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.clients import SlackClients
 from bots.slack.rate_limits import Rests
 
 log = structlog.get_logger(__name__)
 SPARE_FOR_COMMANDS = 10  # users.info calls a minute that names for messages leave to commands' admin checks
-ANY_WORKSPACE = ""  # users.info's allowance is counted for all workspaces together: the stricter reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +63,7 @@ def user_from_info(info: Mapping[str, Any]) -> SlackUser:
 class UserDirectory:
     def __init__(
         self,
-        client: AsyncWebClient,
+        clients: SlackClients,
         *,
         ttl_seconds: float = 300.0,
         failure_ttl_seconds: float = 30.0,
@@ -73,7 +72,7 @@ class UserDirectory:
         clock: Callable[[], float] = time.monotonic,
         rests: Rests | None = None,
     ) -> None:
-        self._client = client
+        self._clients = clients
         self._rests = rests or Rests(clock=clock)
         self._ttl = ttl_seconds
         self._failure_ttl = failure_ttl_seconds
@@ -83,8 +82,9 @@ class UserDirectory:
         self._pending: dict[str, asyncio.Future[SlackUser]] = {}
         self._slots = asyncio.Semaphore(concurrency)
 
-    async def get(self, user_id: str, *, essential: bool = False) -> SlackUser:
-        """The user; ``essential`` (a command's admin verdict) asks Slack even past users.info's tier."""
+    async def get(self, user_id: str, *, team: str, essential: bool = False) -> SlackUser:
+        """The user as seen from workspace ``team`` (whose bot token asks); ``essential`` (a command's admin
+        verdict) asks Slack even past users.info's tier."""
         cached = self._cache.get(user_id)
         if cached is not None and cached[0] > self._clock():
             self._cache.move_to_end(user_id)
@@ -92,23 +92,24 @@ class UserDirectory:
         pending = self._pending.get(user_id)
         if pending is None:
             spare = 0 if essential else SPARE_FOR_COMMANDS
-            if not self._rests.take(ANY_WORKSPACE, "users.info", spare=spare) and not essential:
+            if not self._rests.take(team, "users.info", spare=spare) and not essential:
                 log.debug("slack.user_lookup_deferred", user=user_id, reason="users.info rate tier")
                 return SlackUser(id=user_id, name=user_id)  # not remembered: the next message asks again
-            pending = asyncio.ensure_future(self._look_up(user_id))
+            pending = asyncio.ensure_future(self._look_up(user_id, team=team))
             self._pending[user_id] = pending
             pending.add_done_callback(lambda _: self._pending.pop(user_id, None))
         return await asyncio.shield(pending)  # one caller giving up does not cancel the others' lookup
 
-    async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
+    async def names(self, user_ids: Iterable[str], *, team: str) -> dict[str, str]:
         ids = list(dict.fromkeys(user_ids))
-        users = await asyncio.gather(*(self.get(user_id) for user_id in ids))
+        users = await asyncio.gather(*(self.get(user_id, team=team) for user_id in ids))
         return {user.id: user.name for user in users}
 
-    async def _look_up(self, user_id: str) -> SlackUser:
+    async def _look_up(self, user_id: str, *, team: str) -> SlackUser:
         try:
             async with self._slots:
-                response = await self._client.users_info(user=user_id)
+                client = await self._clients.for_team(team)
+                response = await client.users_info(user=user_id)
             user, ttl = user_from_info(response["user"]), self._ttl
         except Exception as error:  # a name is nice to have; not being admin is the safe default
             code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import structlog
 
+from core.departures.departures import WorkspaceDepartures
 from core.ports import FilterDecisionLog
 from core.ports import BudgetCounterStore, ChannelSettingsStore, Clock, ConversationStore, Inbox
 
@@ -30,6 +31,7 @@ class RetentionPurger:
         clock: Clock,
         filter_decisions: FilterDecisionLog | None = None,
         budget_counters: BudgetCounterStore | None = None,
+        departures: WorkspaceDepartures | None = None,
     ) -> None:
         self._conversations = conversations
         self._settings = settings
@@ -37,6 +39,7 @@ class RetentionPurger:
         self._clock = clock
         self._filter_decisions = filter_decisions
         self._budget_counters = budget_counters
+        self._departures = departures
 
     async def purge_once(self) -> int:
         """Delete what retention says must go; returns the number of turns deleted."""
@@ -51,6 +54,8 @@ class RetentionPurger:
             released = await self._budget_counters.release_stale(now - BUDGET_HOLDS_KEPT)
             if released:
                 log.warning("budget.stale_holds_released", holds=released)
+        if self._departures is not None:  # workspaces that removed the app, once their grace period ended
+            await self._departures.erase_due()
         if total:
             log.info("retention.purged", turns_deleted=total)
         return total

@@ -35,10 +35,10 @@ async def test_names_past_the_users_info_tier_wait_but_an_admin_check_still_asks
     for n, person in enumerate(people):
         slack.add_user(person, name=f"person{n}")
     slack.add_user("U0ADMIN", name="boss", is_admin=True)
-    directory = UserDirectory(parley.bot.client, rests=Rests())
+    directory = UserDirectory(parley.bot.clients, rests=Rests())
 
-    found = await asyncio.gather(*(directory.get(person) for person in people))
-    admin = await directory.get("U0ADMIN", essential=True)
+    found = await asyncio.gather(*(directory.get(person, team=payloads.TEAM) for person in people))
+    admin = await directory.get("U0ADMIN", team=payloads.TEAM, essential=True)
 
     named = [user for user in found if user.name != user.id]
     assert len(named) == 90  # users.info's tier 4 (about 100 a minute), less what is left to commands

@@ -37,6 +37,7 @@ SCOPES = {
     "files:write",  # files_upload_v2 (/parley export)
 }
 EVENTS = {"app_mention", "message.channels", "message.groups", "message.im", "assistant_thread_started"}
+UNINSTALL_EVENTS = {"tokens_revoked", "app_uninstalled"}  # HTTP mode: installs for many workspaces
 
 
 def validator() -> Draft7Validator:
@@ -70,7 +71,8 @@ def test_the_schema_catches_a_broken_manifest():
 def test_the_manifest_asks_for_what_the_app_uses(mode):
     app = manifest(mode)
     assert set(app["oauth_config"]["scopes"]["bot"]) == SCOPES
-    assert set(app["settings"]["event_subscriptions"]["bot_events"]) == EVENTS
+    extra = UNINSTALL_EVENTS if mode == "http" else set()
+    assert set(app["settings"]["event_subscriptions"]["bot_events"]) == EVENTS | extra
     assert [c["command"] for c in app["features"]["slash_commands"]] == list(COMMANDS)
     assert app["settings"]["interactivity"]["is_enabled"] is True and "assistant_view" in app["features"]
 
@@ -84,6 +86,15 @@ def test_socket_mode_has_no_request_urls_and_http_mode_sends_everything_to_slack
     urls += [c["url"] for c in http["features"]["slash_commands"]]
     assert urls == [f"https://YOUR-HOST{EVENTS_PATH}"] * 4
     # The same app otherwise.
-    assert all(socket[part] == http[part] for part in ("display_information", "oauth_config"))
+    assert socket["display_information"] == http["display_information"]
+    assert socket["oauth_config"]["scopes"] == http["oauth_config"]["scopes"]
     commands = [{k: v for k, v in c.items() if k != "url"} for c in http["features"]["slash_commands"]]
     assert commands == socket["features"]["slash_commands"]
+
+
+def test_an_install_asks_for_the_manifests_scopes_and_comes_back_to_the_oauth_redirect():
+    from bots.slack.install import REDIRECT_PATH
+    from core.config import Settings
+
+    assert set(Settings.model_fields["slack_scopes"].default) == SCOPES
+    assert manifest("http")["oauth_config"]["redirect_urls"] == [f"https://YOUR-HOST{REDIRECT_PATH}"]

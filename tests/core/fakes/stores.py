@@ -6,6 +6,7 @@ from core.assembly import Stores
 from core.ports import Clock
 from tests.core.fakes.budgets import MemoryBudgetCounterStore
 from tests.core.fakes.conversations import MemoryConversationStore
+from tests.core.fakes.departures import MemoryDepartureStore
 from tests.core.fakes.filters import MemoryFilterDecisionLog, MemoryFilterSettingsStore
 from tests.core.fakes.records import MemoryAuditLog, MemoryInbox, MemoryUsageStore
 from tests.core.fakes.settings import MemoryChannelSettingsStore, MemoryLimitOverrideStore, MemoryPersonaStore
@@ -25,4 +26,5 @@ def memory_stores(clock: Clock | None = None) -> Stores:
         limit_overrides=MemoryLimitOverrideStore(),
         filter_settings=MemoryFilterSettingsStore(),
         filter_decisions=MemoryFilterDecisionLog(),
+        departures=MemoryDepartureStore(),
     )

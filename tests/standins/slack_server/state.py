@@ -69,6 +69,10 @@ class SlackState(HttpStandIn):
         self._sockets: list[web.WebSocketResponse] = []
         self.sockets_opened = 0
         self._changed: asyncio.Event | None = None
+        self.oauth_apps: dict[str, tuple[str, str]] = {}  # client_id → (client_secret, app_id); see oauth.py
+        self.codes: dict[str, Any] = {}  # authorization code → IssuedCode
+        self.token_teams: dict[str, str] = {}  # installed bot token → its team
+        self.revoked_tokens: set[str] = set()
         self.add_user(bot_user_id, name="parley", is_bot=True)
 
     @property

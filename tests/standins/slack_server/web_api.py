@@ -13,11 +13,12 @@ import json
 from typing import Any
 
 from tests.standins.slack_server.chat import ChatMethods
+from tests.standins.slack_server.oauth import OAuthMethods
 from tests.standins.slack_server.records import UploadedFile
 from tests.standins.slack_server.views import ViewMethods
 
 
-class WebApiMethods(ChatMethods, ViewMethods):
+class WebApiMethods(ChatMethods, ViewMethods, OAuthMethods):
     def fail(self, method: str, error: str, *, times: int | None = None, status: int = 200) -> None:
         """Answer the next ``times`` calls (all, when None) with ``error``; status 429 adds ``Retry-After: 0``."""
         self._failures[method] = (error, times, status)
@@ -33,6 +34,8 @@ class WebApiMethods(ChatMethods, ViewMethods):
             return status, {"ok": False, "error": error}, ({"Retry-After": "0"} if status == 429 else {})
         if not token:
             return 200, {"ok": False, "error": "not_authed"}, {}
+        if token in self.revoked_tokens:
+            return 200, {"ok": False, "error": "token_revoked"}, {}
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
@@ -45,11 +48,13 @@ class WebApiMethods(ChatMethods, ViewMethods):
 
     def _m_auth_test(self, params, token):
         return {"ok": True, "url": "https://parley-test.slack.com/", "team": "Parley Test", "user": "parley",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
+                "team_id": self.team_of(token), "user_id": self.bot_user_id, "bot_id": self.bot_id,
                 "is_enterprise_install": False}
 
     def _m_users_info(self, params, token):
         user = self.users.get(str(params.get("user")))
+        if user and token in self.token_teams and user["team_id"] != self.token_teams[token]:
+            user = None  # an installed workspace's token sees its own people (Slack Connect aside)
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def _m_conversations_replies(self, params, token):

@@ -1,0 +1,1 @@
+"""Workspaces that removed the app: their data is kept for a grace period, then erased."""
