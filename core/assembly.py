@@ -20,6 +20,8 @@ from core.chat.memory import MemoryWindowBuilder
 from core.chat.recovery import Recovery
 from core.chat.service import ChatService
 from core.commands import CommandRouter
+from core.feedback.admin import FeedbackAdmin
+from core.feedback.recording import FeedbackRecorder
 from core.filters.admin import FilterAdmin
 from core.filters.moderation import NoModeration
 from core.filters.pipeline import FilterPipeline
@@ -37,7 +39,7 @@ from core.personas.directory import PersonaDirectory
 from core.personas.values import ModelPolicy
 from core.ports import (
     AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore,
-    FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
+    FeedbackStore, FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
     RateLimiter, TokenCounter, UsageStore,
 )
 from core.tokens import RememberingTokenCounter
@@ -55,6 +57,7 @@ class Stores:
     limit_overrides: LimitOverrideStore
     filter_settings: FilterSettingsStore
     filter_decisions: FilterDecisionLog
+    feedback: FeedbackStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,8 @@ class Core:
     usage: UsageAdmin
     deliveries: Deliveries
     recovery: Recovery
+    feedback: FeedbackRecorder
+    feedback_admin: FeedbackAdmin
 
 
 def assemble_core(
@@ -162,6 +167,7 @@ def assemble_core(
         inbox=stores.inbox, clock=clock, owner=owner or process_identity(), lease_seconds=options.lease_seconds
     )
     forgotten = ForgetMeLedger()
+    feedback = FeedbackRecorder(store=stores.feedback, clock=clock)
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -180,6 +186,7 @@ def assemble_core(
         locks=conversation_locks or ConversationLocks(),
         workspaces=workspaces,
         forgotten=forgotten,
+        feedback=feedback,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
@@ -187,7 +194,7 @@ def assemble_core(
     )
     channels = ChannelAdmin(
         conversations=stores.conversations, settings=stores.channel_settings, audit=stores.audit, policy=policy,
-        clock=clock, forgotten=forgotten,
+        clock=clock, forgotten=forgotten, feedback=stores.feedback,
     )
     limits = LimitsAdmin(
         limiter=request_limiter, overrides=stores.limit_overrides, counters=stores.budget_counters,
@@ -199,17 +206,20 @@ def assemble_core(
         policy=policy, clock=clock,
     )
     usage = UsageAdmin(usage=stores.usage, policy=policy, clock=clock)
+    feedback_admin = FeedbackAdmin(store=stores.feedback, policy=policy, clock=clock)
     commands = CommandRouter(
         personas=personas,
-        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command},
+        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command,
+                "feedback": feedback_admin.command},
         workspaces=workspaces,
     )
     purger = RetentionPurger(
         conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock,
-        filter_decisions=stores.filter_decisions, budget_counters=stores.budget_counters,
+        filter_decisions=stores.filter_decisions, budget_counters=stores.budget_counters, feedback=stores.feedback,
     )
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
         limits=limits, filters=filters, usage=usage, deliveries=deliveries,
-        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock),
+        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), feedback=feedback,
+        feedback_admin=feedback_admin,
     )

@@ -34,6 +34,7 @@ from core.storage.limit_overrides import SqlLimitOverrideStore
 from core.storage.channel_settings import SqlChannelSettingsStore
 from core.storage.conversations import SqlConversationStore
 from core.storage.database import Database, describe
+from core.storage.feedback import SqlFeedbackStore
 from core.storage.filters import SqlFilterDecisionLog, SqlFilterSettingsStore
 from core.storage.inbox import SqlInbox
 from core.storage.migrate import upgrade_to_head
@@ -113,6 +114,7 @@ def sql_stores(database: Database, *, cache_ttl: float = DEFAULT_TTL_SECONDS) ->
         limit_overrides=limit_overrides,
         filter_settings=SqlFilterSettingsStore(database),
         filter_decisions=SqlFilterDecisionLog(database),
+        feedback=SqlFeedbackStore(database),
     )
 
 

@@ -15,6 +15,7 @@ from core.storage.budgets import SqlBudgetCounterStore
 from core.storage.channel_settings import SqlChannelSettingsStore
 from core.storage.conversations import SqlConversationStore
 from core.storage.database import Database
+from core.storage.feedback import SqlFeedbackStore
 from core.storage.filters import SqlFilterDecisionLog, SqlFilterSettingsStore
 from core.storage.inbox import SqlInbox
 from core.storage.limit_overrides import SqlLimitOverrideStore
@@ -53,6 +54,7 @@ def sql_stores(database: Database) -> Stores:
         limit_overrides=SqlLimitOverrideStore(database),
         filter_settings=SqlFilterSettingsStore(database),
         filter_decisions=SqlFilterDecisionLog(database),
+        feedback=SqlFeedbackStore(database),
     )
 
 
@@ -104,3 +106,8 @@ def filter_settings(stores: Stores):
 @pytest.fixture
 def filter_decisions(stores: Stores):
     return stores.filter_decisions
+
+
+@pytest.fixture
+def feedback(stores: Stores):
+    return stores.feedback
