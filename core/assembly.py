@@ -205,7 +205,7 @@ def assemble_core(
         pipeline=pipeline, store=stores.filter_settings, decisions=stores.filter_decisions, audit=stores.audit,
         policy=policy, clock=clock,
     )
-    usage = UsageAdmin(usage=stores.usage, policy=policy, clock=clock)
+    usage = UsageAdmin(usage=stores.usage, policy=policy, clock=clock, caps=limit_options.caps)
     feedback_admin = FeedbackAdmin(store=stores.feedback, policy=policy, clock=clock)
     commands = CommandRouter(
         personas=personas,

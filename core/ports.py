@@ -22,7 +22,7 @@ from core.messages import ChannelScope, ConversationKey, IncomingMessage, ReplyE
 from core.personas.values import Persona
 from core.records import (
     Acceptance, AuditEntry, BudgetHold, BudgetKey, BudgetLine, ChannelSettings, FilterVerdict, LimitDecision, NewTurn, Summary,
-    PendingMessage, StoredAnswer, Turn, UsageRecord, UsageRow,
+    DailyUsage, PendingMessage, StoredAnswer, Turn, UsageRecord, UsageRow,
 )
 
 
@@ -167,6 +167,11 @@ class UsageStore(Protocol):
         group_by: str | None = None,  # None | "user" | "channel" | "model"
         limit: int = 10,
     ) -> list[UsageRow]: ...
+
+    async def daily(self, scope: WorkspaceScope, *, since: datetime, user: str | None = None) -> list[DailyUsage]:
+        """Per UTC day and model since ``since`` (optionally one user's), by day then model; days without
+        usage are absent."""
+        ...
 
 
 class FeedbackStore(Protocol):
