@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bots.slack.assistant import AssistantSurface
 from bots.slack.commands import COMMANDS, SlackCommands
 from bots.slack.conversation import ConversationOptions, SlackConversation
+from bots.slack.feedback import ACTION_ID as FEEDBACK_ACTION, COMMENT_CALLBACK_ID, SlackFeedback
 from bots.slack.forms import CALLBACK_ID
 from bots.slack.rate_limits import Rests, ShortWaitRetry
 from bots.slack.redelivery import SlackRedelivery
@@ -59,6 +60,7 @@ class SlackBot:
             rests=self.rests, clock=clock,
         )
         self.commands = SlackCommands(router=core.commands, users=self.users, in_flight=self.in_flight)
+        self.feedback = SlackFeedback(recorder=core.feedback)
         self.redelivery = SlackRedelivery(
             conversation=self.conversation, client=client, rests=self.rests, in_flight=self.in_flight
         )
@@ -74,6 +76,8 @@ class SlackBot:
         for command in COMMANDS:
             self.app.command(command)(self.commands.on_command)
         self.app.view(CALLBACK_ID)(self.commands.on_form_submit)
+        self.app.action(FEEDBACK_ACTION)(self.feedback.on_click)
+        self.app.view(COMMENT_CALLBACK_ID)(self.feedback.on_comment)
 
     async def on_message_event(
         self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext
