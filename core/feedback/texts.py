@@ -2,6 +2,7 @@
 
 THANKS_UP = "Thanks for the 👍."
 THANKS_DOWN = "Thanks for the 👎. If you like, tell me what was wrong."
+THANKS_NO_COMMENT = "Thanks for the 👎."
 CHANGED_UP = "Changed to 👍."
 CHANGED_DOWN = "Changed to 👎. If you like, tell me what was wrong."
 SAME_UP = "You gave this answer a 👍 already."
