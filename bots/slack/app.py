@@ -60,7 +60,7 @@ class SlackBot:
             rests=self.rests, clock=clock,
         )
         self.commands = SlackCommands(router=core.commands, users=self.users, in_flight=self.in_flight)
-        self.feedback = SlackFeedback(recorder=core.feedback)
+        self.feedback = SlackFeedback(recorder=core.feedback, in_flight=self.in_flight)
         self.redelivery = SlackRedelivery(
             conversation=self.conversation, client=client, rests=self.rests, in_flight=self.in_flight
         )

@@ -18,10 +18,12 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.handoff import Ready, hand_off
 from bots.slack.outgoing import mrkdwn
 from core.feedback import texts as feedback_texts
 from core.feedback.recording import FeedbackRecorder
 from core.feedback.values import COMMENT_MAX_CHARS, Rating
+from core.process import InFlight
 
 log = structlog.get_logger(__name__)
 
@@ -92,12 +94,22 @@ def done_view(text: str) -> dict[str, Any]:
 
 
 class SlackFeedback:
-    def __init__(self, *, recorder: FeedbackRecorder) -> None:
+    def __init__(self, *, recorder: FeedbackRecorder, in_flight: InFlight) -> None:
         self._recorder = recorder
+        self._in_flight = in_flight
 
     async def on_click(self, ack: AsyncAck, body: Mapping[str, Any], client: AsyncWebClient) -> None:
-        """A 👍 / 👎 click (``block_actions``): recorded, then the comment modal or a note to the clicker."""
-        await ack()
+        """A 👍 / 👎 click (``block_actions``): acknowledged at once, then recorded, then the comment modal or a
+        note to the clicker (in a task counted in flight)."""
+
+        async def run(ready: Ready) -> None:
+            await ack()
+            ready()
+            await self._record(body, client)
+
+        await hand_off(self._in_flight, run)
+
+    async def _record(self, body: Mapping[str, Any], client: AsyncWebClient) -> None:
         user = str((body.get("user") or {}).get("id") or "")
         action = next(iter(body.get("actions") or []), {})
         parsed = parse_value(str(action.get("value") or ""))
