@@ -3,6 +3,8 @@ blocks), clicks recorded once and changed on a second click, a 👎's comment in
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from slack_sdk.errors import SlackApiError
 
@@ -46,6 +48,19 @@ async def test_a_streamed_answer_carries_the_buttons_and_clicks_are_recorded_onc
     report = await slack.wait_for_call("response_url")
     assert "`default` on `stand-in-model`: 1 / 1 · 1 / 1" in report.params["text"]
     assert "It is also a region." in report.params["text"]
+
+    await parley.command("/parley", "export", user=GRACE)
+    await slack.wait_for_call("response_url", count=2)
+    (upload,) = [f for f in slack.files.values() if f.filename.endswith(".jsonl")]
+    ratings = [r for r in map(json.loads, upload.content.decode().splitlines()) if r.get("record") == "feedback"]
+    assert sorted((r["user"], r["rating"], r["comment"]) for r in ratings) == [
+        (ADA, "up", None), (GRACE, "down", "It is also a region."),
+    ]
+    await parley.command("/parley", "forget-me", user=GRACE)
+    await slack.wait_for_call("response_url", count=3)
+    await parley.command("/parley", "feedback", user=GRACE)
+    after = await slack.wait_for_call("response_url", count=4)
+    assert "1 / 0 · 1 / 0" in after.params["text"] and "region" not in after.params["text"]
 
 
 async def test_a_posted_answer_is_a_markdown_block_with_the_buttons(parley, slack, llm):
