@@ -96,9 +96,9 @@ def render_png(data: UsageChartData) -> bytes:
     cost_axes.set_xticklabels([f"{d:%m-%d}" for d in data.days], rotation=90, fontsize=8)
     if not data.tokens:
         tokens_axes.text(0.5, 0.5, "no usage in these 30 days", transform=tokens_axes.transAxes, ha="center")
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.09, hspace=0.08)  # fixed: tight_layout costs more than the drawing
     out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=DPI)
+    figure.savefig(out, format="png", dpi=DPI, pil_kwargs={"compress_level": 3})
     return out.getvalue()
 
 
