@@ -22,6 +22,8 @@ from core.chat.recovery import Recovery
 from core.chat.service import ChatService
 from core.commands import CommandRouter
 from core.departures.departures import WorkspaceDepartures
+from core.feedback.admin import FeedbackAdmin
+from core.feedback.recording import FeedbackRecorder
 from core.filters.admin import FilterAdmin
 from core.filters.moderation import NoModeration
 from core.filters.pipeline import FilterPipeline
@@ -40,7 +42,7 @@ from core.personas.values import ModelPolicy
 from core.ports import (
     DepartureStore,
     AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore,
-    FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
+    FeedbackStore, FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
     RateLimiter, TokenCounter, UsageStore,
 )
 from core.tokens import RememberingTokenCounter
@@ -58,6 +60,7 @@ class Stores:
     limit_overrides: LimitOverrideStore
     filter_settings: FilterSettingsStore
     filter_decisions: FilterDecisionLog
+    feedback: FeedbackStore
     departures: DepartureStore | None = None  # workspaces that removed the app (core/departures)
 
 
@@ -105,6 +108,8 @@ class Core:
     usage: UsageAdmin
     deliveries: Deliveries
     recovery: Recovery
+    feedback: FeedbackRecorder
+    feedback_admin: FeedbackAdmin
     departures: WorkspaceDepartures | None = None
 
 
@@ -168,6 +173,7 @@ def assemble_core(
         inbox=stores.inbox, clock=clock, owner=owner or process_identity(), lease_seconds=options.lease_seconds
     )
     forgotten = ForgetMeLedger()
+    feedback = FeedbackRecorder(store=stores.feedback, clock=clock)
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -186,6 +192,7 @@ def assemble_core(
         locks=conversation_locks or ConversationLocks(),
         workspaces=workspaces,
         forgotten=forgotten,
+        feedback=feedback,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
@@ -193,7 +200,7 @@ def assemble_core(
     )
     channels = ChannelAdmin(
         conversations=stores.conversations, settings=stores.channel_settings, audit=stores.audit, policy=policy,
-        clock=clock, forgotten=forgotten,
+        clock=clock, forgotten=forgotten, feedback=stores.feedback,
     )
     limits = LimitsAdmin(
         limiter=request_limiter, overrides=stores.limit_overrides, counters=stores.budget_counters,
@@ -204,10 +211,12 @@ def assemble_core(
         pipeline=pipeline, store=stores.filter_settings, decisions=stores.filter_decisions, audit=stores.audit,
         policy=policy, clock=clock,
     )
-    usage = UsageAdmin(usage=stores.usage, policy=policy, clock=clock)
+    usage = UsageAdmin(usage=stores.usage, policy=policy, clock=clock, caps=limit_options.caps)
+    feedback_admin = FeedbackAdmin(store=stores.feedback, policy=policy, clock=clock)
     commands = CommandRouter(
         personas=personas,
-        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command},
+        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command,
+                "feedback": feedback_admin.command},
         workspaces=workspaces,
     )
     departures = None
@@ -218,9 +227,11 @@ def assemble_core(
     purger = RetentionPurger(
         conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock,
         filter_decisions=stores.filter_decisions, budget_counters=stores.budget_counters, departures=departures,
+        feedback=stores.feedback,
     )
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
         limits=limits, filters=filters, usage=usage, deliveries=deliveries,
-        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), departures=departures,
+        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), departures=departures, feedback=feedback,
+        feedback_admin=feedback_admin,
     )

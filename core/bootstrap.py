@@ -36,6 +36,7 @@ from core.storage.channel_settings import SqlChannelSettingsStore
 from core.storage.conversations import SqlConversationStore
 from core.storage.database import Database, describe
 from core.storage.departures import SqlDepartureStore
+from core.storage.feedback import SqlFeedbackStore
 from core.storage.filters import SqlFilterDecisionLog, SqlFilterSettingsStore
 from core.storage.inbox import SqlInbox
 from core.storage.migrate import upgrade_to_head
@@ -116,6 +117,7 @@ def sql_stores(database: Database, *, cache_ttl: float = DEFAULT_TTL_SECONDS) ->
         filter_settings=SqlFilterSettingsStore(database),
         filter_decisions=SqlFilterDecisionLog(database),
         departures=SqlDepartureStore(database),
+        feedback=SqlFeedbackStore(database),
     )
 
 

@@ -4,7 +4,7 @@ budget counters, limit and filter decisions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import enum
@@ -73,6 +73,21 @@ class UsageRow:
     prompt_tokens: int
     completion_tokens: int
     cost_micro_usd: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DailyUsage:
+    """Tokens and estimated cost of one model on one day (UTC), for the usage chart."""
+
+    day: date
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_micro_usd: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from discord import app_commands
 from bots.discord.commands import install_commands
 from bots.discord.connection import DiscordOptions, build_client, invite_url
 from bots.discord.conversation import ConversationOptions, DiscordConversation
+from bots.discord.feedback import FeedbackButtons
 from bots.discord.places import PLATFORM
 from bots.discord.redelivery import DiscordRedelivery
 from core.assembly import Core
@@ -35,14 +36,17 @@ class DiscordBot:
         self.tree = app_commands.CommandTree(self.client)
         install_commands(self.tree, router=core.commands)
         self.in_flight = InFlight()
+        self.feedback = FeedbackButtons(core.feedback)
+        self.client.add_dynamic_items(self.feedback.item)  # clicks on any answer's buttons, after any restart
         self.conversation = DiscordConversation(
-            chat=core.chat, client=self.client, in_flight=self.in_flight,
+            chat=core.chat, client=self.client, in_flight=self.in_flight, feedback=self.feedback,
             options=ConversationOptions(
                 allow_bot_messages=options.allow_bot_messages, edit_interval=options.edit_interval_seconds
             ),
         )
         self.redelivery = DiscordRedelivery(
-            chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds
+            chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds,
+            feedback=self.feedback,
         )
         self.ready = asyncio.Event()
         self._register_events()

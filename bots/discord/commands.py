@@ -137,6 +137,10 @@ class ParleyCommands(_RouterGroup, name="parley", description=PARLEY_DESCRIPTION
     async def export(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "export")
 
+    @app_commands.command(name="feedback", description="Admins: 👍 / 👎 by persona and model, and the latest comments")
+    async def feedback(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "feedback")
+
     @app_commands.command(name="filter", description="Content filters: show them; admins: change them, see the log")
     @app_commands.describe(
         action="show (default), set, block, unblock or log",

@@ -8,6 +8,7 @@ import discord
 import structlog
 
 from bots.discord.apology import apologise_in
+from bots.discord.feedback import FeedbackButtons
 from bots.discord.live_message import LiveMessage
 from bots.discord.places import Place, place_of
 from bots.discord.render import render_reply
@@ -40,11 +41,18 @@ class DiscordConversation:
         client: discord.Client,
         in_flight: InFlight,
         options: ConversationOptions,
+        feedback: FeedbackButtons | None = None,
     ) -> None:
+        self._feedback = feedback
         self._chat = chat
         self._client = client
         self._in_flight = in_flight
         self._options = options
+
+    def _buttons_for(self, answer_id: str):
+        """What makes the 👍 / 👎 buttons of this answer (None: no feedback buttons)."""
+        feedback = self._feedback
+        return None if feedback is None else lambda: feedback.view(answer_id)
 
     async def on_message(self, message: discord.Message) -> None:
         """Answer one Discord message (or skip it), counted in flight until it is done."""
@@ -79,7 +87,10 @@ class DiscordConversation:
                 on_posted=ReplyNoter(chat=self._chat, message=decision.message, event_log=event_log),
             )
             typing = TypingIndicator(target, delay=0.0 if decision.expects_answer else TYPING_GRACE_SECONDS)
-            outcome = await render_reply(self._chat.handle(decision.message), live=live, typing=typing)
+            outcome = await render_reply(
+                self._chat.handle(decision.message), live=live, typing=typing,
+                feedback=self._buttons_for(decision.message.event_id),
+            )
         except Exception as error:
             event_log.exception("discord.render_failed", error=type(error).__name__)
             await apologise_in(target, RENDER_FAILED, event_log=event_log)

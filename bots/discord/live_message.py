@@ -6,7 +6,8 @@ the latest text always gets shown within one interval.  Text longer than a
 message continues in follow-up messages, split by ``split_markdown`` so code
 blocks are closed and reopened with their language.  ``on_posted`` hears
 of every new message (all of them so far), so the caller can note where the
-reply is shown before it is complete.
+reply is shown before it is complete.  ``settle`` may put a view (the feedback buttons) on the
+answer's last message.
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ class LiveMessage:
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._catch_up())
 
-    async def settle(self, text: str, *, footer: str = "") -> None:
-        """Show the final ``text`` (plus a footer line) and delete messages it no longer needs."""
+    async def settle(self, text: str, *, footer: str = "", view: discord.ui.View | None = None) -> None:
+        """Show the final ``text`` (plus a footer line), ``view`` on its last message, and delete messages it no
+        longer needs."""
         pieces = self._pieces(text)
         if footer:
             if pieces and len(pieces[-1]) + 1 + len(footer) <= self._limit:
@@ -77,11 +79,11 @@ class LiveMessage:
             else:
                 pieces.append(footer[: self._limit])
         await self._stop_flushing()
-        if pieces == self._shown:
+        if pieces == self._shown and view is None:
             return
         if self._sent:
             await asyncio.sleep(self._pacer.delay(now=self._clock()))
-        await self._sync(pieces, prune=True)
+        await self._sync(pieces, prune=True, view=view)
 
     async def abandon(self) -> None:
         """Stop any pending edit (after a failure)."""
@@ -113,26 +115,28 @@ class LiveMessage:
     def _pieces(self, text: str) -> list[str]:
         return [piece for piece in split_markdown(text, limit=self._limit) if piece.strip()]
 
-    async def _sync(self, pieces: list[str], *, prune: bool = False) -> None:
+    async def _sync(self, pieces: list[str], *, prune: bool = False, view: discord.ui.View | None = None) -> None:
         self._writing = True
         try:
-            changed = await self._write(pieces, prune=prune)
+            changed = await self._write(pieces, prune=prune, view=view)
         finally:
             self._writing = False
         if changed:
             self._pacer.mark(now=self._clock())
 
-    async def _write(self, pieces: list[str], *, prune: bool) -> bool:
+    async def _write(self, pieces: list[str], *, prune: bool, view: discord.ui.View | None = None) -> bool:
         changed = False
+        last = len(pieces) - 1
         for index, piece in enumerate(pieces):
+            extra = {"view": view} if view is not None and index == last else {}
             if index < len(self._sent):
-                if self._shown[index] != piece:
-                    self._sent[index] = await self._sent[index].edit(content=piece)
+                if self._shown[index] != piece or extra:
+                    self._sent[index] = await self._sent[index].edit(content=piece, **extra)
                     self._shown[index] = piece
                     changed = True
                 continue
             reference = self._reference if index == 0 else None
-            sent = await self._channel.send(piece, reference=reference)
+            sent = await self._channel.send(piece, reference=reference, **extra)
             self._sent.append(sent)
             self._shown.append(piece)
             changed = True

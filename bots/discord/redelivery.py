@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 import discord
 import structlog
 
+from bots.discord.feedback import FeedbackButtons
 from bots.discord.live_message import LiveMessage
 from bots.discord.places import DM_WORKSPACE
 from bots.discord.render import render_reply
@@ -39,8 +40,10 @@ class DiscordRedelivery:
     """Counted in ``in_flight`` like any answer, so a shutdown drains it (or cancels it: it is let go)."""
 
     def __init__(
-        self, *, chat: ChatService, client: discord.Client, in_flight: InFlight, edit_interval: float
+        self, *, chat: ChatService, client: discord.Client, in_flight: InFlight, edit_interval: float,
+        feedback: FeedbackButtons | None = None,
     ) -> None:
+        self._feedback = feedback
         self._chat = chat
         self._client = client
         self._in_flight = in_flight
@@ -55,7 +58,11 @@ class DiscordRedelivery:
                 target, reference=reply_to, interval=self._edit_interval,
                 on_posted=ReplyNoter(chat=self._chat, message=pending.message, event_log=event_log),
             )
-            outcome = await render_reply(replies, live=live, typing=TypingIndicator(target))
+            feedback = self._feedback
+            outcome = await render_reply(
+                replies, live=live, typing=TypingIndicator(target),
+                feedback=None if feedback is None else lambda: feedback.view(pending.message.event_id),
+            )
             if outcome is None:
                 event_log.error("discord.redelivery_failed", error="no_outcome")
                 return

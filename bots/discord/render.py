@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
+
+import discord
 
 from bots.discord.live_message import LiveMessage
 from bots.discord.texts import NOTICE_FORMAT
@@ -12,14 +14,16 @@ from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
 
 
 async def render_reply(
-    events: AsyncIterator[ReplyEvent], *, live: LiveMessage, typing: TypingIndicator
+    events: AsyncIterator[ReplyEvent], *, live: LiveMessage, typing: TypingIndicator,
+    feedback: Callable[[], discord.ui.View | None] | None = None,
 ) -> Outcome | None:
     """Show one reply stream; returns its Outcome (None if the stream broke its contract).
 
     Typing shows until the first piece arrives; the answer streams into
     ``live``; the final text (with notices as a footer) replaces what was
     streamed.  A refusal is short and, if text was already streamed, replaces
-    it.  IGNORED shows nothing.  Discord errors propagate to the caller.
+    it.  IGNORED shows nothing.  An answer's last message carries the view ``feedback()`` makes (👍 / 👎).
+    Discord errors propagate to the caller.
     """
     typing.start()
     text = ""
@@ -32,7 +36,8 @@ async def render_reply(
                     await live.show(text)
                     continue
                 if event.kind is OutcomeKind.ANSWERED:
-                    await live.settle(event.text, footer=footer(event.notices))
+                    view = feedback() if feedback is not None else None
+                    await live.settle(event.text, footer=footer(event.notices), view=view)
                 elif event.kind is not OutcomeKind.IGNORED:
                     await live.settle(event.text)
                 return event

@@ -19,7 +19,7 @@ PLATFORM = "shell"
 WORKSPACE = "local"
 CHANNEL = "terminal"
 # /reset = /parley reset, and so on
-SHORT_ALIASES = frozenset({"reset", "usage", "help", "forget-me", "retention", "memory", "export", "filter"})
+SHORT_ALIASES = frozenset({"reset", "usage", "help", "forget-me", "retention", "memory", "export", "filter", "feedback"})
 QUIT = {"quit", "exit"}
 PROMPT = "you> "
 

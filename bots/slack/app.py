@@ -20,6 +20,7 @@ from bots.slack.assistant import AssistantSurface
 from bots.slack.clients import SlackClients
 from bots.slack.commands import COMMANDS, SlackCommands
 from bots.slack.conversation import ConversationOptions, SlackConversation
+from bots.slack.feedback import ACTION_ID as FEEDBACK_ACTION, COMMENT_CALLBACK_ID, SlackFeedback
 from bots.slack.forms import CALLBACK_ID
 from bots.slack.install import Installs
 from bots.slack.rate_limits import Rests, ShortWaitRetry
@@ -66,6 +67,7 @@ class SlackBot:
             rests=self.rests, clock=clock,
         )
         self.commands = SlackCommands(router=core.commands, users=self.users, in_flight=self.in_flight)
+        self.feedback = SlackFeedback(recorder=core.feedback, in_flight=self.in_flight)
         self.redelivery = SlackRedelivery(conversation=self.conversation, rests=self.rests, in_flight=self.in_flight)
         # process_before_response=True: bolt acks when a listener returns, and each listener returns once its
         # delivery is safe (a message written durably, a command acked), handing the rest to a task (handoff).
@@ -84,6 +86,8 @@ class SlackBot:
         for command in COMMANDS:
             self.app.command(command)(self.commands.on_command)
         self.app.view(CALLBACK_ID)(self.commands.on_form_submit)
+        self.app.action(FEEDBACK_ACTION)(self.feedback.on_click)
+        self.app.view(COMMENT_CALLBACK_ID)(self.feedback.on_comment)
 
     async def on_message_event(
         self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext

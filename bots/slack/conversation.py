@@ -97,7 +97,7 @@ class SlackConversation:
 
         return ReplyRenderer(
             client, place=place, interval=self._options.edit_interval, clock=self._clock, rests=self._rests,
-            log=log, note=note,
+            log=log, note=note, answer_id=message.event_id,
         )
 
     async def _deliver(

@@ -15,6 +15,10 @@ Retry-After (``STREAMING`` in ``Rests``); an intermediate chat.update answered
 429 is skipped and edits rest; a final text that cannot be edited in comes as
 a new message.
 
+``finish`` may put the feedback buttons under the final text (``answer_id``): a stream gets them
+at chat.stopStream; a posted or edited message is sent as blocks (a ``markdown`` block and the
+buttons; ``markdown_text`` cannot go with blocks).
+
 Both take the *whole* text so far; they work out what to send.  How often is
 the caller's business (``render.py``, with an ``EditPacer``).
 """
@@ -27,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_chat_stream import AsyncChatStream
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.feedback import answer_blocks, fallback_text, feedback_blocks
 from bots.slack.rate_limits import Rests
 from bots.slack.translate import ReplyPlace
 
@@ -54,8 +59,8 @@ class LiveMessage(Protocol):
     async def show(self, text: str) -> None:
         """Show ``text`` (the answer so far, a continuation of what was shown)."""
 
-    async def finish(self, text: str) -> None:
-        """Make ``text`` the message's final content."""
+    async def finish(self, text: str, *, answer_id: str | None = None) -> None:
+        """Make ``text`` the message's final content (with the feedback buttons of ``answer_id``)."""
 
     async def replace(self, text: str) -> None:
         """Replace whatever was shown with ``text`` (a refusal or failure notice)."""
@@ -94,17 +99,17 @@ class StreamedMessage:
             raise await self._unavailable(error) from error
         self._shown = text
 
-    async def finish(self, text: str) -> None:
+    async def finish(self, text: str, *, answer_id: str | None = None) -> None:
         try:
             stream = await self._started()
             remainder = text[len(self._shown):] if text.startswith(self._shown) else ""
             self._stop_tried = True
-            await stream.stop(markdown_text=remainder or None)
+            await stream.stop(markdown_text=remainder or None, blocks=feedback_blocks(answer_id) if answer_id else None)
             self._stopped = True
         except SlackApiError as error:
             raise await self._unavailable(error) from error
         if not text.startswith(self._shown):
-            await self._client.chat_update(channel=self._place.channel, ts=self.ts, markdown_text=text)
+            await _put(self._client, self._place, ts=self.ts, text=text, answer_id=answer_id)
 
     async def replace(self, text: str) -> None:
         """Once the stream has ended, edit the message; if it cannot be ended, say it in a new reply."""
@@ -187,29 +192,37 @@ class EditedMessage:
             if self._ts is None or not self._rests.note(self._place.workspace, EDITING, error):
                 raise
 
-    async def finish(self, text: str) -> None:
+    async def finish(self, text: str, *, answer_id: str | None = None) -> None:
         """The final text: edited in, or, when edits rest after a 429, posted as a new message."""
-        if text == self._shown and self._ts is not None:
+        if text == self._shown and self._ts is not None and answer_id is None:
             return
         if self._ts is not None and not self._rests.resting(self._place.workspace, EDITING):
             try:
-                await self._put(text)
+                await self._put(text, answer_id=answer_id)
                 return
             except SlackApiError as error:
                 if not self._rests.note(self._place.workspace, EDITING, error):
                     raise
         self._ts = None
-        await self._put(text)
+        await self._put(text, answer_id=answer_id)
 
     async def replace(self, text: str) -> None:
         await self.finish(text)
 
-    async def _put(self, text: str) -> None:
-        if self._ts is None:
-            response = await self._client.chat_postMessage(
-                channel=self._place.channel, thread_ts=self._place.thread_ts, markdown_text=text
-            )
-            self._ts = str(response["ts"])
-        else:
-            await self._client.chat_update(channel=self._place.channel, ts=self._ts, markdown_text=text)
+    async def _put(self, text: str, *, answer_id: str | None = None) -> None:
+        self._ts = await _put(self._client, self._place, ts=self._ts, text=text, answer_id=answer_id)
         self._shown = text
+
+
+async def _put(
+    client: AsyncWebClient, place: ReplyPlace, *, ts: str | None, text: str, answer_id: str | None = None
+) -> str:
+    """Post (``ts`` None) or edit a message to show ``text``, as blocks with the buttons of ``answer_id``; its ts."""
+    content: dict = (
+        {"blocks": answer_blocks(text, answer_id), "text": fallback_text(text)} if answer_id else {"markdown_text": text}
+    )
+    if ts is None:
+        response = await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, **content)
+        return str(response["ts"])
+    await client.chat_update(channel=place.channel, ts=ts, **content)
+    return ts

@@ -13,6 +13,8 @@
 - Nothing posted pings anybody (``outgoing.markdown``); while streaming, the
   text shown stops before its last, possibly unfinished, word, so a mention
   arriving in two pieces is made inert like a whole one.
+- The last message of an answer carries the 👍 / 👎 buttons (``feedback.py``), keyed by ``answer_id``
+  (the asking message's event id).
 - ``note`` hears which message shows the reply (a ``reply_ref``) as soon as
   it exists, so that after a crash the next process can end or replace it:
   the first streamed or posted text, or the first of several pieces.
@@ -62,7 +64,9 @@ class ReplyRenderer:
         rests: Rests,
         log,
         note: Callable[[str], Awaitable[None]] | None = None,
+        answer_id: str | None = None,
     ) -> None:
+        self._answer_id = answer_id
         self._client = client
         self._place = place
         self._rests = rests
@@ -124,11 +128,12 @@ class ReplyRenderer:
     async def _conclude(self, outcome: Outcome) -> None:
         if outcome.kind is OutcomeKind.ANSWERED:
             pieces = split_markdown(markdown(with_footer(outcome.text, outcome.notices)), limit=MESSAGE_LIMIT)
-            await self._finish(pieces[0])
-            if len(pieces) > 1:
+            last = len(pieces) - 1
+            await self._finish(pieces[0], answer_id=self._answer_id if last == 0 else None)
+            if last:
                 await self._note_live()  # a crash while the rest is posted: the next process replaces this
-            for piece in pieces[1:]:
-                await self._post(piece)
+            for n, piece in enumerate(pieces[1:], start=1):
+                await self._post(piece, answer_id=self._answer_id if n == last else None)
             self._log.debug("slack.reply_rendered", messages=len(pieces))
         elif outcome.is_refusal:
             if self._live is not None and self._live.ts is not None:
@@ -137,14 +142,14 @@ class ReplyRenderer:
                 await self._notify(markdown(outcome.text))
             self._log.debug("slack.refusal_rendered", kind=outcome.kind.value)
 
-    async def _finish(self, text: str) -> None:
+    async def _finish(self, text: str, *, answer_id: str | None = None) -> None:
         if self._live is None:  # nothing was shown: one plain message
             self._live = EditedMessage(self._client, place=self._place, rests=self._rests)
         try:
-            await self._live.finish(text)
+            await self._live.finish(text, answer_id=answer_id)
         except StreamUnavailable as gone:
             self._fall_back(gone)
-            await self._live.finish(text)
+            await self._live.finish(text, answer_id=answer_id)
 
     def _new_live(self) -> LiveMessage:
         # A top-level DM reply cannot be streamed; nor can anything while streaming rests after a 429, nor
@@ -162,10 +167,13 @@ class ReplyRenderer:
         self._log.warning("slack.stream_unavailable", error=gone.error, started=gone.ts is not None)
         self._live = EditedMessage(self._client, place=self._place, rests=self._rests, ts=gone.ts, shown=gone.shown)
 
-    async def _post(self, text: str) -> None:
-        await self._client.chat_postMessage(
-            channel=self._place.channel, thread_ts=self._place.thread_ts, markdown_text=text
-        )
+    async def _post(self, text: str, *, answer_id: str | None = None) -> None:
+        if answer_id is None:
+            await self._client.chat_postMessage(
+                channel=self._place.channel, thread_ts=self._place.thread_ts, markdown_text=text
+            )
+            return
+        await EditedMessage(self._client, place=self._place, rests=self._rests).finish(text, answer_id=answer_id)
 
     async def _notify(self, text: str) -> None:
         """A short note to the user: ephemeral in a channel (in the thread once it exists), a plain message in a DM."""

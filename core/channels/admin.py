@@ -7,8 +7,10 @@ from dataclasses import dataclass, replace
 
 from core.admin import Actor, AdminError, AdminPolicy, CommandFile, CommandHandler, CommandReply, problem, record_change, where
 from core.channels.forgetting import ForgetMeLedger
-from core.channels.export import EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, turns_as_jsonl
-from core.ports import AuditLog, ChannelSettingsStore, Clock, ConversationStore
+from core.channels.export import (
+    EXPORT_MAX_BYTES, EXPORT_MAX_FEEDBACK, EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, feedback_as_jsonl, turns_as_jsonl,
+)
+from core.ports import AuditLog, ChannelSettingsStore, Clock, ConversationStore, FeedbackStore
 
 MAX_RETENTION_DAYS = 36_500
 
@@ -23,7 +25,9 @@ class ChannelAdmin:
         policy: AdminPolicy,
         clock: Clock,
         forgotten: ForgetMeLedger,
+        feedback: FeedbackStore | None = None,
     ) -> None:
+        self._feedback = feedback
         self._forgotten = forgotten
         self._conversations = conversations
         self._settings = settings
@@ -40,11 +44,13 @@ class ChannelAdmin:
 
     async def _reset_command(self, actor: Actor, args: str) -> CommandReply:
         deleted = await self.reset(actor)
-        return CommandReply(f"Done: I forgot this {where(actor)}'s memory ({deleted} messages).")
+        return CommandReply(f"Done: I forgot this {where(actor)}'s memory ({deleted} messages) and its feedback.")
 
     async def _forget_me_command(self, actor: Actor, args: str) -> CommandReply:
         deleted = await self.forget_user(actor)
-        return CommandReply(f"Done: I deleted {deleted} stored messages of yours in this workspace.")
+        return CommandReply(
+            f"Done: I deleted {deleted} stored messages of yours in this workspace, and your feedback on answers."
+        )
 
     async def _retention_command(self, actor: Actor, args: str) -> CommandReply:
         days = _parse_retention(args)
@@ -70,9 +76,11 @@ class ChannelAdmin:
 
     async def _export_command(self, actor: Actor, args: str) -> CommandReply:
         export = await self.export(actor)
-        if export.turns == 0:
+        if export.turns == 0 and export.feedback == 0:
             return CommandReply(f"Nothing is stored for this {where(actor)}, so there is nothing to export.")
         text = f"This {where(actor)}'s {export.turns:,} stored messages, as JSON lines (`{export.filename}`)."
+        if export.feedback:
+            text += f" After them, {export.feedback:,} ratings of answers (`\"record\": \"feedback\"`)."
         if export.truncated:
             text += " The export holds the oldest of them only: it would be too large otherwise."
         return CommandReply(text, file=CommandFile(export.filename, export.content, JSONL_MIME_TYPE))
@@ -81,7 +89,8 @@ class ChannelAdmin:
         """Forget the channel's conversations (every thread); returns turns deleted."""
         self._policy.require_channel_admin(actor, doing="reset the memory")
         deleted = await self._conversations.delete_channel(actor.channel_scope)
-        await self._record(actor, "channel.reset", actor.channel, after={"turns_deleted": deleted})
+        ratings = await self._feedback.delete_channel(actor.channel_scope) if self._feedback is not None else 0
+        await self._record(actor, "channel.reset", actor.channel, after={"turns_deleted": deleted, "feedback_deleted": ratings})
         return deleted
 
     async def set_retention(self, actor: Actor, days: int | None) -> None:
@@ -111,18 +120,24 @@ class ChannelAdmin:
         self._policy.require_channel_admin(actor, doing="export the stored messages")
         turns = await self._conversations.channel_turns(actor.channel_scope, limit=EXPORT_MAX_TURNS + 1)
         content, count = turns_as_jsonl(turns[:EXPORT_MAX_TURNS])
-        await self._record(actor, "channel.export", actor.channel, after={"turns": count})
+        ratings = (
+            await self._feedback.channel_feedback(actor.channel_scope, limit=EXPORT_MAX_FEEDBACK)
+            if self._feedback is not None else []
+        )
+        feedback, rated = feedback_as_jsonl(ratings, max_bytes=EXPORT_MAX_BYTES - len(content))
+        await self._record(actor, "channel.export", actor.channel, after={"turns": count, "feedback": rated})
         return ChannelExport(
-            filename=export_filename(actor.channel_scope, self._clock.now()), content=content, turns=count,
-            truncated=count < len(turns),
+            filename=export_filename(actor.channel_scope, self._clock.now()), content=content + feedback, turns=count,
+            truncated=count < len(turns) or rated < len(ratings), feedback=rated,
         )
 
     async def forget_user(self, actor: Actor) -> int:
-        """Delete every stored turn of the actor in this workspace; returns how many. An answer to one of
+        """Delete every stored turn and every rating of the actor in this workspace; returns turns deleted. An answer to one of
         their messages still being generated stores none of it (``ForgetMeLedger``)."""
         self._forgotten.asked(platform=actor.platform, workspace=actor.workspace, user=actor.user, at=self._clock.now())
         deleted = await self._conversations.delete_user(actor.workspace_scope, user=actor.user)
-        await self._record(actor, "user.forget", actor.user, after={"turns_deleted": deleted})
+        ratings = await self._feedback.delete_user(actor.workspace_scope, user=actor.user) if self._feedback is not None else 0
+        await self._record(actor, "user.forget", actor.user, after={"turns_deleted": deleted, "feedback_deleted": ratings})
         return deleted
 
     async def _record(self, actor: Actor, action: str, target: str, *, before=None, after=None) -> None:
@@ -137,6 +152,7 @@ class ChannelExport:
     content: bytes  # JSON lines
     turns: int
     truncated: bool = False  # more than EXPORT_MAX_TURNS were stored
+    feedback: int = 0  # ratings of answers, after the turns
 
 
 def _parse_retention(text: str) -> int | None | bool:

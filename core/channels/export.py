@@ -1,4 +1,4 @@
-"""A channel's stored turns as JSON lines, for ``/parley export``."""
+"""A channel's stored turns, then its ratings of answers, as JSON lines, for ``/parley export``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from core.messages import ChannelScope
+from core.feedback.values import Feedback
 from core.records import Turn
 
 EXPORT_MAX_TURNS = 20_000
+EXPORT_MAX_FEEDBACK = 20_000
 EXPORT_MAX_BYTES = 8 * 1024 * 1024  # fits every platform's upload limit (Discord's is the smallest)
 JSONL_MIME_TYPE = "application/x-ndjson"
 
@@ -20,9 +22,37 @@ def turns_as_jsonl(turns: Sequence[Turn], *, max_bytes: int = EXPORT_MAX_BYTES) 
 
     Returns the bytes and how many turns they hold (the oldest, up to ``max_bytes``).
     """
+    return _up_to(_lines(turns), max_bytes=max_bytes)
+
+
+def feedback_as_jsonl(ratings: Sequence[Feedback], *, max_bytes: int = EXPORT_MAX_BYTES) -> tuple[bytes, int]:
+    """One JSON object per rating, marked ``"record": "feedback"``: answer_id, thread, persona, model, user,
+    rating (up | down), comment, created_at, updated_at. The bytes and how many they hold (up to ``max_bytes``)."""
+    lines = (
+        json.dumps(
+            {
+                "record": "feedback",
+                "answer_id": f.answer.answer_id,
+                "thread": f.answer.thread,
+                "persona": f.answer.persona,
+                "model": f.answer.model,
+                "user": f.user,
+                "rating": f.rating.value,
+                "comment": f.comment,
+                "created_at": f.created_at.isoformat(),
+                "updated_at": f.updated_at.isoformat(),
+            },
+            ensure_ascii=False,
+        )
+        for f in ratings
+    )
+    return _up_to(lines, max_bytes=max_bytes)
+
+
+def _up_to(lines, *, max_bytes: int) -> tuple[bytes, int]:
     out = bytearray()
     count = 0
-    for line in _lines(turns):
+    for line in lines:
         encoded = (line + "\n").encode()
         if len(out) + len(encoded) > max_bytes:
             break

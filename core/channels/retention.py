@@ -1,5 +1,5 @@
-"""The periodic purge: turns older than their channel's retention, old event ids and filter
-decisions, and the budget reservations of requests whose process died."""
+"""The periodic purge: turns (and ratings) older than their channel's retention, old event ids, rateable
+answers and filter decisions, and the budget reservations of requests whose process died."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from datetime import timedelta
 import structlog
 
 from core.departures.departures import WorkspaceDepartures
-from core.ports import FilterDecisionLog
+from core.ports import FeedbackStore, FilterDecisionLog
 from core.ports import BudgetCounterStore, ChannelSettingsStore, Clock, ConversationStore, Inbox
 
 log = structlog.get_logger(__name__)
 
 PROCESSED_EVENTS_KEPT = timedelta(days=7)  # platforms retry within minutes; a week is plenty
 FILTER_DECISIONS_KEPT = timedelta(days=90)  # `/parley filter log` shows recent ones; no content in them
+RATEABLE_ANSWERS_KEPT = timedelta(days=90)  # an answer older than this can no longer be rated
 # A request settles its budget hold when the model is done; one older than this can only
 # belong to a process that died meanwhile (model calls time out long before).
 BUDGET_HOLDS_KEPT = timedelta(minutes=30)
@@ -32,7 +33,9 @@ class RetentionPurger:
         filter_decisions: FilterDecisionLog | None = None,
         budget_counters: BudgetCounterStore | None = None,
         departures: WorkspaceDepartures | None = None,
+        feedback: FeedbackStore | None = None,
     ) -> None:
+        self._feedback = feedback
         self._conversations = conversations
         self._settings = settings
         self._inbox = inbox
@@ -47,7 +50,11 @@ class RetentionPurger:
         total = 0
         for scope, days in await self._settings.with_retention():
             total += await self._conversations.delete_before(scope, before=now - timedelta(days=days))
+            if self._feedback is not None:  # a rating and its comment go with the channel's messages
+                await self._feedback.delete_before(scope, before=now - timedelta(days=days))
         await self._inbox.forget_before(now - PROCESSED_EVENTS_KEPT)
+        if self._feedback is not None:
+            await self._feedback.forget_answers_before(now - RATEABLE_ANSWERS_KEPT)
         if self._filter_decisions is not None:
             await self._filter_decisions.forget_before(now - FILTER_DECISIONS_KEPT)
         if self._budget_counters is not None:

@@ -18,6 +18,7 @@ from core.chat.delivery import Deliveries
 from core.chat.memory import MemoryWindowBuilder
 from core.chat.request import ChatRequest, OutputBlocked
 from core.chat.texts import EMPTY_ANSWER_TEXT, INTERNAL_ERROR_TEXT, OUTPUT_BLOCKED_TEXT
+from core.feedback.recording import FeedbackRecorder
 from core.llm_types import CompletionRequest, ContextTooLong, LLMBusy, LLMError
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta, Usage
 from core.ports import Budget, Clock, ContentFilter, ConversationStore, LLMProvider, TokenCounter
@@ -40,7 +41,9 @@ class Generation:
         clock: Clock,
         output_check_chars: int,
         forgotten: ForgetMeLedger,
+        feedback: FeedbackRecorder | None = None,
     ) -> None:
+        self._feedback = feedback
         self._forgotten = forgotten
         self._conversations = conversations
         self._memory = memory
@@ -177,6 +180,8 @@ class Generation:
         await self._conversations.add_exchange(
             turns, usage=self._accounting.usage_record(request, request.usage), stored=stored
         )
+        if self._feedback is not None:  # people may rate it: its persona and model noted (no text)
+            await self._feedback.note_answer(request.message, persona=request.persona.name, model=request.persona.model)
         request.log.info(
             "reply.sent", prompt_tokens=request.usage.prompt_tokens, completion_tokens=request.usage.completion_tokens,
             chars=len(answer), ms=request.elapsed_ms(),

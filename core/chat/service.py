@@ -29,6 +29,7 @@ from core.chat.generation import Generation, limited
 from core.chat.input_text import check_text, clean_text, valid_text
 from core.chat.memory import MemoryWindowBuilder
 from core.chat.request import Accepted, ChatRequest
+from core.feedback.recording import FeedbackRecorder
 from core.chat.texts import DELAYED_NOTICE, INPUT_BLOCKED_TEXT, INTERNAL_ERROR_TEXT
 from core.limits.pricing import Pricing
 from core.limits.workspaces import NOT_ALLOWED_TEXT, WorkspaceAllowlist
@@ -63,6 +64,7 @@ class ChatService:
         workspaces: WorkspaceAllowlist,
         forgotten: ForgetMeLedger,
         max_message_chars: int,
+        feedback: FeedbackRecorder | None = None,
         output_check_chars: int = 500,
     ) -> None:
         self._deliveries = deliveries
@@ -78,6 +80,7 @@ class ChatService:
             conversations=conversations, memory=memory, llm=llm, tokens=tokens, content_filter=content_filter,
             budget=budget, accounting=UsageAccounting(usage=usage, tokens=tokens, pricing=pricing, clock=clock),
             deliveries=deliveries, clock=clock, output_check_chars=output_check_chars, forgotten=forgotten,
+            feedback=feedback,
         )
         self._clock = clock
 

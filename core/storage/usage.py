@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, func, insert, literal, select
 
-from core.records import UsageRecord, UsageRow
+from core.records import DailyUsage, UsageRecord, UsageRow
 from core.messages import WorkspaceScope
-from core.storage.database import Database
+from core.storage.database import Database, dialect_of
 from core.storage.models import UsageRecordRow, utcnow
 
 Record = UsageRecordRow
@@ -74,3 +74,30 @@ class SqlUsageStore:
             for name, n, p, c, m in rows
             if n  # an ungrouped aggregate over no rows still yields one row
         ]
+
+    async def daily(self, scope: WorkspaceScope, *, since: datetime, user: str | None = None) -> list[DailyUsage]:
+        """Per UTC day and model, by day then model (the chart of ``/parley usage``)."""
+
+        def per_day(session) -> list[DailyUsage]:
+            day = _utc_day(dialect_of(session))
+            query = select(
+                day, Record.model, func.sum(Record.prompt_tokens), func.sum(Record.completion_tokens),
+                func.coalesce(func.sum(Record.cost_micro_usd), 0),
+            ).where(Record.platform == scope.platform, Record.workspace == scope.workspace, Record.created_at >= since)
+            if user is not None:
+                query = query.where(Record.user == user)
+            rows = session.execute(query.group_by(day, Record.model).order_by(day, Record.model)).all()
+            return [
+                DailyUsage(day=date.fromisoformat(str(d)), model=m, prompt_tokens=int(p), completion_tokens=int(c),
+                           cost_micro_usd=int(cost))
+                for d, m, p, c, cost in rows
+            ]
+
+        return await self._db.run(per_day)
+
+
+def _utc_day(dialect: str):
+    """The UTC calendar day of ``created_at`` as ``YYYY-MM-DD`` (SQLite stores UTC text already)."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", Record.created_at), "YYYY-MM-DD")
+    return func.substr(Record.created_at, 1, 10)

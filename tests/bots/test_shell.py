@@ -7,6 +7,10 @@ import os
 import sys
 from pathlib import Path
 
+from PIL import Image
+
+from core.limits.usage_chart import HEIGHT_PX, WIDTH_PX
+
 
 
 CLEARED = (
@@ -96,8 +100,12 @@ async def test_an_unreachable_database_is_one_clear_line(tmp_path):
 
 async def test_export_writes_the_file_to_the_current_directory_and_prints_its_path(tmp_path, llm):
     env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "test-key-not-real"}
-    code, out, err = await run_shell(tmp_path, ["call me at +44 20 7946 0958", "/export", "/filter log"], **env)
+    code, out, err = await run_shell(tmp_path, ["call me at +44 20 7946 0958", "/export", "/filter log", "/usage"], **env)
     assert code == 0, err
+    (chart,) = tmp_path.glob("parley-usage-*.png")  # /usage's chart, written as a file too
+    assert f"Saved to {chart}" in out
+    with Image.open(chart) as image:
+        assert (image.format, image.size) == ("PNG", (WIDTH_PX, HEIGHT_PX))
     (exported,) = tmp_path.glob("parley-export-shell-terminal-*.jsonl")
     assert f"Saved to {exported}" in out
     lines = exported.read_text().splitlines()

@@ -16,6 +16,7 @@ from core.storage.channel_settings import SqlChannelSettingsStore
 from core.storage.conversations import SqlConversationStore
 from core.storage.departures import SqlDepartureStore
 from core.storage.database import Database
+from core.storage.feedback import SqlFeedbackStore
 from core.storage.filters import SqlFilterDecisionLog, SqlFilterSettingsStore
 from core.storage.inbox import SqlInbox
 from core.storage.limit_overrides import SqlLimitOverrideStore
@@ -55,6 +56,7 @@ def sql_stores(database: Database) -> Stores:
         filter_settings=SqlFilterSettingsStore(database),
         filter_decisions=SqlFilterDecisionLog(database),
         departures=SqlDepartureStore(database),
+        feedback=SqlFeedbackStore(database),
     )
 
 
@@ -111,3 +113,8 @@ def filter_decisions(stores: Stores):
 @pytest.fixture
 def departures(stores: Stores):
     return stores.departures
+
+
+@pytest.fixture
+def feedback(stores: Stores):
+    return stores.feedback

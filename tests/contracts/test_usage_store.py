@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from core.messages import WorkspaceScope
 from core.ports import UsageStore
-from core.records import UsageRecord, UsageRow
+from core.records import DailyUsage, UsageRecord, UsageRow
 
 WS = WorkspaceScope(platform="slack", workspace="T1")
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -88,4 +88,24 @@ async def test_costs_add_up_and_a_record_without_a_price_adds_none(usage: UsageS
 
     assert await usage.report(WS, since=SINCE, group_by="model") == [
         UsageRow("priced", 2, 10, 10, cost_micro_usd=2_000), UsageRow("unpriced", 1, 5, 5, cost_micro_usd=0),
+    ]
+
+
+async def test_usage_per_utc_day_and_model(usage: UsageStore) -> None:
+    day1 = datetime(2025, 3, 1, 23, 59, tzinfo=timezone.utc)
+    day2_in_berlin_time = datetime(2025, 3, 2, 0, 30, tzinfo=timezone(timedelta(hours=1)))  # 23:30 UTC on day 1
+    for record in [
+        record_of("alice", "gpt-4o", 100, 50, at=day1, cost=7),
+        record_of("bob", "gpt-4o", 1, 1, at=day2_in_berlin_time, cost=3),
+        record_of("alice", "gpt-4o-mini", 10, 5, at=day1 + timedelta(minutes=2)),
+        record_of("alice", "gpt-4o", 5, 5, at=day1 - timedelta(days=40)),  # before the window
+        record_of("alice", "gpt-4o", 7, 7, at=day1, ws="T2"),  # another workspace
+    ]:
+        await usage.record(record)
+    assert await usage.daily(WS, since=day1 - timedelta(days=30)) == [
+        DailyUsage(date(2025, 3, 1), "gpt-4o", 101, 51, 10),
+        DailyUsage(date(2025, 3, 2), "gpt-4o-mini", 10, 5, 0),
+    ]
+    assert await usage.daily(WS, since=day1 - timedelta(days=30), user="bob") == [
+        DailyUsage(date(2025, 3, 1), "gpt-4o", 1, 1, 3),
     ]

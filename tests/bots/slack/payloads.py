@@ -155,3 +155,25 @@ def view_submission(view: dict[str, Any], values: dict[str, str], *, user: str) 
 
 def as_json(body: dict[str, Any]) -> str:
     return json.dumps(body)
+
+
+def feedback_click(message: Any, *, positive: bool, user: str, trigger_id: str) -> dict[str, Any]:
+    """The ``block_actions`` Slack sends when ``user`` clicks 👍 (``positive``) or 👎 under ``message`` (a stored
+    message of the stand-in): built from the feedback_buttons the message really carries."""
+    [element] = [e for block in message.blocks if block.get("type") == "context_actions"
+                 for e in block["elements"] if e.get("type") == "feedback_buttons"]
+    button = element["positive_button" if positive else "negative_button"]
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+        "api_app_id": APP_ID, "token": "verification-token-not-used", "trigger_id": trigger_id,
+        "team": {"id": TEAM, "domain": "parley-test"}, "enterprise": None, "is_enterprise_install": False,
+        "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
+                      "is_ephemeral": False, "thread_ts": message.thread_ts},
+        "channel": {"id": message.channel, "name": "general"},
+        "message": {"type": "message", "ts": message.ts, "thread_ts": message.thread_ts, "text": message.fallback,
+                    "blocks": message.blocks},
+        "state": {"values": {}},
+        "actions": [{"type": "feedback_buttons", "action_id": element.get("action_id", "x"), "block_id": "fb1",
+                     "value": button["value"], "text": button["text"], "action_ts": next_ts()}],
+    }

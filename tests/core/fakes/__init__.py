@@ -6,6 +6,7 @@ both.  One idea per module; every name is importable from ``tests.core.fakes``.
 
 from tests.core.fakes.budgets import MemoryBudgetCounterStore
 from tests.core.fakes.clock import FakeClock
+from tests.core.fakes.feedback import MemoryFeedbackStore
 from tests.core.fakes.conversations import MemoryConversationStore, with_thread
 from tests.core.fakes.filters import FakeModerator, MemoryFilterDecisionLog, MemoryFilterSettingsStore
 from tests.core.fakes.llm import FakeLLM
@@ -21,6 +22,7 @@ __all__ = [
     "MemoryBudgetCounterStore",
     "MemoryChannelSettingsStore",
     "MemoryConversationStore",
+    "MemoryFeedbackStore",
     "MemoryFilterDecisionLog",
     "MemoryFilterSettingsStore",
     "MemoryInbox",

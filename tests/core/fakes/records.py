@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.messages import ConversationKey, IncomingMessage, WorkspaceScope
 from core.records import (
+    DailyUsage,
     FINISHED_STATES, PENDING, STORED, UNFINISHED, Acceptance, AuditEntry, PendingMessage, StoredAnswer, UsageRecord,
     UsageRow,
 )
@@ -135,6 +136,20 @@ class MemoryUsageStore:
         if group_by is not None:
             ordered = ordered[:limit]
         return [UsageRow(g, *v) for g, v in ordered]
+
+    async def daily(self, scope: WorkspaceScope, *, since: datetime, user: str | None = None) -> list[DailyUsage]:
+        """As the SQL store: per UTC day and model, by day then model."""
+        totals: dict[tuple[date, str], list[int]] = {}
+        for r in self.records:
+            if (r.platform, r.workspace) != (scope.platform, scope.workspace) or r.created_at < as_utc(since):
+                continue
+            if user is not None and r.user != user:
+                continue
+            acc = totals.setdefault((r.created_at.date(), r.model), [0, 0, 0])
+            acc[0] += r.prompt_tokens
+            acc[1] += r.completion_tokens
+            acc[2] += r.cost_micro_usd or 0
+        return [DailyUsage(day, model, *acc) for (day, model), acc in sorted(totals.items())]
 
 
 def _as_json(value: dict[str, Any] | None) -> dict[str, Any] | None:

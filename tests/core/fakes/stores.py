@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.assembly import Stores
 from core.ports import Clock
 from tests.core.fakes.budgets import MemoryBudgetCounterStore
+from tests.core.fakes.feedback import MemoryFeedbackStore
 from tests.core.fakes.conversations import MemoryConversationStore
 from tests.core.fakes.departures import MemoryDepartureStore
 from tests.core.fakes.filters import MemoryFilterDecisionLog, MemoryFilterSettingsStore
@@ -27,4 +28,5 @@ def memory_stores(clock: Clock | None = None) -> Stores:
         filter_settings=MemoryFilterSettingsStore(),
         filter_decisions=MemoryFilterDecisionLog(),
         departures=MemoryDepartureStore(),
+        feedback=MemoryFeedbackStore(),
     )

@@ -3,7 +3,8 @@
     PUT  /applications/{app}/commands, /applications/{app}/guilds/{gid}/commands  (tree.sync(), kept in ``commands``)
     POST /interactions/{id}/{token}/callback
 
-``run_command`` and ``submit_modal`` dispatch INTERACTION_CREATE and keep an
+``run_command``, ``click`` (a button on a message, as it is stored: only one it really carries) and
+``submit_modal`` dispatch INTERACTION_CREATE and keep an
 ``InteractionState``.  The first response must arrive within 3 seconds of the
 stand-in's clock (``advance_clock`` moves it), else 404 10062 Unknown
 interaction; an unknown id or a wrong token is 10062 too; a second initial
@@ -26,7 +27,7 @@ from tests.standins.discord_server.world import BOT, BOT_USER, GUILD_ID, User, c
 
 DEADLINE_SECONDS = 3.0  # for the first response
 TOKEN_SECONDS = 15 * 60  # for follow-ups and edits
-APPLICATION_COMMAND, MODAL_SUBMIT = 2, 5  # interaction types
+APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT = 2, 3, 5  # interaction types
 MESSAGE_REPLY, DEFERRED_REPLY, MODAL = 4, 5, 9  # callback types
 EPHEMERAL, LOADING = 1 << 6, 1 << 7  # message flags
 
@@ -71,6 +72,16 @@ class InteractionRoutes(DiscordState):
             data["guild_id"] = str(GUILD_ID)
         return await self._interact(APPLICATION_COMMAND, user, channel_id, data)
 
+    async def click(self, user: User, message_id: int, custom_id: str) -> int:
+        """``user`` clicks the button ``custom_id`` on a message; returns the interaction id."""
+        message = self.messages[message_id]
+        buttons = [c for row in message.get("components") or [] for c in row.get("components") or []]
+        assert any(b.get("type") == 2 and b.get("custom_id") == custom_id for b in buttons), (
+            f"the message has no button {custom_id!r}"
+        )
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(MESSAGE_COMPONENT, user, int(message["channel_id"]), data, message=message)
+
     async def submit_modal(self, user: User, channel_id: int, custom_id: str, values: dict[str, str]) -> int:
         """``user`` submits the opened modal ``custom_id``, typing ``values`` (untouched inputs keep their value)."""
         inputs = _text_inputs(self._opened_modal(custom_id))
@@ -90,7 +101,9 @@ class InteractionRoutes(DiscordState):
         assert opened, f"no modal {custom_id!r} was opened"
         return opened[-1]
 
-    async def _interact(self, kind: int, user: User, channel_id: int, data: dict[str, Any]) -> int:
+    async def _interact(
+        self, kind: int, user: User, channel_id: int, data: dict[str, Any], *, message: dict[str, Any] | None = None
+    ) -> int:
         interaction_id = self._snowflake()
         state = InteractionState(
             id=interaction_id, token=f"interaction-token-{uuid.uuid4().hex}", kind=kind, user=user,
@@ -98,6 +111,8 @@ class InteractionRoutes(DiscordState):
         )
         self.interactions[interaction_id] = state
         payload = payloads.interaction(interaction_id, kind, user, channel_id, self._channel(channel_id), data)
+        if message is not None:
+            payload["message"] = message
         await self.dispatch("INTERACTION_CREATE", {**payload, "token": state.token})
         return interaction_id
 

@@ -85,6 +85,7 @@ class MessageRoutes(Permissions):
                 return errors.invalid_form_body([(("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")])
             reference = None  # Discord sends it as a plain message
         message = self._message(author=BOT_USER, channel_id=channel_id, content=body.get("content") or "", reference=reference)
+        message["components"] = body.get("components") or []
         message["attachments"] = content.new_attachments(request.get(UPLOADS, ()), self._snowflake)
         self.messages[int(message["id"])] = message
         await self.dispatch("MESSAGE_CREATE", message)

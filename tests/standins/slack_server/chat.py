@@ -22,6 +22,9 @@
   stopStream answer ``message_not_in_streaming_state`` and the message stays
   as it was, ``expired`` (Slack shows it as broken) until chat.update
   replaces its text.
+- ``blocks`` (chat.postMessage, chat.update, chat.stopStream) are checked as Slack checks them
+  (``blocks.py``: ``invalid_blocks``); a message whose blocks hold ``markdown`` blocks shows their text
+  (``text`` is then its notification fallback).  chat.update without ``blocks`` keeps the message's.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import json
 from typing import Any
 
 from tests.standins.slack_server import markup
+from tests.standins.slack_server.blocks import block_problems, markdown_of, parse_blocks
 from tests.standins.slack_server.records import EphemeralMessage, StoredMessage
 from tests.standins.slack_server.state import SlackState
 
@@ -67,11 +71,34 @@ class ChatMethods(SlackState):
             self._check_markdown(method, str(markdown))
             return str(markdown), None
         if not text:
-            return None, "no_text"
+            return (None, None) if params.get("blocks") else (None, "no_text")
         if len(str(text)) > markup.MAX_TEXT:
             return None, "msg_too_long"
         self._check_text(method, str(text))
         return str(text), None
+
+    def _blocks(self, method: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, dict[str, Any] | None]:
+        """(the blocks sent, or None when none were), or (None, Slack's refusal)."""
+        if params.get("blocks") in (None, ""):
+            return None, None
+        blocks, error = parse_blocks(params["blocks"])
+        if error:
+            return None, {"ok": False, "error": error}
+        problems = block_problems(blocks or [])
+        if problems:
+            return None, {"ok": False, "error": "invalid_blocks", "response_metadata": {"messages": problems}}
+        shown = markdown_of(blocks or [])
+        if shown:
+            self._check_markdown(method + " markdown block", shown)
+        return blocks, None
+
+    def _shows(self, message: StoredMessage, text: str | None, blocks: list[dict[str, Any]] | None) -> None:
+        """What the message holds after a post or an edit: markdown blocks' text, else ``text``."""
+        if blocks is not None:
+            message.blocks = blocks
+        shown = markdown_of(message.blocks)
+        message.fallback = (text or "") if shown else ""
+        message.text = shown or text or ""
 
     def _store(self, params: dict[str, Any], text: str, *, streaming: bool = False) -> StoredMessage:
         message = StoredMessage(
@@ -95,10 +122,14 @@ class ChatMethods(SlackState):
                 message.streaming, message.expired = False, True
 
     def _m_chat_postMessage(self, params, token):
+        blocks, refusal = self._blocks("chat.postMessage", params)
+        if refusal:
+            return refusal
         text, error = self._content("chat.postMessage", params)
         if error:
             return {"ok": False, "error": error}
         message = self._store(params, text or "")
+        self._shows(message, text, blocks)
         return {"ok": True, "channel": message.channel, "ts": message.ts,
                 "message": {"type": "message", "text": message.text, "ts": message.ts, "bot_id": self.bot_id}}
 
@@ -108,10 +139,14 @@ class ChatMethods(SlackState):
             return {"ok": False, "error": "message_not_found"}
         if message.streaming:
             return {"ok": False, "error": "streaming_state_conflict"}
+        blocks, refusal = self._blocks("chat.update", params)
+        if refusal:
+            return refusal
         text, error = self._content("chat.update", params)
         if error:
             return {"ok": False, "error": error}
-        message.text, message.expired = text or "", False
+        self._shows(message, text, blocks)
+        message.expired = False
         return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
 
     def _m_chat_postEphemeral(self, params, token):
@@ -161,7 +196,12 @@ class ChatMethods(SlackState):
         return {"ok": True, "channel": message.channel, "ts": message.ts}
 
     def _m_chat_stopStream(self, params, token):
+        blocks, refusal = self._blocks("chat.stopStream", params)
+        if refusal:
+            return refusal
         answer = self._m_chat_appendStream(params, token)
         if answer["ok"]:
-            self._find(params).streaming = False  # type: ignore[union-attr]
+            message = self._find(params)
+            message.streaming = False  # type: ignore[union-attr]
+            message.blocks = blocks or message.blocks  # type: ignore[union-attr]  (shown under the text)
         return answer

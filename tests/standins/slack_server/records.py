@@ -39,6 +39,8 @@ class StoredMessage:
     pieces: list[str] = field(default_factory=list)  # every text piece a stream received
     stream_started: float | None = None  # the stand-in's clock at chat.startStream
     expired: bool = False  # its stream timed out unstopped: a "broken" message until chat.update replaces it
+    blocks: list[dict[str, Any]] = field(default_factory=list)  # Block Kit blocks (checked: ``blocks.py``)
+    fallback: str = ""  # the ``text`` sent with blocks (notifications), when the blocks hold the message
 
 
 @dataclass(frozen=True)

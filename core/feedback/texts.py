@@ -1,0 +1,17 @@
+"""What people are told about their feedback (plain Markdown, as every command reply)."""
+
+THANKS_UP = "Thanks for the 👍."
+THANKS_DOWN = "Thanks for the 👎. If you like, tell me what was wrong."
+THANKS_NO_COMMENT = "Thanks for the 👎."
+CHANGED_UP = "Changed to 👍."
+CHANGED_DOWN = "Changed to 👎. If you like, tell me what was wrong."
+SAME_UP = "You gave this answer a 👍 already."
+SAME_DOWN = "You gave this answer a 👎 already."
+UNKNOWN_ANSWER = "I cannot take feedback on that answer any more: it is too old, or its channel was reset."
+COMMENT_SAVED = "Thanks: your comment is saved with your 👎."
+COMMENT_EMPTY = "No comment saved: it was empty."
+COMMENT_WITHOUT_DOWN = "No comment saved: only a 👎 takes a comment, and this answer has none of yours."
+COMMENT_TOO_LONG = "No comment saved: a comment holds at most {limit:,} characters."
+UNAVAILABLE = "Sorry, I could not record that just now. Please try again in a moment."
+COMMENT_TITLE = "What was wrong?"  # modal titles: at most 24 characters on Slack, 45 on Discord
+COMMENT_LABEL = "Your comment (optional)"
