@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from core.access.admin import AccessAdmin
+from core.access.models import ModelChoices
+from core.access.policy import AccessGate
+from core.access.values import AccessDefaults
 from core.admin import AdminPolicy
 from core.channels.admin import ChannelAdmin
 from core.channels.forgetting import ForgetMeLedger
@@ -36,7 +40,7 @@ from core.personas.admin import PersonaAdmin
 from core.personas.directory import PersonaDirectory
 from core.personas.values import ModelPolicy
 from core.ports import (
-    AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore,
+    AccessStore, AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore,
     FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
     RateLimiter, TokenCounter, UsageStore,
 )
@@ -55,6 +59,7 @@ class Stores:
     limit_overrides: LimitOverrideStore
     filter_settings: FilterSettingsStore
     filter_decisions: FilterDecisionLog
+    access: AccessStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,7 @@ class CoreOptions:
     models: ModelPolicy = field(default_factory=ModelPolicy)  # ALLOWED_MODELS, PERSONA_MAX_TOKENS
     allowed_workspaces: frozenset[str] = frozenset()  # ALLOWED_WORKSPACES; empty: all
     lease_seconds: float = LEASE_SECONDS  # INBOX_LEASE_SECONDS
+    access: AccessDefaults = field(default_factory=AccessDefaults)  # ACCESS_*, SUMMON_DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,8 @@ class Core:
     usage: UsageAdmin
     deliveries: Deliveries
     recovery: Recovery
+    access: AccessAdmin
+    model_choices: ModelChoices
 
 
 def assemble_core(
@@ -162,6 +170,10 @@ def assemble_core(
         inbox=stores.inbox, clock=clock, owner=owner or process_identity(), lease_seconds=options.lease_seconds
     )
     forgotten = ForgetMeLedger()
+    gate = AccessGate(store=stores.access, defaults=options.access, clock=clock)
+    model_choices = ModelChoices(
+        store=stores.access, directory=directory, models=options.models, audit=stores.audit, clock=clock
+    )
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -180,6 +192,8 @@ def assemble_core(
         locks=conversation_locks or ConversationLocks(),
         workspaces=workspaces,
         forgotten=forgotten,
+        access=gate,
+        model_choices=model_choices,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
@@ -187,7 +201,7 @@ def assemble_core(
     )
     channels = ChannelAdmin(
         conversations=stores.conversations, settings=stores.channel_settings, audit=stores.audit, policy=policy,
-        clock=clock, forgotten=forgotten,
+        clock=clock, forgotten=forgotten, access=stores.access,
     )
     limits = LimitsAdmin(
         limiter=request_limiter, overrides=stores.limit_overrides, counters=stores.budget_counters,
@@ -199,9 +213,11 @@ def assemble_core(
         policy=policy, clock=clock,
     )
     usage = UsageAdmin(usage=stores.usage, policy=policy, clock=clock)
+    access = AccessAdmin(gate=gate, store=stores.access, audit=stores.audit, policy=policy, clock=clock)
     commands = CommandRouter(
         personas=personas,
-        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command},
+        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command,
+                **access.commands(), "model": model_choices.command},
         workspaces=workspaces,
     )
     purger = RetentionPurger(
@@ -211,5 +227,6 @@ def assemble_core(
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
         limits=limits, filters=filters, usage=usage, deliveries=deliveries,
-        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock),
+        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), access=access,
+        model_choices=model_choices,
     )

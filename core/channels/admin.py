@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from core.admin import Actor, AdminError, AdminPolicy, CommandFile, CommandHandler, CommandReply, problem, record_change, where
 from core.channels.forgetting import ForgetMeLedger
 from core.channels.export import EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, turns_as_jsonl
-from core.ports import AuditLog, ChannelSettingsStore, Clock, ConversationStore
+from core.ports import AccessStore, AuditLog, ChannelSettingsStore, Clock, ConversationStore
 
 MAX_RETENTION_DAYS = 36_500
 
@@ -23,7 +23,9 @@ class ChannelAdmin:
         policy: AdminPolicy,
         clock: Clock,
         forgotten: ForgetMeLedger,
+        access: AccessStore | None = None,
     ) -> None:
+        self._access = access  # people's model choices: reset and forget-me remove them too
         self._forgotten = forgotten
         self._conversations = conversations
         self._settings = settings
@@ -81,7 +83,10 @@ class ChannelAdmin:
         """Forget the channel's conversations (every thread); returns turns deleted."""
         self._policy.require_channel_admin(actor, doing="reset the memory")
         deleted = await self._conversations.delete_channel(actor.channel_scope)
-        await self._record(actor, "channel.reset", actor.channel, after={"turns_deleted": deleted})
+        choices = 0 if self._access is None else await self._access.forget_channel_choices(actor.channel_scope)
+        await self._record(
+            actor, "channel.reset", actor.channel, after={"turns_deleted": deleted, "model_choices_deleted": choices}
+        )
         return deleted
 
     async def set_retention(self, actor: Actor, days: int | None) -> None:
@@ -122,7 +127,12 @@ class ChannelAdmin:
         their messages still being generated stores none of it (``ForgetMeLedger``)."""
         self._forgotten.asked(platform=actor.platform, workspace=actor.workspace, user=actor.user, at=self._clock.now())
         deleted = await self._conversations.delete_user(actor.workspace_scope, user=actor.user)
-        await self._record(actor, "user.forget", actor.user, after={"turns_deleted": deleted})
+        choices = 0 if self._access is None else await self._access.forget_user_choices(
+            actor.workspace_scope, user=actor.user
+        )
+        await self._record(
+            actor, "user.forget", actor.user, after={"turns_deleted": deleted, "model_choices_deleted": choices}
+        )
         return deleted
 
     async def _record(self, actor: Actor, action: str, target: str, *, before=None, after=None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from core.assembly import Stores
+from core.storage.access import SqlAccessStore
 from core.storage.audit import SqlAuditLog
 from core.storage.budgets import SqlBudgetCounterStore
 from core.storage.channel_settings import SqlChannelSettingsStore
@@ -53,6 +54,7 @@ def sql_stores(database: Database) -> Stores:
         limit_overrides=SqlLimitOverrideStore(database),
         filter_settings=SqlFilterSettingsStore(database),
         filter_decisions=SqlFilterDecisionLog(database),
+        access=SqlAccessStore(database),
     )
 
 
@@ -104,3 +106,8 @@ def filter_settings(stores: Stores):
 @pytest.fixture
 def filter_decisions(stores: Stores):
     return stores.filter_decisions
+
+
+@pytest.fixture
+def access(stores: Stores):
+    return stores.access

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.assembly import Stores
 from core.ports import Clock
+from tests.core.fakes.access import MemoryAccessStore
 from tests.core.fakes.budgets import MemoryBudgetCounterStore
 from tests.core.fakes.conversations import MemoryConversationStore
 from tests.core.fakes.filters import MemoryFilterDecisionLog, MemoryFilterSettingsStore
@@ -25,4 +26,5 @@ def memory_stores(clock: Clock | None = None) -> Stores:
         limit_overrides=MemoryLimitOverrideStore(),
         filter_settings=MemoryFilterSettingsStore(),
         filter_decisions=MemoryFilterDecisionLog(),
+        access=MemoryAccessStore(),
     )
