@@ -35,7 +35,7 @@ from core.chat.request import Accepted, ChatRequest
 from core.chat.texts import DELAYED_NOTICE, INPUT_BLOCKED_TEXT, INTERNAL_ERROR_TEXT
 from core.limits.pricing import Pricing
 from core.limits.workspaces import NOT_ALLOWED_TEXT, WorkspaceAllowlist
-from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent
+from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent, WorkspaceScope
 from core.personas.directory import PersonaDirectory
 from core.ports import (
     Budget, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore, LLMProvider,
@@ -219,6 +219,12 @@ class ChatService:
             return bool(message.key.thread) and await self._conversations.has_assistant_turns(message.key)
 
         return await self._access.summoned(message, in_bot_thread=bot_thread)
+
+    async def access_groups(self, *, platform: str, workspace: str) -> frozenset[str]:
+        """The groups (Slack user groups) the workspace's access rules name: all an adapter that must look a
+        sender's groups up needs to ask about (none: no lookup at all)."""
+        rules = await self._access.access_list(WorkspaceScope(platform=platform, workspace=workspace))
+        return rules.groups()
 
     async def check_access(self, message: IncomingMessage) -> Outcome | None:
         """None when the access rules let the sender use it here; else DENIED with the one private line, or

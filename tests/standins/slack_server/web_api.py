@@ -98,6 +98,19 @@ class WebApiMethods(ChatMethods, ViewMethods):
             done.append({"id": upload.id, "name": upload.filename, "title": upload.title})
         return {"ok": True, "files": done}
 
+    def _m_usergroups_users_list(self, params, token):
+        """Needs the ``usergroups:read`` scope (the app's manifest grants it, or ``missing_scope``); errors as
+        documented: ``no_such_subteam``, ``plan_upgrade_required`` (scripted with ``fail``)."""
+        if "usergroups:read" not in self.bot_scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "usergroups:read",
+                    "provided": ",".join(sorted(self.bot_scopes))}
+        group = str(params.get("usergroup") or "")
+        if not group:
+            return {"ok": False, "error": "invalid_arguments"}
+        if group not in self.user_groups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.user_groups[group])}
+
     def _m_apps_connections_open(self, params, token):
         if not str(token).startswith("xapp-"):
             return {"ok": False, "error": "not_allowed_token_type"}
