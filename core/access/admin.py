@@ -3,7 +3,8 @@
 Forms (one vocabulary on every platform):
 ``/parley access [show]`` · ``/parley access allow|deny <user|group|role|channel> <id-or-mention> …`` ·
 ``/parley access remove <user|group|role|channel> <id-or-mention> …`` · ``/parley access clear`` ·
-``/parley summon [show]`` · ``/parley summon <mention|always|off>`` · ``/parley summon threads <auto|mention>``.
+``/parley summon [show]`` · ``/parley summon <mention|always|off> [threads <auto|mention>]`` ·
+``/parley summon threads <auto|mention>``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ ACCESS_USAGE = (
 SUMMON_USAGE = (
     "Usage: `/parley summon show`, `/parley summon <mention|always|off>` (answer mentions; answer every "
     "top-level message in a thread; ignore the channel), `/parley summon threads <auto|mention>` (in my threads, "
-    "answer every message or only mentions)."
+    "answer every message or only mentions); both at once: `/parley summon always threads mention`."
 )
 MAX_SUBJECTS = 20  # in one command
 _MODE_SAYS = {
@@ -142,11 +143,13 @@ class AccessAdmin:
         if words in ([], ["show"]):
             summoning = await self._gate.summoning(actor.channel_scope)
             return CommandReply(f"In this channel {_MODE_SAYS[summoning.mode]}; {_THREADS_SAYS[summoning.threads]}.")
-        if len(words) == 1 and words[0] in {m.value for m in SummonMode}:
-            return CommandReply(await self.set_summoning(actor, mode=SummonMode(words[0])))
+        mode = SummonMode(words.pop(0)) if words and words[0] in {m.value for m in SummonMode} else None
+        threads = None
         if len(words) == 2 and words[0] == "threads" and words[1] in {m.value for m in ThreadMode}:
-            return CommandReply(await self.set_summoning(actor, threads=ThreadMode(words[1])))
-        raise AdminError(SUMMON_USAGE)
+            threads, words = ThreadMode(words[1]), []
+        if words or (mode is None and threads is None):
+            raise AdminError(SUMMON_USAGE)
+        return CommandReply(await self.set_summoning(actor, mode=mode, threads=threads))
 
     async def set_summoning(
         self, actor: Actor, *, mode: SummonMode | None = None, threads: ThreadMode | None = None
