@@ -120,8 +120,9 @@ class Settings(BaseSettings):
     access_deny_channels: Annotated[frozenset[str], NoDecode] = frozenset()
     summon_default: Literal["mention", "always", "off"] = "mention"  # a channel no admin has set
     # The most messages one answer may become before the rest goes into a file.
-    max_answer_messages_slack: int = Field(default=4, ge=1, le=50)
-    max_answer_messages_discord: int = Field(default=8, ge=1, le=50)
+    # At least 2: the last message is the notice with the file.
+    max_answer_messages_slack: int = Field(default=4, ge=2, le=50)
+    max_answer_messages_discord: int = Field(default=8, ge=2, le=50)
 
     # Slack adapter (bots/slack)
     slack_bot_token: str | None = None

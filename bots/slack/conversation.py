@@ -44,6 +44,7 @@ LOOKUP_SECONDS = 1.5  # users.info lookups before the ack; Slack wants the ack w
 class ConversationOptions:
     allow_bot_messages: bool = False
     edit_interval: float = 1.0  # seconds between two changes of the streamed answer
+    max_answer_messages: int = 4  # an answer longer than this many messages: the rest as a file
 
 
 class SlackConversation:
@@ -94,7 +95,7 @@ class SlackConversation:
 
         return ReplyRenderer(
             self._client, place=place, interval=self._options.edit_interval, clock=self._clock, rests=self._rests,
-            log=log, note=note,
+            log=log, note=note, max_messages=self._options.max_answer_messages,
         )
 
     async def _deliver(

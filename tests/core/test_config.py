@@ -30,7 +30,7 @@ from core.config import SettingsError, load_settings
         ("BLOCKLIST", '["/([a-z]/"]'),
         ("ACCESS_DENY_USERS", "U1,<@U2>"),
         ("SUMMON_DEFAULT", "sometimes"),
-        ("MAX_ANSWER_MESSAGES_DISCORD", "0"),
+        ("MAX_ANSWER_MESSAGES_DISCORD", "1"),
         ("BLOCKLIST", '["/(a|aa)+$/"]'),
         ("BLOCKLIST", "badword"),
         ("BLOCKLIST_ACTION", "flag"),

@@ -70,7 +70,7 @@ async def test_a_40000_character_answer_becomes_at_most_8_messages_and_a_file(pa
     server, llm = parley.discord, parley.llm
     answer = " ".join(f"word{n}" for n in range(6_000))[:40_000]
     assert len(answer) == 40_000
-    llm.script(Reply(answer))
+    llm.script(Reply(answer, deltas=[answer[:20_000], answer[20_000:]]))
 
     asked = await server.send_message(ALICE, GENERAL, mention("tell me everything"))
     thread_id = int(asked["id"])

@@ -95,3 +95,19 @@ async def test_a_persons_model_choice_survives_a_restart_and_a_model_outside_the
         await server.aclose()
         await again.aclose()
     assert [r.json["model"] for r in llm.chat_requests] == ["gpt-4o"]
+
+
+async def test_a_long_answer_never_floods_the_channel(parley, slack, llm, clock):
+    from tests.standins.openai_server import Reply
+
+    answer = " ".join(f"word{n}" for n in range(9_000))[:50_000]  # five Slack messages' worth
+    llm.script(Reply(answer, deltas=[answer[:20_000], answer[20_000:]]))
+    mention = payloads.app_mention(f"<@{BOT_USER}> tell me everything")
+    await parley.deliver(mention)
+    await parley.handled(1, timeout=15)
+
+    posted = slack.calls_to("chat.postMessage")
+    (upload,) = [f for f in slack.files.values() if f.channel]
+    assert 1 + len(posted) == 3  # the streamed message and two more: 3 of MAX_ANSWER_MESSAGES_SLACK=4
+    assert upload.filename == "answer.md" and upload.content.decode() == answer
+    assert upload.channel == CHANNEL and upload.thread_ts == mention["ts"] and "answer is long" in upload.comment

@@ -92,6 +92,9 @@ class WebApiMethods(ChatMethods, ViewMethods):
                 return {"ok": False, "error": "file_not_found" if upload is None else "file_upload_size_mismatch"}
             upload.title = str(item.get("title") or upload.filename)
             upload.channel = params.get("channel_id") or None
+            upload.thread_ts = params.get("thread_ts") or None
+            if upload.thread_ts and not upload.channel:
+                return {"ok": False, "error": "invalid_arguments"}  # a thread is only in a channel
             upload.comment = str(params.get("initial_comment") or "")
             if upload.comment:
                 self._check_text("files.completeUploadExternal initial_comment", upload.comment)
