@@ -55,8 +55,8 @@ class AccessAdmin:
         return {"access": self.access_command, "summon": self.summon_command}
 
     async def access_command(self, actor: Actor, args: str) -> CommandReply:
-        action, *words = args.split()
-        action = action.lower() if action else "show"
+        words = args.split()
+        action = words.pop(0).lower() if words else "show"
         if action == "show" and not words:
             return CommandReply(await self.show(actor))
         if action == "clear" and not words:

@@ -86,3 +86,19 @@ async def test_a_40000_character_answer_becomes_at_most_8_messages_and_a_file(pa
     uploaded = next(c for c in server.calls_to("POST", "/channels/{channel_id}/messages") if c.files)
     assert uploaded.files[0][1].decode() == answer
     assert all(len(m["content"]) <= 2_000 for m in messages)
+
+
+async def test_a_persons_model_choice_survives_a_restart_and_one_outside_the_list_is_refused(start_parley):
+    first = await start_parley()
+    server = first.discord
+    created = await command(server, ALICE, GENERAL, "persona", "create", definition="helper models=gpt-4o Be helpful.")
+    await command(server, ALICE, GENERAL, "persona", "use", name="helper")
+    picked = await command(server, BOB, GENERAL, "parley", "model", name="gpt-4o")
+    refused = await command(server, BOB, GENERAL, "parley", "model", name="gpt-5-ultra")
+    assert "Created" in said(created) and "`gpt-4o`" in said(picked) and "not one you can pick" in said(refused)
+    await first.bot.close()  # the process goes away; the next one starts on the same database
+
+    again = await start_parley()
+    asked = await server.send_message(BOB, GENERAL, mention("which model?"))
+    await answer_in(server, int(asked["id"]), "echo: which model?")
+    assert [r.json["model"] for r in again.llm.chat_requests] == ["gpt-4o"]
