@@ -7,7 +7,9 @@ from dataclasses import dataclass, replace
 
 from core.admin import Actor, AdminError, AdminPolicy, CommandFile, CommandHandler, CommandReply, problem, record_change, where
 from core.channels.forgetting import ForgetMeLedger
-from core.channels.export import EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, turns_as_jsonl
+from core.channels.export import (
+    EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, settings_as_jsonl, turns_as_jsonl,
+)
 from core.ports import AccessStore, AuditLog, ChannelSettingsStore, Clock, ConversationStore
 
 MAX_RETENTION_DAYS = 36_500
@@ -116,6 +118,12 @@ class ChannelAdmin:
         self._policy.require_channel_admin(actor, doing="export the stored messages")
         turns = await self._conversations.channel_turns(actor.channel_scope, limit=EXPORT_MAX_TURNS + 1)
         content, count = turns_as_jsonl(turns[:EXPORT_MAX_TURNS])
+        if self._access is not None:  # the summoning mode and people's model choices stored for this channel
+            summoning = await self._access.summoning(actor.channel_scope)
+            content += settings_as_jsonl(
+                choices=await self._access.channel_choices(actor.channel_scope),
+                summoning=None if summoning is None else (summoning.mode.value, summoning.threads.value),
+            )
         await self._record(actor, "channel.export", actor.channel, after={"turns": count})
         return ChannelExport(
             filename=export_filename(actor.channel_scope, self._clock.now()), content=content, turns=count,

@@ -137,3 +137,22 @@ async def test_a_persona_edited_in_the_form_keeps_its_models() -> None:
     )
     persona = await world.stores.personas.get(ADMIN.workspace_scope, "helper")
     assert persona.models == ("gpt-4o",) and persona.system_prompt == "Be brief."
+
+
+async def test_export_holds_the_channels_summoning_and_model_choices() -> None:
+    import json
+
+    world = _world_with_models()
+    await world.core.commands.run(ADMIN, "persona", "create helper models=gpt-4o Be helpful.")
+    await world.core.commands.run(ADMIN, "persona", "use helper")
+    await world.core.commands.run(ADMIN, "parley", "summon always")
+    await world.core.commands.run(actor("U1"), "parley", "model gpt-4o")
+    await world.send(msg(key=THREAD, user="U1", mentions_bot=True))
+
+    reply = await world.core.commands.run(ADMIN, "parley", "export")
+    lines = [json.loads(line) for line in reply.file.content.decode().splitlines()]
+    assert [line.get("role") for line in lines[:2]] == ["user", "assistant"]
+    assert lines[2:] == [
+        {"setting": "summoning", "mode": "always", "threads": "auto"},
+        {"setting": "model_choice", "user": "U1", "model": "gpt-4o"},
+    ]
