@@ -43,7 +43,8 @@ class DiscordBot:
             ),
         )
         self.redelivery = DiscordRedelivery(
-            chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds
+            chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds,
+            max_answer_messages=options.max_answer_messages,
         )
         self.ready = asyncio.Event()
         self._register_events()

@@ -39,12 +39,14 @@ class DiscordRedelivery:
     """Counted in ``in_flight`` like any answer, so a shutdown drains it (or cancels it: it is let go)."""
 
     def __init__(
-        self, *, chat: ChatService, client: discord.Client, in_flight: InFlight, edit_interval: float
+        self, *, chat: ChatService, client: discord.Client, in_flight: InFlight, edit_interval: float,
+        max_answer_messages: int | None = None,
     ) -> None:
         self._chat = chat
         self._client = client
         self._in_flight = in_flight
         self._edit_interval = edit_interval
+        self._max_answer_messages = max_answer_messages
 
     async def redeliver(self, pending: PendingMessage, replies: AsyncIterator[ReplyEvent]) -> None:
         async with self._in_flight.track():
@@ -52,7 +54,7 @@ class DiscordRedelivery:
             ref = await self._end_half_shown(pending, note=INTERRUPTED_ANSWER, event_log=event_log)
             target, reply_to = await self._place_of(pending, ref, event_log=event_log)
             live = LiveMessage(
-                target, reference=reply_to, interval=self._edit_interval,
+                target, reference=reply_to, interval=self._edit_interval, max_messages=self._max_answer_messages,
                 on_posted=ReplyNoter(chat=self._chat, message=pending.message, event_log=event_log),
             )
             outcome = await render_reply(replies, live=live, typing=TypingIndicator(target))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -159,7 +159,3 @@ def kind_name(kind: Kind, *, platform: str) -> str:
     if kind is Kind.GROUP:
         return "role" if platform == "discord" else "group"
     return kind.value
-
-
-def distinct(values: Collection[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
