@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from core.access.admin import AccessAdmin
+from core.access.models import ModelChoices
+from core.access.policy import AccessGate
+from core.access.values import AccessDefaults
 from core.admin import AdminPolicy
 from core.channels.admin import ChannelAdmin
 from core.channels.forgetting import ForgetMeLedger
@@ -40,9 +44,9 @@ from core.personas.admin import PersonaAdmin
 from core.personas.directory import PersonaDirectory
 from core.personas.values import ModelPolicy
 from core.ports import (
-    DepartureStore,
-    AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore,
-    FeedbackStore, FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
+    AccessStore, AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking,
+    ConversationStore, DepartureStore, FeedbackStore, FilterDecisionLog, FilterSettingsStore, Inbox,
+    LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
     RateLimiter, TokenCounter, UsageStore,
 )
 from core.tokens import RememberingTokenCounter
@@ -61,6 +65,7 @@ class Stores:
     filter_settings: FilterSettingsStore
     filter_decisions: FilterDecisionLog
     feedback: FeedbackStore
+    access: AccessStore
     departures: DepartureStore | None = None  # workspaces that removed the app (core/departures)
 
 
@@ -93,6 +98,7 @@ class CoreOptions:
     allowed_workspaces: frozenset[str] = frozenset()  # ALLOWED_WORKSPACES; empty: all
     lease_seconds: float = LEASE_SECONDS  # INBOX_LEASE_SECONDS
     uninstall_grace: timedelta = timedelta(days=30)  # SLACK_UNINSTALL_GRACE_DAYS: data kept after an uninstall
+    access: AccessDefaults = field(default_factory=AccessDefaults)  # ACCESS_*, SUMMON_DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +116,8 @@ class Core:
     recovery: Recovery
     feedback: FeedbackRecorder
     feedback_admin: FeedbackAdmin
+    access: AccessAdmin
+    model_choices: ModelChoices
     departures: WorkspaceDepartures | None = None
 
 
@@ -174,6 +182,10 @@ def assemble_core(
     )
     forgotten = ForgetMeLedger()
     feedback = FeedbackRecorder(store=stores.feedback, clock=clock)
+    gate = AccessGate(store=stores.access, defaults=options.access, clock=clock)
+    model_choices = ModelChoices(
+        store=stores.access, directory=directory, models=options.models, audit=stores.audit, clock=clock
+    )
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -193,6 +205,8 @@ def assemble_core(
         workspaces=workspaces,
         forgotten=forgotten,
         feedback=feedback,
+        access=gate,
+        model_choices=model_choices,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
@@ -200,7 +214,7 @@ def assemble_core(
     )
     channels = ChannelAdmin(
         conversations=stores.conversations, settings=stores.channel_settings, audit=stores.audit, policy=policy,
-        clock=clock, forgotten=forgotten, feedback=stores.feedback,
+        clock=clock, forgotten=forgotten, feedback=stores.feedback, access=stores.access,
     )
     limits = LimitsAdmin(
         limiter=request_limiter, overrides=stores.limit_overrides, counters=stores.budget_counters,
@@ -213,10 +227,11 @@ def assemble_core(
     )
     usage = UsageAdmin(usage=stores.usage, policy=policy, clock=clock, caps=limit_options.caps)
     feedback_admin = FeedbackAdmin(store=stores.feedback, policy=policy, clock=clock)
+    access = AccessAdmin(gate=gate, store=stores.access, audit=stores.audit, policy=policy, clock=clock)
     commands = CommandRouter(
         personas=personas,
         parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command,
-                "feedback": feedback_admin.command},
+                "feedback": feedback_admin.command, **access.commands(), "model": model_choices.command},
         workspaces=workspaces,
     )
     departures = None
@@ -233,5 +248,5 @@ def assemble_core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
         limits=limits, filters=filters, usage=usage, deliveries=deliveries,
         recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), departures=departures, feedback=feedback,
-        feedback_admin=feedback_admin,
+        feedback_admin=feedback_admin, access=access, model_choices=model_choices,
     )

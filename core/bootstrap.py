@@ -15,6 +15,8 @@ from datetime import timedelta
 import structlog
 
 from core.ttl_cache import DEFAULT_TTL_SECONDS, TtlCache
+from core.access.cache import CachedAccessStore
+from core.access.values import AccessDefaults, Effect, Kind, SummonMode
 from core.channels.cache import CachedChannelSettingsStore
 from core.limits.cache import CachedLimitOverrideStore
 from core.personas.cache import CachedPersonaStore
@@ -29,6 +31,7 @@ from core.personas.values import ModelPolicy
 from core.filters.setup import filter_defaults, moderator_for, start_moderation
 from core.ports import LLMProvider, Redelivery
 from core.chat.redis_locks import RedisConversationLocks
+from core.storage.access import SqlAccessStore
 from core.storage.audit import SqlAuditLog
 from core.storage.budgets import SqlBudgetCounterStore
 from core.storage.limit_overrides import SqlLimitOverrideStore
@@ -100,11 +103,13 @@ def sql_stores(database: Database, *, cache_ttl: float = DEFAULT_TTL_SECONDS) ->
     personas, channel_settings, limit_overrides = (
         SqlPersonaStore(database), SqlChannelSettingsStore(database), SqlLimitOverrideStore(database)
     )
+    access = SqlAccessStore(database)
     if cache_ttl > 0:
         cache = TtlCache(ttl=cache_ttl)
         personas = CachedPersonaStore(personas, cache)
         channel_settings = CachedChannelSettingsStore(channel_settings, cache)
         limit_overrides = CachedLimitOverrideStore(limit_overrides, cache)
+        access = CachedAccessStore(access, cache)
     return Stores(
         conversations=SqlConversationStore(database),
         personas=personas,
@@ -118,6 +123,22 @@ def sql_stores(database: Database, *, cache_ttl: float = DEFAULT_TTL_SECONDS) ->
         filter_decisions=SqlFilterDecisionLog(database),
         departures=SqlDepartureStore(database),
         feedback=SqlFeedbackStore(database),
+        access=access,
+    )
+
+
+def access_defaults(settings: Settings) -> AccessDefaults:
+    """The operator's access rules (ACCESS_ALLOW_USERS …) and SUMMON_DEFAULT."""
+    return AccessDefaults.of(
+        {
+            (Effect.ALLOW, Kind.USER): settings.access_allow_users,
+            (Effect.DENY, Kind.USER): settings.access_deny_users,
+            (Effect.ALLOW, Kind.GROUP): settings.access_allow_groups,
+            (Effect.DENY, Kind.GROUP): settings.access_deny_groups,
+            (Effect.ALLOW, Kind.CHANNEL): settings.access_allow_channels,
+            (Effect.DENY, Kind.CHANNEL): settings.access_deny_channels,
+        },
+        summon=SummonMode(settings.summon_default),
     )
 
 
@@ -250,6 +271,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
             allowed_workspaces=settings.allowed_workspaces,
             lease_seconds=settings.inbox_lease_seconds,
             uninstall_grace=timedelta(days=settings.slack_uninstall_grace_days),
+            access=access_defaults(settings),
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,

@@ -29,10 +29,14 @@ PARLEY_HELP = (
     "clear <user|channel|workspace>` · `/parley filter show | set <pii|blocklist|moderation> "
     "<on|off|block|redact|flag> | block <pattern> | unblock <pattern> | log`"
     " · `/parley feedback` (admins: 👍 / 👎 by persona and model, latest comments)"
+    " · `/parley access show | "
+    "allow <user|group|role|channel> <id…> | deny <user|group|role|channel> <id…> | remove <…> <id…> | clear` · "
+    "`/parley summon show | <mention|always|off> | threads <auto|mention>` · `/parley model [name|default]` "
+    "(pick one of the persona's models for yourself here)"
 )
 HELP_TEXT = (
     "**Talk to me** by mentioning me in a channel (I answer in a thread; follow-ups in that thread need "
-    "no mention) or in a direct message.\n**Personas:** " + PERSONA_HELP + "\n**Parley:** " + PARLEY_HELP
+    "no mention; a channel set to `always` needs no mention at all) or in a direct message.\n**Personas:** " + PERSONA_HELP + "\n**Parley:** " + PARLEY_HELP
 )
 _COMMAND_LINE = re.compile(r"^/(\w[\w-]*)\s*(.*)$", re.DOTALL)
 

@@ -110,6 +110,20 @@ class Settings(BaseSettings):
     blocklist_timeout_failure: Literal["open", "closed"] = "closed"  # a blocking regex that ran out of time
     moderation_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
+    # Who may use it and how it is summoned (see core/access/): ids, comma-separated, in every workspace, on
+    # top of what admins set with /parley access. Empty allow lists: everyone, everywhere.
+    access_allow_users: Annotated[frozenset[str], NoDecode] = frozenset()
+    access_deny_users: Annotated[frozenset[str], NoDecode] = frozenset()
+    access_allow_groups: Annotated[frozenset[str], NoDecode] = frozenset()  # Slack user groups, Discord roles
+    access_deny_groups: Annotated[frozenset[str], NoDecode] = frozenset()
+    access_allow_channels: Annotated[frozenset[str], NoDecode] = frozenset()
+    access_deny_channels: Annotated[frozenset[str], NoDecode] = frozenset()
+    summon_default: Literal["mention", "always", "off"] = "mention"  # a channel no admin has set
+    # The most messages one answer may become before the rest goes into a file.
+    # At least 2: the last message is the notice with the file.
+    max_answer_messages_slack: int = Field(default=4, ge=2, le=50)
+    max_answer_messages_discord: int = Field(default=8, ge=2, le=50)
+
     # Slack adapter (bots/slack)
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -123,7 +137,7 @@ class Settings(BaseSettings):
     slack_redirect_uri: str | None = None  # https://your-host/slack/oauth_redirect (as in the app's settings)
     slack_scopes: Annotated[tuple[str, ...], NoDecode] = (
         "app_mentions:read", "assistant:write", "channels:history", "chat:write", "commands", "files:write",
-        "groups:history", "im:history", "im:write", "users:read",
+        "groups:history", "im:history", "im:write", "usergroups:read", "users:read",
     )  # the bot scopes an install asks for: the manifests' list
     slack_uninstall_grace_days: float = Field(default=30.0, ge=0, le=3_650)
 
@@ -246,6 +260,26 @@ class Settings(BaseSettings):
             return parse_keys(value) if isinstance(value, str) else value
         except CipherKeyInvalid as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator(
+        "access_allow_users", "access_deny_users", "access_allow_groups", "access_deny_groups",
+        "access_allow_channels", "access_deny_channels", mode="before",
+    )
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        import re
+
+        if isinstance(value, str):
+            value = frozenset(part.strip() for part in value.split(",") if part.strip())
+        for entry in value if isinstance(value, (set, frozenset, list, tuple)) else ():
+            if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", str(entry)):
+                raise ValueError(f"{str(entry)[:60]!r} is not an id (comma-separated ids, like U0123ABCD,U0456EFGH)")
+        return value
+
+    @field_validator("summon_default", mode="before")
+    @classmethod
+    def _lower_summon(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_format", mode="before")
     @classmethod

@@ -71,6 +71,8 @@ class IncomingMessage:
     sender_is_admin: bool = False  # the platform says the sender is an admin (for limit exemptions)
     user_name: str = ""
     received_at: datetime | None = None
+    top_level: bool = False  # a channel message in no thread (an ``always`` channel answers it in a new thread)
+    groups: frozenset[str] = frozenset()  # the sender's Slack user groups / Discord roles, for access rules
 
     @property
     def billed_workspace(self) -> str:
@@ -112,9 +114,12 @@ class OutcomeKind(enum.StrEnum):
     LIMITED = "limited"  # rate limit or budget; see retry_after
     BLOCKED = "blocked"  # a content filter refused
     FAILED = "failed"  # the LLM or the infrastructure failed after retries
+    DENIED = "denied"  # the access rules refuse this person or place: one short line, shown privately
 
 
-REFUSALS = frozenset({OutcomeKind.INVALID, OutcomeKind.LIMITED, OutcomeKind.BLOCKED, OutcomeKind.FAILED})
+REFUSALS = frozenset(
+    {OutcomeKind.INVALID, OutcomeKind.LIMITED, OutcomeKind.BLOCKED, OutcomeKind.FAILED, OutcomeKind.DENIED}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,12 +41,14 @@ class DiscordBot:
         self.conversation = DiscordConversation(
             chat=core.chat, client=self.client, in_flight=self.in_flight, feedback=self.feedback,
             options=ConversationOptions(
-                allow_bot_messages=options.allow_bot_messages, edit_interval=options.edit_interval_seconds
+                allow_bot_messages=options.allow_bot_messages, edit_interval=options.edit_interval_seconds,
+                max_answer_messages=options.max_answer_messages,
             ),
         )
         self.redelivery = DiscordRedelivery(
             chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds,
             feedback=self.feedback,
+            max_answer_messages=options.max_answer_messages,
         )
         self.ready = asyncio.Event()
         self._register_events()

@@ -156,6 +156,39 @@ class ParleyCommands(_RouterGroup, name="parley", description=PARLEY_DESCRIPTION
     ) -> None:
         await self.run(interaction, " ".join(part for part in ("filter", action, target, value) if part))
 
+    @app_commands.command(name="access", description="Who may use me here: show; admins: allow, deny, remove, clear")
+    @app_commands.describe(
+        action="show (default), allow, deny, remove or clear", kind="user, role or channel",
+        who="For allow/deny/remove: the user, role or channel (mention or id; several separated by spaces)",
+    )
+    async def access(
+        self,
+        interaction: discord.Interaction,
+        action: Literal["show", "allow", "deny", "remove", "clear"] = "show",
+        kind: Optional[Literal["user", "role", "channel"]] = None,
+        who: Optional[str] = None,
+    ) -> None:
+        await self.run(interaction, " ".join(part for part in ("access", action, kind, who) if part))
+
+    @app_commands.command(name="summon", description="How I am summoned in this channel: show; admins: change it")
+    @app_commands.describe(
+        mode="mention (answer mentions), always (every top-level message, in a thread), off (ignore the channel)",
+        threads="auto (in my threads, answer every message) or mention (only mentions)",
+    )
+    async def summon(
+        self,
+        interaction: discord.Interaction,
+        mode: Optional[Literal["mention", "always", "off"]] = None,
+        threads: Optional[Literal["auto", "mention"]] = None,
+    ) -> None:
+        words = [word for word in (mode, *(("threads", threads) if threads else ())) if word]
+        await self.run(interaction, " ".join(("summon", *(words or ["show"]))))
+
+    @app_commands.command(name="model", description="The models you may pick here; pick one, or default")
+    @app_commands.describe(name="A model the channel's persona lists, or default for the persona's own")
+    async def model(self, interaction: discord.Interaction, name: Optional[str] = None) -> None:
+        await self.run(interaction, f"model {name or ''}")
+
 
 def install_commands(tree: app_commands.CommandTree, *, router: CommandRouter) -> None:
     tree.add_command(PersonaCommands(router=router))

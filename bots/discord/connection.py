@@ -36,6 +36,7 @@ class DiscordOptions:
     shard_ids: tuple[int, ...] = ()
     allow_bot_messages: bool = False
     edit_interval_seconds: float = 1.0
+    max_answer_messages: int = 8  # MAX_ANSWER_MESSAGES_DISCORD: then a notice and the answer as a file
 
     @property
     def sharded(self) -> bool:
@@ -60,6 +61,7 @@ class DiscordOptions:
             shard_ids=tuple(ids),
             allow_bot_messages=settings.allow_bot_messages,
             edit_interval_seconds=settings.stream_edit_interval_seconds,
+            max_answer_messages=settings.max_answer_messages_discord,
         )
 
 

@@ -13,7 +13,7 @@ from bots.discord.live_message import LiveMessage
 from bots.discord.places import Place, place_of
 from bots.discord.render import render_reply
 from bots.discord.reply_ref import ReplyNoter
-from bots.discord.texts import RENDER_FAILED
+from bots.discord.texts import DENIED_IN, RENDER_FAILED
 from bots.discord.translate import Delivery, Skip, facts_from_message, translate
 from bots.discord.typing_indicator import TypingIndicator
 from core.chat.service import ChatService
@@ -31,6 +31,7 @@ TYPING_GRACE_SECONDS = 0.5  # for messages the core may well ignore
 class ConversationOptions:
     allow_bot_messages: bool = False
     edit_interval: float = 1.0  # seconds between two edits of the streamed answer
+    max_answer_messages: int = 8  # an answer longer than this many messages: the rest as a file
 
 
 class DiscordConversation:
@@ -75,6 +76,8 @@ class DiscordConversation:
         event_log = log.bind(
             guild=place.guild_id, channel=place.channel_id, thread=decision.message.key.thread, message_id=message.id
         )
+        if not decision.message.is_dm and not await self._admitted(message, decision, event_log=event_log):
+            return
         target: discord.abc.Messageable = message.channel
         try:
             answer_place = await self._answer_place(message, decision, event_log=event_log)
@@ -84,6 +87,7 @@ class DiscordConversation:
             target, reference = answer_place
             live = LiveMessage(
                 target, reference=reference, interval=self._options.edit_interval,
+                max_messages=self._options.max_answer_messages,
                 on_posted=ReplyNoter(chat=self._chat, message=decision.message, event_log=event_log),
             )
             typing = TypingIndicator(target, delay=0.0 if decision.expects_answer else TYPING_GRACE_SECONDS)
@@ -100,6 +104,30 @@ class DiscordConversation:
             await apologise_in(target, RENDER_FAILED, event_log=event_log)
         elif outcome.kind is not OutcomeKind.IGNORED:
             event_log.info("discord.replied", outcome=outcome.kind.value, messages=len(live.messages))
+
+    async def _admitted(
+        self, message: discord.Message, decision: Delivery, *, event_log: structlog.typing.FilteringBoundLogger
+    ) -> bool:
+        """The core's gate and access rules, before a thread is started for a channel message: False when the
+        message is not for the bot (its channel's summoning mode) or the sender may not use it here; a refused
+        person then gets the one line in a DM (Discord has no private message in a channel), at most hourly."""
+        if not await self._chat.is_addressed(decision.message):
+            return False
+        refused = await self._chat.check_access(decision.message)
+        if refused is None:
+            return True
+        if refused.kind is OutcomeKind.DENIED:
+            await self._tell_privately(message.author, refused.text, channel_id=message.channel.id, event_log=event_log)
+        return False
+
+    async def _tell_privately(
+        self, person: discord.abc.User, text: str, *, channel_id: int, event_log: structlog.typing.FilteringBoundLogger
+    ) -> None:
+        try:
+            await person.send(DENIED_IN.format(text=text, channel=channel_id))
+            event_log.info("discord.denial_sent")
+        except discord.HTTPException as error:  # their DMs are closed: nothing else is private
+            event_log.info("discord.denial_undeliverable", status=error.status, code=error.code)
 
     async def _answer_place(
         self, message: discord.Message, decision: Delivery, *, event_log: structlog.typing.FilteringBoundLogger

@@ -8,16 +8,23 @@ blocks are closed and reopened with their language.  ``on_posted`` hears
 of every new message (all of them so far), so the caller can note where the
 reply is shown before it is complete.  ``settle`` may put a view (the feedback buttons) on the
 answer's last message.
+
+An answer never floods a channel: with ``max_messages``, at most that many
+messages are posted; a longer answer streams into the first ``max_messages - 1``
+and ends with one more message, the core's notice with the whole answer
+attached as a file (``ANSWER_FILENAME``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
+from core.access.texts import ANSWER_FILENAME, too_many_messages_notice
 from core.edit_pacer import EditPacer
 from core.text_split import split_markdown
 
@@ -39,8 +46,10 @@ class LiveMessage:
         limit: int = MESSAGE_LIMIT,
         clock: Callable[[], float] = time.monotonic,
         on_posted: PostedHook | None = None,
+        max_messages: int | None = None,
     ) -> None:
         self._channel = channel
+        self._max_messages = max_messages
         self._on_posted = on_posted
         self._reference = reference.to_reference(fail_if_not_exists=False) if reference is not None else None
         self._limit = limit
@@ -72,18 +81,35 @@ class LiveMessage:
     async def settle(self, text: str, *, footer: str = "", view: discord.ui.View | None = None) -> None:
         """Show the final ``text`` (plus a footer line), ``view`` on its last message, and delete messages it no
         longer needs."""
-        pieces = self._pieces(text)
+        pieces = self._all_pieces(text)
         if footer:
             if pieces and len(pieces[-1]) + 1 + len(footer) <= self._limit:
                 pieces[-1] = f"{pieces[-1]}\n{footer}"
             else:
                 pieces.append(footer[: self._limit])
+        overflow = self._max_messages is not None and len(pieces) > self._max_messages
+        if overflow:
+            pieces = pieces[: self._max_messages - 1]
         await self._stop_flushing()
-        if pieces == self._shown and view is None:
+        if pieces == self._shown and view is None and not overflow:
             return
         if self._sent:
             await asyncio.sleep(self._pacer.delay(now=self._clock()))
-        await self._sync(pieces, prune=True, view=view)
+        await self._sync(pieces, prune=True, view=None if overflow else view)
+        if overflow:
+            await self._attach(text, shown=len(pieces), view=view)
+
+    async def _attach(self, text: str, *, shown: int, view: discord.ui.View | None = None) -> None:
+        """The last message of an answer too long for the channel: the notice, with the whole answer as a file."""
+        notice = too_many_messages_notice(shown=shown, filename=ANSWER_FILENAME)
+        answer = discord.File(io.BytesIO(text.encode()), filename=ANSWER_FILENAME)
+        reference = self._reference if not self._sent else None
+        extra = {"view": view} if view is not None else {}
+        sent = await self._channel.send(notice, file=answer, reference=reference, **extra)
+        self._sent.append(sent)
+        self._shown.append(notice)
+        if self._on_posted is not None:
+            await self._on_posted(tuple(self._sent))
 
     async def abandon(self) -> None:
         """Stop any pending edit (after a failure)."""
@@ -112,8 +138,13 @@ class LiveMessage:
             await self._sync(self._pieces(wanted))
             self._synced = wanted
 
-    def _pieces(self, text: str) -> list[str]:
+    def _all_pieces(self, text: str) -> list[str]:
         return [piece for piece in split_markdown(text, limit=self._limit) if piece.strip()]
+
+    def _pieces(self, text: str) -> list[str]:
+        """What streams: at most ``max_messages - 1`` messages (the last is kept for the notice and the file)."""
+        pieces = self._all_pieces(text)
+        return pieces if self._max_messages is None else pieces[: max(self._max_messages - 1, 1)]
 
     async def _sync(self, pieces: list[str], *, prune: bool = False, view: discord.ui.View | None = None) -> None:
         self._writing = True

@@ -42,12 +42,14 @@ class DiscordRedelivery:
     def __init__(
         self, *, chat: ChatService, client: discord.Client, in_flight: InFlight, edit_interval: float,
         feedback: FeedbackButtons | None = None,
+        max_answer_messages: int | None = None,
     ) -> None:
         self._feedback = feedback
         self._chat = chat
         self._client = client
         self._in_flight = in_flight
         self._edit_interval = edit_interval
+        self._max_answer_messages = max_answer_messages
 
     async def redeliver(self, pending: PendingMessage, replies: AsyncIterator[ReplyEvent]) -> None:
         async with self._in_flight.track():
@@ -55,7 +57,7 @@ class DiscordRedelivery:
             ref = await self._end_half_shown(pending, note=INTERRUPTED_ANSWER, event_log=event_log)
             target, reply_to = await self._place_of(pending, ref, event_log=event_log)
             live = LiveMessage(
-                target, reference=reply_to, interval=self._edit_interval,
+                target, reference=reply_to, interval=self._edit_interval, max_messages=self._max_answer_messages,
                 on_posted=ReplyNoter(chat=self._chat, message=pending.message, event_log=event_log),
             )
             feedback = self._feedback

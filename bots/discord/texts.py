@@ -4,6 +4,8 @@ Answers, refusals and command replies come from the core; these are only what
 is specific to Discord (its forms, its failures).
 """
 
+# The core's "not allowed here" line, sent as a DM (Discord has no private message in a channel): where it was.
+DENIED_IN = "{text} (in <#{channel}>)"
 RENDER_FAILED = "Sorry, I couldn't post my whole answer here. Please try again."
 COMMAND_FAILED = "Sorry, that command failed on my side. Please try again."
 FORM_FAILED = "Sorry, I couldn't save that form. Please try again."

@@ -39,6 +39,7 @@ class Author:
     name: str
     is_bot: bool = False
     manages_guild: bool = False  # Manage Server in this guild, as the library's caches resolve it
+    roles: tuple[int, ...] = ()  # the member's roles in this guild (they come with the message's member)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +69,10 @@ class Skip:
 class Delivery:
     """A message for the core, and where its answer should go.
 
-    ``start_thread``: a mention in a channel that can have threads; answer in a
-    thread started on the message (Discord gives it the message's id).
-    ``reply_in_channel``: a mention where no thread can be started; answer as a
+    ``start_thread``: a top-level message in a channel that can have threads
+    (a mention, or any message in an ``always`` channel: the core's gate decides);
+    answer in a thread started on the message (Discord gives it the message's id).
+    ``reply_in_channel``: the same where no thread can be started; answer as a
     reply.  Otherwise the answer goes where the message was (DM or thread).
     """
 
@@ -99,7 +101,7 @@ def translate(facts: MessageFacts, *, bot_id: int, allow_bots: bool = False) -> 
     thread = ""
     if place.is_thread:
         thread = str(place.channel_id)
-    elif not place.is_dm and mentions_bot:
+    elif not place.is_dm:
         thread = str(facts.id)  # the thread started on this message has its id; a reply uses it too
     message = IncomingMessage(
         event_id=str(facts.id),
@@ -114,8 +116,10 @@ def translate(facts: MessageFacts, *, bot_id: int, allow_bots: bool = False) -> 
         sender_is_admin=facts.author.manages_guild,
         user_name=facts.author.name,
         received_at=facts.created_at,
+        top_level=not place.is_dm and not place.is_thread,
+        groups=frozenset(str(role) for role in facts.author.roles),
     )
-    in_channel = not place.is_dm and not place.is_thread and mentions_bot
+    in_channel = not place.is_dm and not place.is_thread
     return Delivery(
         message=message,
         start_thread=in_channel and place.can_start_threads,
@@ -178,7 +182,8 @@ def facts_from_payload(
         type=int(data["type"]),
         content=data.get("content") or "",
         author=Author(
-            id=int(author["id"]), name=_display_name(author, data.get("member")), is_bot=bool(author.get("bot"))
+            id=int(author["id"]), name=_display_name(author, data.get("member")), is_bot=bool(author.get("bot")),
+            roles=tuple(int(role) for role in (data.get("member") or {}).get("roles") or ()),
         ),
         place=place,
         user_names=tuple((int(u["id"]), _display_name(u, u.get("member"))) for u in data.get("mentions") or []),
@@ -198,6 +203,7 @@ def facts_from_message(message: discord.Message, *, place: Place) -> MessageFact
         author=Author(
             id=message.author.id, name=message.author.display_name, is_bot=message.author.bot,
             manages_guild=isinstance(message.author, discord.Member) and message.author.guild_permissions.manage_guild,
+            roles=tuple(role.id for role in message.author.roles) if isinstance(message.author, discord.Member) else (),
         ),
         place=place,
         user_names=tuple((user.id, user.display_name) for user in message.mentions),

@@ -112,6 +112,7 @@ def build_bot(
         options=ConversationOptions(
             allow_bot_messages=settings.allow_bot_messages,
             edit_interval=settings.stream_edit_interval_seconds,
+            max_answer_messages=settings.max_answer_messages_slack,
         ),
         clock=clock,
         installs=installs,

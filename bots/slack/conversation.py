@@ -27,7 +27,10 @@ from bots.slack.handoff import Ready, hand_off
 from bots.slack.rate_limits import Rests
 from bots.slack.render import ReplyRenderer
 from bots.slack.reply_ref import NONE, ReplyRef, needs_noting_early
-from bots.slack.translate import BotIdentity, Delivery, ReplyPlace, skip_of, translate_event, users_to_resolve
+from bots.slack.translate import (
+    PLATFORM, BotIdentity, Delivery, ReplyPlace, skip_of, translate_event, users_to_resolve,
+)
+from bots.slack.user_groups import UserGroups
 from bots.slack.users import SlackUser, UserDirectory
 from core.chat.service import ChatService
 from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent
@@ -42,6 +45,7 @@ LOOKUP_SECONDS = 1.5  # users.info lookups before the ack; Slack wants the ack w
 class ConversationOptions:
     allow_bot_messages: bool = False
     edit_interval: float = 1.0  # seconds between two changes of the streamed answer
+    max_answer_messages: int = 4  # an answer longer than this many messages: the rest as a file
 
 
 class SlackConversation:
@@ -56,7 +60,9 @@ class SlackConversation:
         rests: Rests,
         clock: Callable[[], float] = time.monotonic,
         lookup_seconds: float = LOOKUP_SECONDS,
+        groups: UserGroups | None = None,
     ) -> None:
+        self._groups = groups or UserGroups(clients)
         self._chat = chat
         self._rests = rests
         self._clients = clients
@@ -97,7 +103,7 @@ class SlackConversation:
 
         return ReplyRenderer(
             client, place=place, interval=self._options.edit_interval, clock=self._clock, rests=self._rests,
-            log=log, note=note, answer_id=message.event_id,
+            log=log, note=note, answer_id=message.event_id, max_messages=self._options.max_answer_messages,
         )
 
     async def _deliver(
@@ -124,13 +130,13 @@ class SlackConversation:
             ready()  # durable (or not for the bot): Slack may have its ack
             if isinstance(accepted, Outcome) and accepted.kind is OutcomeKind.IGNORED:
                 return
-            if before_answer is not None:
-                await before_answer()
             client = await self.client_for(team_id)
             renderer = self.renderer(delivery.place, message=delivery.message, log=event_log, client=client)
-            if isinstance(accepted, Outcome):  # the database could not take it: a polite failure
+            if isinstance(accepted, Outcome):  # not allowed here (ephemeral), or the database could not take it
                 await renderer.render(just(accepted))
                 return
+            if before_answer is not None:
+                await before_answer()
             if needs_noting_early(delivery.message, delivery.place):
                 await self._note_place(delivery, event_log)
             await renderer.render(self._chat.answer(accepted))
@@ -146,12 +152,22 @@ class SlackConversation:
 
     async def _translate(self, event: Mapping[str, Any], *, team_id: str, bot: BotIdentity) -> Delivery:
         """The event with its users' names looked up (a bounded number, within ``lookup_seconds``); the
-        sender's admin verdict for this workspace comes with its (cached) lookup."""
+        sender's admin verdict for this workspace comes with its (cached) lookup, and the sender's user groups
+        that access rules name (``usergroups.users.list``, cached) within the same time."""
         sender = str(event.get("user") or "")
         wanted = users_to_resolve(event, bot=bot)
         lookups = {user_id: asyncio.ensure_future(self._users.get(user_id, team=team_id)) for user_id in wanted}
-        if lookups:
-            await asyncio.wait(lookups.values(), timeout=self._lookup_seconds)
+        named = await self._chat.access_groups(platform=PLATFORM, workspace=team_id) if sender else frozenset()
+        groups = asyncio.ensure_future(self._groups.of(sender, named, team=team_id)) if named else None
+        waiting = [*lookups.values(), *([groups] if groups is not None else [])]
+        if waiting:
+            await asyncio.wait(waiting, timeout=self._lookup_seconds)
+        member_of: frozenset[str] = frozenset()
+        if groups is not None:
+            if groups.done() and not groups.cancelled() and groups.exception() is None:
+                member_of = groups.result()
+            else:
+                groups.cancel()
         found: dict[str, SlackUser] = {}
         for user_id, lookup in lookups.items():
             if lookup.done() and not lookup.cancelled() and lookup.exception() is None:
@@ -160,7 +176,9 @@ class SlackConversation:
                 lookup.cancel()  # the shared lookup itself goes on (``UserDirectory.get`` shields it) and is cached
         names = {user_id: user.name for user_id, user in found.items()}
         sender_is_admin = sender in found and found[sender].is_admin_in(team_id)
-        return translate_event(event, team_id=team_id, bot=bot, names=names, sender_is_admin=sender_is_admin)
+        return translate_event(
+            event, team_id=team_id, bot=bot, names=names, sender_is_admin=sender_is_admin, groups=member_of
+        )
 
 
 async def just(outcome: Outcome) -> AsyncIterator[ReplyEvent]:

@@ -9,6 +9,9 @@
   refusal after text was shown replaces that text.  IGNORED shows nothing.
   Slack shows an ephemeral note in a thread only once the thread has a reply,
   so the note to a first, top-level mention goes to the channel itself.
+- An answer longer than ``max_messages`` messages (MAX_ANSWER_MESSAGES_SLACK)
+  shows its first ``max_messages - 1`` and ends with the notice, the whole
+  answer attached as a file in the thread.
 - Any failure while rendering is logged and the user told, where possible.
 - Nothing posted pings anybody (``outgoing.markdown``); while streaming, the
   text shown stops before its last, possibly unfinished, word, so a mention
@@ -36,6 +39,7 @@ from bots.slack.live_message import (
 from bots.slack.rate_limits import Rests
 from bots.slack.reply_ref import POST, STREAM, ReplyRef
 from bots.slack.translate import ReplyPlace
+from core.access.texts import ANSWER_FILENAME, too_many_messages_notice
 from core.edit_pacer import EditPacer
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
 from core.text_split import split_markdown
@@ -65,8 +69,10 @@ class ReplyRenderer:
         log,
         note: Callable[[str], Awaitable[None]] | None = None,
         answer_id: str | None = None,
+        max_messages: int | None = None,
     ) -> None:
         self._answer_id = answer_id
+        self._max_messages = max_messages  # MAX_ANSWER_MESSAGES_SLACK: then a notice with the answer as a file
         self._client = client
         self._place = place
         self._rests = rests
@@ -128,13 +134,18 @@ class ReplyRenderer:
     async def _conclude(self, outcome: Outcome) -> None:
         if outcome.kind is OutcomeKind.ANSWERED:
             pieces = split_markdown(markdown(with_footer(outcome.text, outcome.notices)), limit=MESSAGE_LIMIT)
+            overflow = self._max_messages is not None and len(pieces) > self._max_messages
+            if overflow:
+                pieces = pieces[: max(self._max_messages - 1, 1)]
             last = len(pieces) - 1
             await self._finish(pieces[0], answer_id=self._answer_id if last == 0 else None)
-            if last:
+            if last or overflow:
                 await self._note_live()  # a crash while the rest is posted: the next process replaces this
             for n, piece in enumerate(pieces[1:], start=1):
                 await self._post(piece, answer_id=self._answer_id if n == last else None)
-            self._log.debug("slack.reply_rendered", messages=len(pieces))
+            if overflow:
+                await self._attach(outcome.text, shown=len(pieces))
+            self._log.debug("slack.reply_rendered", messages=len(pieces) + overflow)
         elif outcome.is_refusal:
             if self._live is not None and self._live.ts is not None:
                 await self._live.replace(markdown(outcome.text))
@@ -174,6 +185,15 @@ class ReplyRenderer:
             )
             return
         await EditedMessage(self._client, place=self._place, rests=self._rests).finish(text, answer_id=answer_id)
+
+    async def _attach(self, text: str, *, shown: int) -> None:
+        """The last message of an answer too long for the channel: the notice, with the whole answer as a file
+        shared in the reply's thread (``files:write``)."""
+        await self._client.files_upload_v2(
+            channel=self._place.channel, thread_ts=self._place.thread_ts, content=text.encode(),
+            filename=ANSWER_FILENAME, title=ANSWER_FILENAME,
+            initial_comment=too_many_messages_notice(shown=shown, filename=ANSWER_FILENAME),
+        )
 
     async def _notify(self, text: str) -> None:
         """A short note to the user: ephemeral in a channel (in the thread once it exists), a plain message in a DM."""

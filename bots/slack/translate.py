@@ -5,6 +5,8 @@ Conversation mapping:
   under the message, or the thread it was posted in (``thread_ts or ts``);
 - any other message in a channel thread: that thread, without
   ``mentions_bot`` (the core answers if it already took part);
+- a top-level channel message without a mention: the thread under it,
+  ``top_level`` (the core answers it only in an ``always`` channel);
 - a DM (``channel_type`` ``im``): one conversation per DM (``thread=""``),
   answered in the DM, in the message's thread when it has one.
 
@@ -91,10 +93,7 @@ def skip_of(event: Mapping[str, Any], *, bot: BotIdentity, allow_bot_messages: b
         return Skip("bot_message")
     if not (user or bot_id) or not event.get("channel") or not event.get("ts"):
         return Skip("incomplete")
-    if not _is_dm(event) and not event.get("thread_ts") and event.get("type") != "app_mention":
-        if not mentions(event.get("text") or "", bot.user_id):
-            return Skip("not_addressed")  # a top-level channel message that does not mention the bot
-    return None
+    return None  # whether a channel message is for the bot is the core's gate (its channel's summoning mode)
 
 
 MAX_LOOKUPS = 20  # users looked up for one message; the others keep their id (or the label Slack sent)
@@ -114,6 +113,7 @@ def translate_event(
     bot: BotIdentity,
     names: Mapping[str, str],
     sender_is_admin: bool = False,
+    groups: frozenset[str] = frozenset(),
 ) -> Delivery:
     """An event ``skip_of`` let through → the core's message and where to reply; ``names``: user id → name."""
     channel, ts = str(event["channel"]), str(event["ts"])
@@ -123,10 +123,8 @@ def translate_event(
     is_dm = _is_dm(event)
     if is_dm:
         thread, reply_in = "", thread_ts
-    elif mentions_bot or event.get("type") == "app_mention":
+    else:  # a top-level message starts its own thread (answered there, if the channel's mode answers it)
         thread = reply_in = thread_ts or ts
-    else:
-        thread = reply_in = thread_ts
     user = str(event.get("user") or event.get("bot_id"))
     message = IncomingMessage(
         event_id=f"{channel}:{ts}",
@@ -139,6 +137,8 @@ def translate_event(
         sender_is_admin=sender_is_admin,
         user_name=names.get(user, "") or str(event.get("username") or ""),
         received_at=_time_of(ts),
+        top_level=not is_dm and not thread_ts,
+        groups=groups,
     )
     user_team = str(event.get("user_team") or event.get("team") or team_id)
     place = ReplyPlace(

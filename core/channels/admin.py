@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from core.admin import Actor, AdminError, AdminPolicy, CommandFile, CommandHandler, CommandReply, problem, record_change, where
 from core.channels.forgetting import ForgetMeLedger
 from core.channels.export import (
-    EXPORT_MAX_BYTES, EXPORT_MAX_FEEDBACK, EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, feedback_as_jsonl, turns_as_jsonl,
+    EXPORT_MAX_BYTES, EXPORT_MAX_FEEDBACK, EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, feedback_as_jsonl,
+    settings_as_jsonl, turns_as_jsonl,
 )
-from core.ports import AuditLog, ChannelSettingsStore, Clock, ConversationStore, FeedbackStore
+from core.ports import AccessStore, AuditLog, ChannelSettingsStore, Clock, ConversationStore, FeedbackStore
 
 MAX_RETENTION_DAYS = 36_500
 
@@ -26,8 +27,10 @@ class ChannelAdmin:
         clock: Clock,
         forgotten: ForgetMeLedger,
         feedback: FeedbackStore | None = None,
+        access: AccessStore | None = None,
     ) -> None:
         self._feedback = feedback
+        self._access = access  # people's model choices: reset and forget-me remove them too
         self._forgotten = forgotten
         self._conversations = conversations
         self._settings = settings
@@ -90,7 +93,10 @@ class ChannelAdmin:
         self._policy.require_channel_admin(actor, doing="reset the memory")
         deleted = await self._conversations.delete_channel(actor.channel_scope)
         ratings = await self._feedback.delete_channel(actor.channel_scope) if self._feedback is not None else 0
-        await self._record(actor, "channel.reset", actor.channel, after={"turns_deleted": deleted, "feedback_deleted": ratings})
+        choices = 0 if self._access is None else await self._access.forget_channel_choices(actor.channel_scope)
+        await self._record(actor, "channel.reset", actor.channel, after={
+            "turns_deleted": deleted, "feedback_deleted": ratings, "model_choices_deleted": choices,
+        })
         return deleted
 
     async def set_retention(self, actor: Actor, days: int | None) -> None:
@@ -125,6 +131,12 @@ class ChannelAdmin:
             if self._feedback is not None else []
         )
         feedback, rated = feedback_as_jsonl(ratings, max_bytes=EXPORT_MAX_BYTES - len(content))
+        if self._access is not None:  # the summoning mode and people's model choices stored for this channel
+            summoning = await self._access.summoning(actor.channel_scope)
+            content += settings_as_jsonl(
+                choices=await self._access.channel_choices(actor.channel_scope),
+                summoning=None if summoning is None else (summoning.mode.value, summoning.threads.value),
+            )
         await self._record(actor, "channel.export", actor.channel, after={"turns": count, "feedback": rated})
         return ChannelExport(
             filename=export_filename(actor.channel_scope, self._clock.now()), content=content + feedback, turns=count,
@@ -137,7 +149,12 @@ class ChannelAdmin:
         self._forgotten.asked(platform=actor.platform, workspace=actor.workspace, user=actor.user, at=self._clock.now())
         deleted = await self._conversations.delete_user(actor.workspace_scope, user=actor.user)
         ratings = await self._feedback.delete_user(actor.workspace_scope, user=actor.user) if self._feedback is not None else 0
-        await self._record(actor, "user.forget", actor.user, after={"turns_deleted": deleted, "feedback_deleted": ratings})
+        choices = 0 if self._access is None else await self._access.forget_user_choices(
+            actor.workspace_scope, user=actor.user
+        )
+        await self._record(actor, "user.forget", actor.user, after={
+            "turns_deleted": deleted, "feedback_deleted": ratings, "model_choices_deleted": choices,
+        })
         return deleted
 
     async def _record(self, actor: Actor, action: str, target: str, *, before=None, after=None) -> None:

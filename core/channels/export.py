@@ -79,6 +79,16 @@ def _lines(turns: Sequence[Turn]):
     )
 
 
+def settings_as_jsonl(*, choices: dict[str, str], summoning: tuple[str, str] | None) -> bytes:
+    """The channel's per-person and per-channel settings, one JSON object per line after the turns:
+    ``{"setting": "summoning", "mode", "threads"}`` and ``{"setting": "model_choice", "user", "model"}``."""
+    lines = []
+    if summoning is not None:
+        lines.append({"setting": "summoning", "mode": summoning[0], "threads": summoning[1]})
+    lines += [{"setting": "model_choice", "user": user, "model": model} for user, model in choices.items()]
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+
+
 def export_filename(scope: ChannelScope, now: datetime) -> str:
     safe = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{scope.platform}-{scope.channel}").strip("-")
     return f"parley-export-{safe}-{now:%Y%m%d-%H%M%S}.jsonl"

@@ -22,6 +22,9 @@ from dataclasses import replace
 
 import structlog
 
+from core.access.models import ModelChoices
+from core.access.policy import AccessGate
+from core.access.texts import NOT_ALLOWED_HERE_TEXT
 from core.channels.forgetting import ForgetMeLedger
 from core.chat.accounting import UsageAccounting
 from core.chat.delivery import Deliveries
@@ -33,7 +36,7 @@ from core.feedback.recording import FeedbackRecorder
 from core.chat.texts import DELAYED_NOTICE, INPUT_BLOCKED_TEXT, INTERNAL_ERROR_TEXT
 from core.limits.pricing import Pricing
 from core.limits.workspaces import NOT_ALLOWED_TEXT, WorkspaceAllowlist
-from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent
+from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent, WorkspaceScope
 from core.personas.directory import PersonaDirectory
 from core.ports import (
     Budget, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore, LLMProvider,
@@ -63,6 +66,8 @@ class ChatService:
         locks: ConversationLocking,
         workspaces: WorkspaceAllowlist,
         forgotten: ForgetMeLedger,
+        access: AccessGate,
+        model_choices: ModelChoices,
         max_message_chars: int,
         feedback: FeedbackRecorder | None = None,
         output_check_chars: int = 500,
@@ -75,6 +80,8 @@ class ChatService:
         self._content_filter = content_filter
         self._locks = locks
         self._workspaces = workspaces
+        self._access = access
+        self._model_choices = model_choices
         self._max_message_chars = max_message_chars
         self._generation = Generation(
             conversations=conversations, memory=memory, llm=llm, tokens=tokens, content_filter=content_filter,
@@ -94,13 +101,16 @@ class ChatService:
 
     async def accept(self, message: IncomingMessage) -> Accepted | Outcome:
         """The gate, then the message written durably (before the platform is acknowledged, where it must
-        be): an ``Accepted`` to ``answer``, or an IGNORED Outcome (not for the bot, a duplicate, or the
-        database could not take it: FAILED)."""
+        be): an ``Accepted`` to ``answer``, or an Outcome: IGNORED (not for the bot, a duplicate), DENIED
+        (the access rules refuse it: show its one line privately) or FAILED (the database could not take it)."""
         event_log = _message_log(message)
         try:
             if not await self.is_addressed(message):
                 event_log.debug("message.ignored", reason="not_addressed")
                 return Outcome(OutcomeKind.IGNORED, reason="not_addressed")
+            refused = await self.check_access(message)
+            if refused is not None:
+                return refused
             # Valid text before anything stores it (a lone surrogate cannot be encoded, by any driver or client).
             message = replace(message, text=valid_text(message.text), user_name=valid_text(message.user_name))
             if await self._deliveries.accept(message) is not Acceptance.NEW:
@@ -204,16 +214,38 @@ class ChatService:
         return text, None
 
     async def is_addressed(self, message: IncomingMessage) -> bool:
-        """The gate alone (a DM, a mention, a thread the bot takes part in): ``accept`` asks it first, and an
-        adapter may ask it before any costly lookup for a message that may well not be for the bot."""
-        if message.is_dm or message.mentions_bot or message.in_bot_thread:
-            return True
-        return bool(message.key.thread) and await self._conversations.has_assistant_turns(message.key)
+        """The gate alone, in the channel's summoning mode (a DM; a mention; a thread the bot takes part in;
+        any top-level message in an ``always`` channel; nothing in an ``off`` one): ``accept`` asks it first,
+        and an adapter may ask it before any costly lookup for a message that may well not be for the bot."""
+
+        async def bot_thread() -> bool:
+            return bool(message.key.thread) and await self._conversations.has_assistant_turns(message.key)
+
+        return await self._access.summoned(message, in_bot_thread=bot_thread)
+
+    async def access_groups(self, *, platform: str, workspace: str) -> frozenset[str]:
+        """The groups (Slack user groups) the workspace's access rules name: all an adapter that must look a
+        sender's groups up needs to ask about (none: no lookup at all)."""
+        rules = await self._access.access_list(WorkspaceScope(platform=platform, workspace=workspace))
+        return rules.groups()
+
+    async def check_access(self, message: IncomingMessage) -> Outcome | None:
+        """None when the access rules let the sender use it here; else DENIED with the one private line, or
+        IGNORED when this person was told within the hour. Before de-duplication, rate limits and the model;
+        an adapter that must act before ``accept`` (Discord starts a thread) asks it after ``is_addressed``."""
+        reason = await self._access.refusal(message)
+        if reason is None:
+            return None
+        _message_log(message).info("message.refused", reason=f"access_{reason}")
+        if self._access.notice_due(message):
+            return Outcome(OutcomeKind.DENIED, text=NOT_ALLOWED_HERE_TEXT, reason="access_denied")
+        return Outcome(OutcomeKind.IGNORED, reason="access_denied")
 
     async def _request(self, message: IncomingMessage, text: str, event_log) -> ChatRequest:
         scope = message.key.channel_scope()
         settings = await self._channel_settings.get(scope)
         persona = await self._personas.resolve(scope, settings=settings)
+        persona = await self._model_choices.apply(scope, user=message.user, persona=persona)
         return ChatRequest(
             message=message, text=text, persona=persona, settings=settings, admitted_at=self._clock.now(),
             log=event_log.bind(persona=persona.name, model=persona.model),

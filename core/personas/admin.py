@@ -16,9 +16,10 @@ from core.ports import AuditLog, ChannelSettingsStore, Clock, PersonaStore
 PERSONA_HELP = (
     "`/persona list` · `/persona show [name]` · `/persona use <name>` · `/persona default <name>` · "
     "`/persona delete <name>` · `/persona create <name> [model=…] [temperature=…] [max_tokens=…] "
-    "[memory_budget=…] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]`"
+    "[memory_budget=…] [models=a,b] [choice=on|off] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]`"
 )
-_OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget)=(\S+)$")
+_OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget|models|choice)=(\S+)$")
+_FIELD_OF_OPTION = {"choice": "model_choice"}
 
 
 class PersonaAdmin:
@@ -73,7 +74,12 @@ class PersonaAdmin:
         return problem(f"Unknown persona command `{sub}`. " + PERSONA_HELP)
 
     async def submit_form(self, actor: Actor, *, editing: str | None, fields: Mapping[str, str]) -> CommandReply:
-        """Create (``editing`` None) or update a persona from form fields; raises PersonaInvalid."""
+        """Create (``editing`` None) or update a persona from form fields; raises PersonaInvalid. Fields a form
+        does not have (``models``, ``model_choice``) keep the persona's when editing."""
+        if editing is not None and not {"models", "model_choice"} <= fields.keys():
+            kept = await self._personas.get(actor.workspace_scope, editing)
+            if kept is not None:
+                fields = {"models": ",".join(kept.models), "model_choice": _on_off(kept.model_choice), **fields}
         persona = parse_persona(
             name=editing or fields.get("name", ""),
             system_prompt=fields.get("system_prompt", ""),
@@ -81,6 +87,8 @@ class PersonaAdmin:
             temperature=fields.get("temperature"),
             max_tokens=fields.get("max_tokens"),
             memory_budget=fields.get("memory_budget"),
+            models=fields.get("models"),
+            model_choice=fields.get("model_choice"),
         )
         refused = self._models.problems(persona)
         if refused:
@@ -109,7 +117,7 @@ class PersonaAdmin:
         existing = await self.show(actor, name)
         if not options and not prompt:
             return CommandReply("Edit the persona in the form.", form=PersonaForm(existing))
-        fields = {k: str(v) for k, v in asdict(existing).items()} | options
+        fields = {k: _field_text(v) for k, v in asdict(existing).items()} | options
         fields["system_prompt"] = prompt or existing.system_prompt
         return await self.submit_form(actor, editing=name, fields=fields)
 
@@ -183,18 +191,38 @@ def _unknown(name: str) -> str:
 def describe(p: Persona) -> str:
     return (
         f"**{p.name}** · model `{p.model}` · temperature {p.temperature:g} · max tokens {p.max_tokens:,} · "
-        f"memory {p.memory_budget:,} tokens\n>>> {p.system_prompt}"
+        f"memory {p.memory_budget:,} tokens{_choices(p)}\n>>> {p.system_prompt}"
     )
+
+
+def _choices(p: Persona) -> str:
+    if not p.model_choice:
+        return " · people may not pick a model"
+    if p.models:
+        return " · people may also pick " + ", ".join(f"`{m}`" for m in p.models) + " (`/parley model`)"
+    return ""
 
 
 def invalid_text(invalid: PersonaInvalid) -> str:
     return "That persona is not valid: " + "; ".join(f"{e.field} {e.message}" for e in invalid.errors)
 
 
+def _on_off(value: bool) -> str:
+    return "on" if value else "off"
+
+
+def _field_text(value: object) -> str:
+    if isinstance(value, bool):
+        return _on_off(value)
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)
+
+
 def _options_and_prompt(tail: str) -> tuple[dict[str, str], str]:
     options: dict[str, str] = {}
     words = tail.split(" ")
     while words and (match := _OPTION.match(words[0])):
-        options[match.group(1)] = match.group(2)
+        options[_FIELD_OF_OPTION.get(match.group(1), match.group(1))] = match.group(2)
         words.pop(0)
     return options, " ".join(words).strip()

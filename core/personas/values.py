@@ -11,6 +11,8 @@ MAX_MODEL_CHARS = 128  # the personas.model column
 MAX_TOKENS_RANGE = (1, 32_000)
 TEMPERATURE_RANGE = (0.0, 2.0)
 MEMORY_BUDGET_RANGE = (0, 1_000_000)
+MAX_CHOOSABLE_MODELS = 10
+ON_WORDS, OFF_WORDS = frozenset({"on", "yes", "true", "1"}), frozenset({"off", "no", "false", "0"})
 BUILTIN_NAME = "default"
 
 BUILTIN_PROMPT = (
@@ -27,6 +29,13 @@ class Persona:
     temperature: float = 0.7
     max_tokens: int = 1_024
     memory_budget: int = 3_000  # tokens of conversation history sent with each request
+    models: tuple[str, ...] = ()  # other models a person may pick for themselves (``/parley model``)
+    model_choice: bool = True  # False: admins forbid picking a model with this persona
+
+    @property
+    def choosable_models(self) -> tuple[str, ...]:
+        """The persona's own model, then the others a person may pick (none when picking is forbidden)."""
+        return tuple(dict.fromkeys((self.model, *self.models))) if self.model_choice else (self.model,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,10 @@ class ModelPolicy:
         errors = []
         if not self.permits(persona.model):
             errors.append(FieldError("model", f"`{persona.model}` is not allowed here; allowed: {self.listed()}"))
+        refused = [model for model in persona.models if not self.permits(model)]
+        if refused:
+            names = ", ".join(f"`{model}`" for model in refused)
+            errors.append(FieldError("models", f"{names} not allowed here; allowed: {self.listed()}"))
         if persona.max_tokens > self.max_tokens:
             errors.append(FieldError("max_tokens", f"must be at most {self.max_tokens:,} here"))
         return errors
@@ -98,6 +111,8 @@ def parse_persona(
     temperature: str | float | None = None,
     max_tokens: str | int | None = None,
     memory_budget: str | int | None = None,
+    models: str | tuple[str, ...] | None = None,
+    model_choice: str | bool | None = None,
 ) -> Persona:
     """Build a Persona from raw form or command input, or raise PersonaInvalid."""
     errors: list[FieldError] = []
@@ -119,6 +134,8 @@ def parse_persona(
     temp = _number(temperature, float, "temperature", TEMPERATURE_RANGE, default=0.7, errors=errors)
     max_tok = _number(max_tokens, int, "max_tokens", MAX_TOKENS_RANGE, default=1_024, errors=errors)
     memory = _number(memory_budget, int, "memory_budget", MEMORY_BUDGET_RANGE, default=3_000, errors=errors)
+    others = _models(models, errors=errors)
+    choice = _switch(model_choice, "model_choice", default=True, errors=errors)
     if errors:
         raise PersonaInvalid(errors)
     return Persona(
@@ -128,7 +145,34 @@ def parse_persona(
         temperature=float(temp),
         max_tokens=int(max_tok),
         memory_budget=int(memory),
+        models=tuple(m for m in others if m != model),
+        model_choice=choice,
     )
+
+
+def _models(raw: str | tuple[str, ...] | None, *, errors: list[FieldError]) -> tuple[str, ...]:
+    """``a,b`` (or a tuple) → the other models people may pick; ``none`` or empty: none."""
+    items = raw.split(",") if isinstance(raw, str) else list(raw or ())
+    names = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+    if names == ("none",):
+        return ()
+    if len(names) > MAX_CHOOSABLE_MODELS:
+        errors.append(FieldError("models", f"list at most {MAX_CHOOSABLE_MODELS} models"))
+    if any(len(name) > MAX_MODEL_CHARS or " " in name for name in names):
+        errors.append(FieldError("models", f"are model names separated by commas, each at most {MAX_MODEL_CHARS} characters"))
+    return names
+
+
+def _switch(raw: str | bool | None, field: str, *, default: bool, errors: list[FieldError]) -> bool:
+    if raw is None or isinstance(raw, bool):
+        return default if raw is None else raw
+    word = raw.strip().lower()
+    if not word:
+        return default
+    if word in ON_WORDS | OFF_WORDS:
+        return word in ON_WORDS
+    errors.append(FieldError(field, "must be on or off"))
+    return default
 
 
 def _number(raw, kind, field, bounds, *, default, errors: list[FieldError]):

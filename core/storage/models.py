@@ -139,6 +139,9 @@ class PersonaRow(Base):
     memory_budget: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Migration 0006: other models people may pick (``/parley model``), comma-separated; may they pick at all.
+    models: Mapped[str] = mapped_column(Text, default="", server_default="")
+    model_choice: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class ChannelSettingsRow(Base):
@@ -441,6 +444,55 @@ class FeedbackRow(Base):
     rating: Mapped[str] = mapped_column(String(8))
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AccessRuleRow(Base):
+    """An admin's allow or deny of a user, group/role or channel in a workspace (migration 0006)."""
+
+    __tablename__ = "access_rules"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "kind", "subject", name="uq_access_rules_subject"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(128))
+    effect: Mapped[str] = mapped_column(String(8))
+    author: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChannelSummoningRow(Base):
+    """How a channel summons the bot: mention | always | off, and auto | mention in threads (migration 0006)."""
+
+    __tablename__ = "channel_summoning"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", name="uq_channel_summoning_channel"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    mode: Mapped[str] = mapped_column(String(16))
+    threads: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ModelChoiceRow(Base):
+    """The model a person picked for themselves in a channel (``/parley model``; migration 0006)."""
+
+    __tablename__ = "model_choices"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "channel", "user", name="uq_model_choices_person"),
+        Index("ix_model_choices_user", "platform", "workspace", "user"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    user: Mapped[str] = mapped_column(String(128))
+    model: Mapped[str] = mapped_column(String(128))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -14,7 +14,8 @@ from core.storage.models import PersonaRow, utcnow
 
 Stored = PersonaRow
 PERSONA_COLUMNS = (
-    Stored.name, Stored.system_prompt, Stored.model, Stored.temperature, Stored.max_tokens, Stored.memory_budget
+    Stored.name, Stored.system_prompt, Stored.model, Stored.temperature, Stored.max_tokens, Stored.memory_budget,
+    Stored.models, Stored.model_choice,
 )
 
 
@@ -26,6 +27,8 @@ def _persona(row: Stored) -> Persona:
         temperature=row.temperature,
         max_tokens=row.max_tokens,
         memory_budget=row.memory_budget,
+        models=tuple(model for model in (row.models or "").split(",") if model),
+        model_choice=bool(row.model_choice),
     )
 
 
@@ -64,6 +67,8 @@ class SqlPersonaStore:
             "temperature": float(persona.temperature),
             "max_tokens": persona.max_tokens,
             "memory_budget": persona.memory_budget,
+            "models": ",".join(persona.models),
+            "model_choice": persona.model_choice,
             "updated_at": now,
         }
 

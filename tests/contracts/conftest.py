@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from core.assembly import Stores
+from core.storage.access import SqlAccessStore
 from core.storage.audit import SqlAuditLog
 from core.storage.budgets import SqlBudgetCounterStore
 from core.storage.channel_settings import SqlChannelSettingsStore
@@ -57,6 +58,7 @@ def sql_stores(database: Database) -> Stores:
         filter_decisions=SqlFilterDecisionLog(database),
         departures=SqlDepartureStore(database),
         feedback=SqlFeedbackStore(database),
+        access=SqlAccessStore(database),
     )
 
 
@@ -118,3 +120,8 @@ def departures(stores: Stores):
 @pytest.fixture
 def feedback(stores: Stores):
     return stores.feedback
+
+
+@pytest.fixture
+def access(stores: Stores):
+    return stores.access

@@ -28,6 +28,9 @@ from core.config import SettingsError, load_settings
         ("MODERATION_ENABLED", "perhaps"),
         ("PII_REDACTION", "maybe"),
         ("BLOCKLIST", '["/([a-z]/"]'),
+        ("ACCESS_DENY_USERS", "U1,<@U2>"),
+        ("SUMMON_DEFAULT", "sometimes"),
+        ("MAX_ANSWER_MESSAGES_DISCORD", "1"),
         ("BLOCKLIST", '["/(a|aa)+$/"]'),
         ("BLOCKLIST", "badword"),
         ("BLOCKLIST_ACTION", "flag"),
@@ -70,3 +73,11 @@ def test_a_bad_blocklist_pattern_says_why(monkeypatch):
     with pytest.raises(SettingsError) as error:
         load_settings(_env_file=None)
     assert "BLOCKLIST" in str(error.value) and "does not compile" in str(error.value)
+
+
+def test_access_settings_parse(monkeypatch):
+    monkeypatch.setenv("ACCESS_ALLOW_GROUPS", " S1 , 42 ")
+    monkeypatch.setenv("SUMMON_DEFAULT", "Always")
+    settings = load_settings(_env_file=None)
+    assert settings.access_allow_groups == frozenset({"S1", "42"}) and settings.summon_default == "always"
+    assert (settings.max_answer_messages_slack, settings.max_answer_messages_discord) == (4, 8)

@@ -84,11 +84,12 @@ def test_in_someone_elses_thread_the_core_decides_from_memory():
     assert delivery.message.key.thread == str(THREAD_ID)
 
 
-def test_a_channel_message_without_a_mention_goes_to_the_core_unthreaded():
-    payload = variant(GUILD_MENTION, content="just chatting", mentions=[])
+def test_a_channel_message_without_a_mention_goes_to_the_core_gate_as_its_own_thread():
+    payload = variant(GUILD_MENTION, content="just chatting", mentions=[], member={"roles": ["1400000000000000001"]})
     delivery = delivered(payload, IN_GENERAL)
-    assert delivery.message.key.thread == "" and not delivery.message.mentions_bot
-    assert not delivery.start_thread and not delivery.expects_answer
+    assert delivery.message.key.thread == payload["id"] and not delivery.message.mentions_bot
+    assert delivery.message.top_level and delivery.message.groups == frozenset({"1400000000000000001"})
+    assert delivery.start_thread and not delivery.expects_answer  # a thread only if the core's gate lets it in
 
 
 def test_a_dm_is_one_conversation_in_workspace_dm():

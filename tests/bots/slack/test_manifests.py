@@ -32,6 +32,7 @@ SCOPES = {
     "channels:history", "groups:history", "im:history",  # message.channels, message.groups, message.im
     "im:write",  # conversations.open: the DM a /parley export file goes to
     "users:read",  # users.info: names, the admin verdict
+    "usergroups:read",  # usergroups.users.list: access rules naming user groups
     "commands",  # /persona, /parley
     "assistant:write",  # assistant.threads.setStatus / setSuggestedPrompts / setTitle
     "files:write",  # files_upload_v2 (/parley export)

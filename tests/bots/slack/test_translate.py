@@ -87,12 +87,20 @@ def test_a_dm_is_one_conversation_answered_where_it_was_asked():
         ({**payloads.channel_message("gone"), "subtype": "message_deleted"}, "subtype"),
         (payloads.own_message("my answer", thread_ts="1710000000.000100"), "own_message"),
         (payloads.bot_message(f"<@{BOT_USER}> deployed"), "bot_message"),
-        (payloads.channel_message("lunch, anyone?"), "not_addressed"),
         (payloads.assistant_thread_started(), "not_a_message"),
     ],
 )
 def test_what_is_not_a_message_for_the_core(event, reason):
     assert translate(event) == Skip(reason)
+
+
+def test_a_top_level_message_without_a_mention_goes_to_the_core_gate_as_its_own_thread():
+    event = payloads.channel_message("lunch, anyone?")
+    delivery = translate(event)
+    assert isinstance(delivery, Delivery) and delivery.message.top_level and not delivery.message.mentions_bot
+    assert delivery.message.key.thread == event["ts"] == delivery.place.thread_ts  # answered (if at all) in a thread
+    reply = translate(payloads.channel_message("sure", thread_ts=event["ts"]))
+    assert not reply.message.top_level
 
 
 def test_other_bots_are_answered_when_allowed_but_never_the_bot_itself():

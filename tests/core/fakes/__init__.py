@@ -4,6 +4,7 @@ The stores behave as the SQL ones do: tests/contracts runs the same tests on
 both.  One idea per module; every name is importable from ``tests.core.fakes``.
 """
 
+from tests.core.fakes.access import MemoryAccessStore
 from tests.core.fakes.budgets import MemoryBudgetCounterStore
 from tests.core.fakes.clock import FakeClock
 from tests.core.fakes.feedback import MemoryFeedbackStore
@@ -18,6 +19,7 @@ __all__ = [
     "FakeClock",
     "FakeLLM",
     "FakeModerator",
+    "MemoryAccessStore",
     "MemoryAuditLog",
     "MemoryBudgetCounterStore",
     "MemoryChannelSettingsStore",

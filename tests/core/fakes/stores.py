@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.assembly import Stores
 from core.ports import Clock
+from tests.core.fakes.access import MemoryAccessStore
 from tests.core.fakes.budgets import MemoryBudgetCounterStore
 from tests.core.fakes.feedback import MemoryFeedbackStore
 from tests.core.fakes.conversations import MemoryConversationStore
@@ -29,4 +30,5 @@ def memory_stores(clock: Clock | None = None) -> Stores:
         filter_decisions=MemoryFilterDecisionLog(),
         departures=MemoryDepartureStore(),
         feedback=MemoryFeedbackStore(),
+        access=MemoryAccessStore(),
     )

@@ -26,7 +26,7 @@ from tests.standins.discord_server import content, errors, payloads
 from tests.standins.discord_server.permissions import Permissions
 from tests.standins.discord_server.state import UPLOADS
 from tests.standins.discord_server.world import (
-    BOT, BOT_USER, CREATE_PUBLIC_THREADS, MANAGE_MESSAGES, OWNER, READ_MESSAGE_HISTORY, TEXT_CHANNELS, VIEW_CHANNEL, User,
+    BOT, BOT_USER, CREATE_PUBLIC_THREADS, DM_CHANNELS, MANAGE_MESSAGES, OWNER, READ_MESSAGE_HISTORY, TEXT_CHANNELS, VIEW_CHANNEL, User,
     iso,
 )
 
@@ -71,6 +71,14 @@ class MessageRoutes(Permissions):
         if channel is None:
             return errors.unknown_channel()
         return self._refused_unless(channel_id, VIEW_CHANNEL) or (200, channel)
+
+    async def _open_dm(self, request, params, body):
+        """Create DM: the DM channel with ``recipient_id`` (one of the world's DM channels), or 50035."""
+        recipient = int(body["recipient_id"])
+        for channel_id, user in DM_CHANNELS.items():
+            if user.id == recipient:
+                return 200, payloads.dm_channel(channel_id)
+        return errors.invalid_form_body([(("recipient_id",), "BASE_TYPE_INVALID", "Unknown user or no DM possible")])
 
     async def _create_message(self, request, params, body):
         channel_id, body = int(params["channel_id"]), body or {}

@@ -40,6 +40,7 @@ class DiscordStandIn(Rest, Gateway, MessageRoutes, InteractionRoutes, WebhookRou
             ("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_message),
             ("POST", "/channels/{channel_id}/messages/{message_id}/threads", self._start_thread),
             ("POST", "/channels/{channel_id}/typing", self._typing),
+            ("POST", "/users/@me/channels", self._open_dm),
             ("PUT", "/applications/{application_id}/commands", self._sync_commands),
             ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", self._sync_commands),
             ("POST", "/interactions/{interaction_id}/{token}/callback", self._interaction_callback),

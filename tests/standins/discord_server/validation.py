@@ -32,6 +32,7 @@ BODIES = {
     ("POST", "/interactions/{interaction_id}/{token}/callback"): "interaction_response",
     ("POST", "/webhooks/{application_id}/{token}"): "webhook_message",
     ("PATCH", "/webhooks/{application_id}/{token}/messages/{message_id}"): "webhook_message_edit",
+    ("POST", "/users/@me/channels"): "private_channel_create",
 }
 
 #: bodies that make a new message, which must not be empty → where its fields are in the body

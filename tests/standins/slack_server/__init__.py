@@ -21,7 +21,9 @@ with oauth.v2.access and ``approve`` for the consent page), users.info,
 conversations.replies, chat.postMessage, chat.update, chat.postEphemeral,
 chat.startStream / appendStream / stopStream, views.open, views.update,
 assistant.threads.setStatus / setSuggestedPrompts / setTitle,
-apps.connections.open, conversations.open (a DM with the bot: ``dm_of(user)``)
+apps.connections.open, conversations.open (a DM with the bot: ``dm_of(user)``),
+usergroups.users.list (``add_user_group``; the ``usergroups:read`` scope of the app's manifest, or
+``missing_scope``; ``no_such_subteam``)
 and the file upload of ``files_upload_v2``: files.getUploadURLExternal, a POST
 of the bytes to the returned upload URL (``POST /upload/{file_id}``, recorded as
 the pseudo-method ``"upload"``), files.completeUploadExternal; completed

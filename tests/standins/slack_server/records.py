@@ -26,6 +26,7 @@ class UploadedFile:
     title: str = ""
     channel: str | None = None  # set by files.completeUploadExternal
     comment: str = ""
+    thread_ts: str | None = None  # shared in this thread (files.completeUploadExternal's thread_ts)
 
 
 @dataclass

@@ -20,6 +20,7 @@ import itertools
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -28,6 +29,17 @@ from tests.standins.serving import HttpStandIn
 from tests.standins.slack_server import markup
 from tests.standins.slack_server.rate_limits import RateLimits
 from tests.standins.slack_server.records import EphemeralMessage, SlackCall, StoredMessage, UploadedFile
+
+
+MANIFEST = Path(__file__).resolve().parents[3] / "bots" / "slack" / "manifest.yml"
+
+
+def manifest_bot_scopes() -> frozenset[str]:
+    """The bot scopes the app's manifest asks for: what an installed Parley's token holds."""
+    import yaml
+
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
 
 
 class SlackState(HttpStandIn):
@@ -47,6 +59,8 @@ class SlackState(HttpStandIn):
         self.clock = clock
         self.calls: list[SlackCall] = []
         self.users: dict[str, dict[str, Any]] = {}
+        self.user_groups: dict[str, tuple[str, ...]] = {}  # usergroup id → its users (usergroups.users.list)
+        self.bot_scopes: frozenset[str] = manifest_bot_scopes()  # what the app's manifest asks for
         self.messages: dict[tuple[str, str], StoredMessage] = {}
         self.ephemerals: list[EphemeralMessage] = []
         self.acks: dict[str, dict[str, Any]] = {}
@@ -98,6 +112,9 @@ class SlackState(HttpStandIn):
         if is_stranger:
             user["is_stranger"] = True
         self.users[user_id] = user
+
+    def add_user_group(self, group_id: str, *, users: tuple[str, ...]) -> None:
+        self.user_groups[group_id] = tuple(users)
 
     def add_message(self, channel: str, ts: str, text: str, *, user: str, thread_ts: str | None = None) -> None:
         """A message a person posted (what a delivered event says happened); threads exist through replies."""

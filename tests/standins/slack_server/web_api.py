@@ -97,11 +97,27 @@ class WebApiMethods(ChatMethods, ViewMethods, OAuthMethods):
                 return {"ok": False, "error": "file_not_found" if upload is None else "file_upload_size_mismatch"}
             upload.title = str(item.get("title") or upload.filename)
             upload.channel = params.get("channel_id") or None
+            upload.thread_ts = params.get("thread_ts") or None
+            if upload.thread_ts and not upload.channel:
+                return {"ok": False, "error": "invalid_arguments"}  # a thread is only in a channel
             upload.comment = str(params.get("initial_comment") or "")
             if upload.comment:
                 self._check_text("files.completeUploadExternal initial_comment", upload.comment)
             done.append({"id": upload.id, "name": upload.filename, "title": upload.title})
         return {"ok": True, "files": done}
+
+    def _m_usergroups_users_list(self, params, token):
+        """Needs the ``usergroups:read`` scope (the app's manifest grants it, or ``missing_scope``); errors as
+        documented: ``no_such_subteam``, ``plan_upgrade_required`` (scripted with ``fail``)."""
+        if "usergroups:read" not in self.bot_scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "usergroups:read",
+                    "provided": ",".join(sorted(self.bot_scopes))}
+        group = str(params.get("usergroup") or "")
+        if not group:
+            return {"ok": False, "error": "invalid_arguments"}
+        if group not in self.user_groups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.user_groups[group])}
 
     def _m_apps_connections_open(self, params, token):
         if not str(token).startswith("xapp-"):
