@@ -28,6 +28,9 @@ from core.personas.values import ModelPolicy
 from core.filters.setup import filter_defaults, moderator_for, start_moderation
 from core.ports import LLMProvider, Redelivery
 from core.chat.redis_locks import RedisConversationLocks
+from core.observability.checks import RedisCheck, core_checks
+from core.observability.prometheus import PrometheusMetrics
+from core.observability.readiness import Readiness
 from core.storage.audit import SqlAuditLog
 from core.storage.budgets import SqlBudgetCounterStore
 from core.storage.limit_overrides import SqlLimitOverrideStore
@@ -59,6 +62,9 @@ class RunningCore:
     llm: LLMProvider
     moderator: Moderator | None = None
     locks: RedisConversationLocks | None = None
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)  # served at /metrics
+    readiness: Readiness = field(default_factory=Readiness)  # served at /readyz; the adapter adds its connection
+    redis_check: RedisCheck | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     def start_background_jobs(self, *, purge_interval_seconds: float) -> None:
@@ -85,7 +91,7 @@ class RunningCore:
                 await task
         with suppress(Exception):  # the database may be the reason we stop
             await self.core.deliveries.release()
-        for closable in (self.llm, self.moderator, self.locks):
+        for closable in (self.llm, self.moderator, self.locks, self.redis_check):
             close = getattr(closable, "close", None)
             if close is not None:
                 await close()
@@ -229,6 +235,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
     await asyncio.to_thread(tokens.count, "warm up", model=default_model)  # loads the tables (~0.5 s) now
     moderator = moderator_for(settings)
     locks = shared_conversation_locks(settings)
+    metrics = PrometheusMetrics()
     core = assemble_core(
         stores=sql_stores(database, cache_ttl=settings.settings_cache_seconds),
         llm=llm,
@@ -248,7 +255,12 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,
         conversation_locks=locks,
+        metrics=metrics,
     )
+    redis_check = None if settings.rate_limit_storage_url.startswith("memory://") else RedisCheck(
+        settings.rate_limit_storage_url
+    )
+    readiness = Readiness(core_checks(database=database, llm=llm, redis=redis_check))
     await start_moderation(moderator, settings)
     log.info(
         "core.started",
@@ -257,4 +269,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
         model=default_model,
         llm=describe_llm(settings) if provider != "given" else type(llm).__name__,
     )
-    return RunningCore(core=core, database=database, llm=llm, moderator=moderator, locks=locks)
+    return RunningCore(
+        core=core, database=database, llm=llm, moderator=moderator, locks=locks, metrics=metrics, readiness=readiness,
+        redis_check=redis_check,
+    )

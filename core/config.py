@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = None
 
     # Shared by the adapters
+    # /healthz, /readyz and /metrics for Socket Mode and Discord (Slack's HTTP mode serves them on PORT);
+    # 0 picks a free port (logged as health.started).
+    health_port: int = Field(default=8080, ge=0, le=65_535)
     allow_bot_messages: bool = False
     stream_edit_interval_seconds: float = Field(default=1.0, ge=0.2, le=30)
 

@@ -63,6 +63,21 @@ class DiscordBot:
         log.info("discord.recovery_started", interval_seconds=interval_seconds)
         await running.start_recovery(self.redelivery, platform=PLATFORM, interval_seconds=interval_seconds)
 
+    async def gateway_check(self) -> str | None:
+        """Readiness: logged in, READY received, and every gateway connection open (each shard's, when sharded)."""
+        client = self.client
+        if client.is_closed():
+            return "the Discord gateway connection is closed"
+        if not client.is_ready():
+            return "the Discord gateway is not connected yet"
+        shards = getattr(client, "shards", None)  # AutoShardedClient
+        closed = [s for s in shards.values() if s.is_closed()] if shards else []
+        if shards is None and (client.ws is None or not client.ws.open):
+            return "the Discord gateway connection is down (reconnecting)"
+        if closed:
+            return f"{len(closed)} Discord gateway shard connection(s) down (reconnecting)"
+        return None
+
     async def close(self) -> None:
         """Cancel the answers still in flight (drain ``in_flight`` first to let them finish), then disconnect."""
         await self.in_flight.cancel()

@@ -20,7 +20,8 @@ from core.chat.request import ChatRequest, OutputBlocked
 from core.chat.texts import EMPTY_ANSWER_TEXT, INTERNAL_ERROR_TEXT, OUTPUT_BLOCKED_TEXT
 from core.llm_types import CompletionRequest, ContextTooLong, LLMBusy, LLMError
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta, Usage
-from core.ports import Budget, Clock, ContentFilter, ConversationStore, LLMProvider, TokenCounter
+from core.observability.no_metrics import NoMetrics
+from core.ports import Budget, Clock, ContentFilter, ConversationStore, LLMProvider, Metrics, TokenCounter
 from core.records import LimitDecision, NewTurn
 from core.tokens import MESSAGE_OVERHEAD_TOKENS
 
@@ -40,7 +41,9 @@ class Generation:
         clock: Clock,
         output_check_chars: int,
         forgotten: ForgetMeLedger,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or NoMetrics()
         self._forgotten = forgotten
         self._conversations = conversations
         self._memory = memory
@@ -99,7 +102,7 @@ class Generation:
                     prompt_tokens=request.prompt_tokens,
                 )
                 if isinstance(decision, LimitDecision):
-                    yield limited(decision, request)
+                    yield limited(decision, request, self._metrics)
                     return
                 request.hold = decision
             try:
@@ -131,20 +134,31 @@ class Generation:
             temperature=persona.temperature, max_tokens=persona.max_tokens,
         )
         checked_up_to = length = 0
-        async for piece in self._llm.stream(completion):
-            if isinstance(piece, Usage):
-                request.usage = piece
-                continue
-            request.pieces.append(piece)
-            yield TextDelta(piece)
-            length += len(piece)
-            if length - checked_up_to >= self._output_check_chars:
-                held = await self._content_filter.check_output(
-                    request.message, "".join(request.pieces), final=False, since=checked_up_to
-                )
-                checked_up_to = length
-                if not held.allowed:
-                    raise OutputBlocked(held.reason, held.user_text)
+        outcome = "stopped"  # an output filter or the reader ended it
+        try:
+            async for piece in self._llm.stream(completion):
+                if isinstance(piece, Usage):
+                    request.usage = piece
+                    continue
+                request.pieces.append(piece)
+                yield TextDelta(piece)
+                length += len(piece)
+                if length - checked_up_to >= self._output_check_chars:
+                    held = await self._content_filter.check_output(
+                        request.message, "".join(request.pieces), final=False, since=checked_up_to
+                    )
+                    checked_up_to = length
+                    if not held.allowed:
+                        raise OutputBlocked(held.reason, held.user_text)
+            outcome = "ok"
+        except LLMBusy:
+            outcome = "busy"
+            raise
+        except LLMError:
+            outcome = "error"
+            raise
+        finally:
+            self._metrics.llm_request(model=persona.model, outcome=outcome)
 
     def _prompt_estimate(self, request: ChatRequest) -> int:
         """Tokens of the request: the stored history's counts plus the system prompt and new message."""
@@ -212,6 +226,8 @@ class Generation:
         )
 
 
-def limited(decision: LimitDecision, request: ChatRequest) -> Outcome:
+def limited(decision: LimitDecision, request: ChatRequest, metrics: Metrics) -> Outcome:
     request.log.info("message.limited", reason=decision.reason, retry_after=decision.retry_after)
+    kind, _, rest = decision.reason.partition(".")  # rate_limit.user, budget.workspace.daily.tokens …
+    metrics.refused(kind=kind, scope=rest.partition(".")[0])
     return Outcome(OutcomeKind.LIMITED, text=decision.text, reason=decision.reason, retry_after=decision.retry_after)

@@ -100,7 +100,8 @@ CLEARED_PREFIXES = ("DISCORD_", "OPENAI_", "DATABASE_URL", "LOG_", "PARLEY_", "L
 
 def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(CLEARED_PREFIXES)}
-    env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}", LOG_FORMAT="json", **extra)
+    env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}", LOG_FORMAT="json", HEALTH_PORT="0")
+    env.update(extra)  # HEALTH_PORT 0: a free port each, so processes side by side never clash
     return env
 
 

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def environment(tmp_path: Path, **values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in KEEP}
     env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}", LOG_LEVEL="INFO", PYTHONPATH=str(ROOT))
+    env.update(HEALTH_PORT="0")  # Socket Mode's health server on a free port: processes side by side never clash
     env.update(values)
     return env
 
