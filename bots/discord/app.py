@@ -64,19 +64,15 @@ class DiscordBot:
         await running.start_recovery(self.redelivery, platform=PLATFORM, interval_seconds=interval_seconds)
 
     async def gateway_check(self) -> str | None:
-        """Readiness: logged in, READY received, and every gateway connection open (each shard's, when sharded)."""
+        """Readiness: the gateway connection open with a session (READY); when sharded, every shard's open."""
         client = self.client
         if client.is_closed():
             return "the Discord gateway connection is closed"
-        if not client.is_ready():
-            return "the Discord gateway is not connected yet"
-        shards = getattr(client, "shards", None)  # AutoShardedClient
-        closed = [s for s in shards.values() if s.is_closed()] if shards else []
-        if shards is None and (client.ws is None or not client.ws.open):
-            return "the Discord gateway connection is down (reconnecting)"
-        if closed:
-            return f"{len(closed)} Discord gateway shard connection(s) down (reconnecting)"
-        return None
+        if isinstance(client, discord.AutoShardedClient):
+            connected = bool(client.shards) and not any(shard.is_closed() for shard in client.shards.values())
+        else:
+            connected = client.ws is not None and client.ws.open and bool(client.ws.session_id)
+        return None if connected else "the Discord gateway is not connected (yet, or reconnecting)"
 
     async def close(self) -> None:
         """Cancel the answers still in flight (drain ``in_flight`` first to let them finish), then disconnect."""
