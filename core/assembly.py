@@ -38,7 +38,7 @@ from core.personas.values import ModelPolicy
 from core.ports import (
     AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore,
     FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Metrics, Moderator, PersonaStore,
-    RateLimiter, TokenCounter, UsageStore,
+    RateLimiter, TokenCounter, Tracer, UsageStore,
 )
 from core.observability.no_metrics import NoMetrics
 from core.tokens import RememberingTokenCounter
@@ -117,6 +117,7 @@ def assemble_core(
     conversation_locks: ConversationLocking | None = None,
     owner: str | None = None,
     metrics: Metrics | None = None,
+    tracer: Tracer | None = None,
 ) -> Core:
     """Wire the core. ``rate_limit_storage`` is a ``limits`` async storage (memory when None).
 
@@ -125,6 +126,7 @@ def assemble_core(
     ``conversation_locks`` None: one message at a time per conversation within this process only.
     ``owner``: this process's name on the messages it accepts (``process_identity()`` when None).
     ``metrics``: what the core counts (``core/observability``); None counts nothing.
+    ``tracer``: OpenTelemetry spans (``core/observability/tracing.py``); None traces nothing.
     """
     metrics = metrics or NoMetrics()
     policy = AdminPolicy(admins=options.admins)
@@ -186,6 +188,7 @@ def assemble_core(
         workspaces=workspaces,
         forgotten=forgotten,
         metrics=metrics,
+        tracer=tracer,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,

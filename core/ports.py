@@ -340,3 +340,19 @@ class Metrics(Protocol):
     def inbox_pending(self, messages: int) -> None:
         """This process's unfinished messages, as counted at its last lease renewal."""
         ...
+
+
+class Span(Protocol):
+    def set_attribute(self, key: str, value: str | int | float | bool) -> None: ...
+
+
+class Tracer(Protocol):
+    """Traces (OpenTelemetry, ``core/observability/tracing.py``) when OTEL_EXPORTER_OTLP_ENDPOINT is set;
+    ``NoTracer`` otherwise.  Each span is the current one while its block runs, so the database and HTTP
+    spans of the standard instrumentations nest under it."""
+
+    def message_span(self, *, platform: str) -> AbstractContextManager[Span]: ...
+
+    def llm_span(self, *, model: str, max_tokens: int, temperature: float | None) -> AbstractContextManager[Span]:
+        """One call to the model, a child of the message's span (GenAI semantic conventions)."""
+        ...

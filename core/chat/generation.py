@@ -21,7 +21,8 @@ from core.chat.texts import EMPTY_ANSWER_TEXT, INTERNAL_ERROR_TEXT, OUTPUT_BLOCK
 from core.llm_types import CompletionRequest, ContextTooLong, LLMBusy, LLMError
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta, Usage
 from core.observability.no_metrics import NoMetrics
-from core.ports import Budget, Clock, ContentFilter, ConversationStore, LLMProvider, Metrics, TokenCounter
+from core.observability.no_tracing import NoTracer
+from core.ports import Budget, Clock, ContentFilter, ConversationStore, LLMProvider, Metrics, TokenCounter, Tracer
 from core.records import LimitDecision, NewTurn
 from core.tokens import MESSAGE_OVERHEAD_TOKENS
 
@@ -42,8 +43,10 @@ class Generation:
         output_check_chars: int,
         forgotten: ForgetMeLedger,
         metrics: Metrics | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._metrics = metrics or NoMetrics()
+        self._tracer = tracer or NoTracer()
         self._forgotten = forgotten
         self._conversations = conversations
         self._memory = memory
@@ -135,30 +138,36 @@ class Generation:
         )
         checked_up_to = length = 0
         outcome = "stopped"  # an output filter or the reader ended it
-        try:
-            async for piece in self._llm.stream(completion):
-                if isinstance(piece, Usage):
-                    request.usage = piece
-                    continue
-                request.pieces.append(piece)
-                yield TextDelta(piece)
-                length += len(piece)
-                if length - checked_up_to >= self._output_check_chars:
-                    held = await self._content_filter.check_output(
-                        request.message, "".join(request.pieces), final=False, since=checked_up_to
-                    )
-                    checked_up_to = length
-                    if not held.allowed:
-                        raise OutputBlocked(held.reason, held.user_text)
-            outcome = "ok"
-        except LLMBusy:
-            outcome = "busy"
-            raise
-        except LLMError:
-            outcome = "error"
-            raise
-        finally:
-            self._metrics.llm_request(model=persona.model, outcome=outcome)
+        with self._tracer.llm_span(
+            model=persona.model, max_tokens=persona.max_tokens, temperature=persona.temperature
+        ) as span:
+            try:
+                async for piece in self._llm.stream(completion):
+                    if isinstance(piece, Usage):
+                        request.usage = piece
+                        span.set_attribute("gen_ai.usage.input_tokens", piece.prompt_tokens)
+                        span.set_attribute("gen_ai.usage.output_tokens", piece.completion_tokens)
+                        continue
+                    request.pieces.append(piece)
+                    yield TextDelta(piece)
+                    length += len(piece)
+                    if length - checked_up_to >= self._output_check_chars:
+                        held = await self._content_filter.check_output(
+                            request.message, "".join(request.pieces), final=False, since=checked_up_to
+                        )
+                        checked_up_to = length
+                        if not held.allowed:
+                            raise OutputBlocked(held.reason, held.user_text)
+                outcome = "ok"
+            except LLMBusy:
+                outcome = "busy"
+                raise
+            except LLMError as error:
+                outcome = "error"
+                span.set_attribute("error.type", type(error).__name__)
+                raise
+            finally:
+                self._metrics.llm_request(model=persona.model, outcome=outcome)
 
     def _prompt_estimate(self, request: ChatRequest) -> int:
         """Tokens of the request: the stored history's counts plus the system prompt and new message."""

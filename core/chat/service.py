@@ -37,9 +37,10 @@ from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent
 from core.personas.directory import PersonaDirectory
 from core.ports import (
     Budget, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore, LLMProvider, Metrics,
-    RateLimiter, TokenCounter, UsageStore,
+    RateLimiter, TokenCounter, Tracer, UsageStore,
 )
 from core.observability.no_metrics import NoMetrics
+from core.observability.no_tracing import NoTracer
 from core.records import STORED, Acceptance, PendingMessage
 
 log = structlog.get_logger(__name__)
@@ -67,8 +68,10 @@ class ChatService:
         max_message_chars: int,
         output_check_chars: int = 500,
         metrics: Metrics | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._metrics = metrics = metrics or NoMetrics()
+        self._tracer = tracer = tracer or NoTracer()
         self._deliveries = deliveries
         self._conversations = conversations
         self._channel_settings = channel_settings
@@ -83,7 +86,7 @@ class ChatService:
             budget=budget,
             accounting=UsageAccounting(usage=usage, tokens=tokens, pricing=pricing, clock=clock, metrics=metrics),
             deliveries=deliveries, clock=clock, output_check_chars=output_check_chars, forgotten=forgotten,
-            metrics=metrics,
+            metrics=metrics, tracer=tracer,
         )
         self._clock = clock
 
@@ -170,19 +173,22 @@ class ChatService:
         outcome: Outcome | None = None
         first_text: float | None = None
         try:
-            try:
-                async with aclosing(self._finishing(message, events)) as stream:
-                    async for event in stream:
-                        if isinstance(event, Outcome):
-                            outcome = event
-                        elif first_text is None:
-                            first_text = time.perf_counter() - started
-                        yield event
-            except Exception:
-                event_log.exception("reply.error")
-                outcome = Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
-                yield outcome
-                await self._deliveries.fail(message)
+            with self._tracer.message_span(platform=message.key.platform) as span:
+                try:
+                    async with aclosing(self._finishing(message, events)) as stream:
+                        async for event in stream:
+                            if isinstance(event, Outcome):
+                                outcome = event
+                                span.set_attribute("parley.outcome", outcome.kind.value)
+                            elif first_text is None:
+                                first_text = time.perf_counter() - started
+                            yield event
+                except Exception:
+                    event_log.exception("reply.error")
+                    outcome = Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
+                    span.set_attribute("parley.outcome", outcome.kind.value)
+                    yield outcome
+                    await self._deliveries.fail(message)
         finally:
             metrics.answers_in_flight(-1)
             if outcome is not None:
