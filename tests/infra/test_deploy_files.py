@@ -149,3 +149,21 @@ def test_every_entry_point_the_image_and_compose_name_exists(compose):
     assert {"bots.slack", "core.observability.probe", "core.storage.migrate", "bots.discord"} <= set(named)
     for module in [*named, "bots.shell"]:
         assert is_entry_point(module), f"python -m {module} does not run anything"
+
+
+def test_the_grafana_dashboard_asks_only_for_metrics_parley_exports():
+    from core.observability.prometheus import PrometheusMetrics
+
+    metrics = PrometheusMetrics()
+    metrics.message_finished(platform="slack", outcome="answered", seconds=1.0, first_text_seconds=0.5)
+    metrics.llm_request(model="m", outcome="ok")
+    metrics.llm_usage(model="m", prompt_tokens=1, completion_tokens=1, cost_usd=0.01)
+    metrics.refused(kind="budget", scope="user")
+    metrics.filter_decision(filter="pii", direction="input", action="redacted")
+    exported = set(re.findall(r"^(\w+)[{ ]", metrics.exposition()[0].decode(), flags=re.MULTILINE))
+    dashboard = __import__("json").loads((ROOT / "deploy/grafana/parley-dashboard.json").read_text())
+    asked = {
+        name for panel in dashboard["panels"] for target in panel["targets"]
+        for name in re.findall(r"\b((?:parley|process)_\w+)\{", target["expr"])
+    }
+    assert len(asked) >= 12 and asked <= exported, f"not exported: {asked - exported}"
