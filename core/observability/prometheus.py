@@ -25,6 +25,7 @@ FIRST_TEXT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0
 class PrometheusMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry = registry or CollectorRegistry()
+        self._children: dict[tuple, object] = {}
         ProcessCollector(registry=registry)  # process_cpu_seconds_total, resident memory, start time
         PlatformCollector(registry=registry)
         self._messages = Counter(
@@ -68,31 +69,35 @@ class PrometheusMetrics:
             "Messages this process owns and has not finished, as of its last lease renewal.", registry=registry,
         )
 
-    # --- the Metrics port ------------------------------------------------------
+    # --- the Metrics port (each labelled child looked up once, then kept: a dict lookup per event) ---------
 
     def message_finished(
         self, *, platform: str, outcome: str, seconds: float | None = None, first_text_seconds: float | None = None
     ) -> None:
-        self._messages.labels(platform, outcome).inc()
+        key = (platform, outcome)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (self._messages.labels(*key), self._duration.labels(*key))
+        children[0].inc()
         if seconds is not None:
-            self._duration.labels(platform, outcome).observe(seconds)
+            children[1].observe(seconds)
         if first_text_seconds is not None:
-            self._first_text.labels(platform).observe(first_text_seconds)
+            self._child(self._first_text, platform).observe(first_text_seconds)
 
     def llm_request(self, *, model: str, outcome: str) -> None:
-        self._llm_requests.labels(model, outcome).inc()
+        self._child(self._llm_requests, model, outcome).inc()
 
     def llm_usage(self, *, model: str, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None:
-        self._tokens.labels(model, "prompt").inc(prompt_tokens)
-        self._tokens.labels(model, "completion").inc(completion_tokens)
+        self._child(self._tokens, model, "prompt").inc(prompt_tokens)
+        self._child(self._tokens, model, "completion").inc(completion_tokens)
         if cost_usd:
-            self._cost.labels(model).inc(cost_usd)
+            self._child(self._cost, model).inc(cost_usd)
 
     def refused(self, *, kind: str, scope: str) -> None:
-        self._refusals.labels(kind, scope).inc()
+        self._child(self._refusals, kind, scope).inc()
 
     def filter_decision(self, *, filter: str, direction: str, action: str) -> None:
-        self._filters.labels(filter, direction, action).inc()
+        self._child(self._filters, filter, direction, action).inc()
 
     def answers_in_flight(self, change: int) -> None:
         self._in_flight.inc(change)
@@ -102,6 +107,13 @@ class PrometheusMetrics:
 
     def inbox_pending(self, messages: int) -> None:
         self._pending.set(messages)
+
+    def _child(self, metric, *labels: str):
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     # --- the scrape ------------------------------------------------------------
 
