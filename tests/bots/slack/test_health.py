@@ -6,6 +6,8 @@ adds to ``HttpServer``); Socket Mode's readiness follows its websocket.
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -18,6 +20,8 @@ from core.observability.readiness import Readiness, not_yet
 from tests.bots.slack import payloads
 from tests.bots.slack.conftest import APP_TOKEN, Parley, parley_settings
 from tests.bots.slack.payloads import BOT_USER, CHANNEL
+from tests.bots.slack.processes import WAIT, SlackProcesses
+from tests.databases import require_backend
 
 
 @pytest.fixture
@@ -87,3 +91,27 @@ async def test_socket_mode_is_ready_once_its_websocket_is_open_and_not_after_it_
         assert report.checks["slack"] == "the Slack Socket Mode connection is not open"
     finally:
         await running.aclose()
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    return require_backend(request, "postgresql")  # several processes: PostgreSQL, as deployed
+
+
+async def test_two_processes_each_count_their_own_messages_on_their_own_port(tmp_path, slack, llm, database_url):
+    """One port per process (README, "Metrics"): Prometheus scrapes each and sums; nothing is counted twice."""
+    processes = SlackProcesses(tmp_path, slack=slack, llm=llm, database_url=database_url, mode="http")
+    try:
+        first, second = await processes.start(), await processes.start()
+        assert await processes.deliver(first, payloads.app_mention(f"<@{BOT_USER}> counted where it was handled")) == 200
+        await slack.wait_for_call("chat.stopStream", timeout=WAIT)
+        async with aiohttp.ClientSession() as session:
+            async with asyncio.timeout(WAIT):  # counted once the reply stream has ended
+                while answered(await (await session.get(first.url + "/metrics")).text()) != 1:
+                    await asyncio.sleep(0.05)
+            other = await (await session.get(second.url + "/metrics")).text()
+            ready = await session.get(second.url + "/readyz")
+            assert ready.status == 200, await ready.text()
+        assert answered(other) == 0
+    finally:
+        await processes.close()
