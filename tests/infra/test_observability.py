@@ -21,13 +21,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.assembly import LimitOptions
 from core.filters.blocklist import parse_rule
 from core.filters.policy import FilterDefaults
-from core.messages import OutcomeKind, TextDelta
+from core.messages import ConversationKey, OutcomeKind, TextDelta
 from core.observability.checks import RedisCheck, database_check
 from core.observability.http import HealthServer
 from core.observability.prometheus import PrometheusMetrics
 from core.observability.readiness import Readiness
 from core.storage.database import Database
-from tests.core.conftest import DM, build_world, msg
+from tests.core.conftest import build_world, msg
 from tests.infra.test_redis_outage import blackhole, own_redis  # noqa: F401  (fixtures)
 from tests.services import POSTGRES_URL, postgres_reachable, require_service
 
@@ -69,7 +69,7 @@ async def test_a_scrape_after_some_messages_shows_the_counts_moving_and_no_perso
         metrics=metrics, limits=LimitOptions(user="3/minute", prices={"gpt-4o-mini": (0.15, 0.60)}),
         filters=FilterDefaults(rules=(parse_rule("forbidden", source="settings"),)),
     )
-    key = DM.__class__(platform="slack", workspace="T1", channel="D-CHANNEL-7")
+    key = ConversationKey(platform="slack", workspace="T1", channel="D-CHANNEL-7")
 
     def message(text: str):
         return msg(text, key=key, user="U-PERSON-42")
@@ -107,7 +107,7 @@ async def test_answers_in_flight_and_the_llm_queue_are_seen_while_the_model_is_s
     gate = world.llm.gate = asyncio.Event()
 
     async def answer(n: int) -> None:
-        async for _event in world.core.chat.handle(msg(f"question {n}", key=DM.__class__("slack", "T1", f"D{n}"))):
+        async for _event in world.core.chat.handle(msg(f"question {n}", key=ConversationKey("slack", "T1", f"D{n}"))):
             pass
 
     async with serving(Readiness(), metrics) as base:
