@@ -21,6 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from core.assembly import LimitOptions
 from core.filters.blocklist import parse_rule
 from core.filters.policy import FilterDefaults
+from core.limits.budgets import BudgetCaps
+from core.llm_types import LLMError
 from core.messages import ConversationKey, OutcomeKind, TextDelta
 from core.observability.checks import RedisCheck, database_check
 from core.observability.http import HealthServer
@@ -251,3 +253,41 @@ async def test_readiness_goes_503_when_the_database_is_gone_and_back_when_it_ret
         with suppress(Exception):
             await relay.close()
         await database.dispose()
+
+
+async def test_a_budget_refusal_and_a_failed_model_call_are_counted_by_scope_and_outcome():
+    metrics = PrometheusMetrics()
+    world = build_world(metrics=metrics, limits=LimitOptions(caps=BudgetCaps({("user", "daily", "tokens"): 1})))
+    _, refused = await world.send(msg("over budget from the start"))
+    assert refused.kind is OutcomeKind.LIMITED
+    failing = build_world(metrics=metrics)
+    failing.llm.script.append(LLMError("the server fell over"))
+    _, failed = await failing.send(msg("this one fails"))
+    assert failed.kind is OutcomeKind.FAILED
+    async with serving(Readiness(), metrics) as base:
+        _, scrape, _ = await get(base + "/metrics")
+    assert value(scrape, "parley_refusals_total", kind="budget", scope="user") == 1
+    assert value(scrape, "parley_llm_requests_total", model="gpt-4o-mini", outcome="error") == 1
+    assert value(scrape, "parley_messages_total", platform="slack", outcome="failed") == 1
+
+
+async def test_the_pending_inbox_gauge_follows_the_lease_renewals():
+    metrics = PrometheusMetrics()
+    world = build_world(metrics=metrics, lease_seconds=0.6)  # renewed every 0.2 s
+    world.llm.gate = asyncio.Event()
+    renewals = asyncio.create_task(world.core.deliveries.keep_leases())
+    answering = asyncio.create_task(world.send(msg("held while the model thinks")))
+    try:
+        async with serving(Readiness(), metrics) as base:
+            async with asyncio.timeout(5):
+                while value((await get(base + "/metrics"))[1], "parley_inbox_pending_messages") != 1:
+                    await asyncio.sleep(0.05)
+            world.llm.gate.set()
+            await answering
+            async with asyncio.timeout(5):
+                while value((await get(base + "/metrics"))[1], "parley_inbox_pending_messages") != 0:
+                    await asyncio.sleep(0.05)
+    finally:
+        renewals.cancel()
+        world.llm.gate.set()
+        await asyncio.gather(renewals, answering, return_exceptions=True)
