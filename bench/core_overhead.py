@@ -63,6 +63,7 @@ from core.assembly import Core, CoreOptions, Stores, assemble_core
 from core.bootstrap import sql_stores
 from core.clock import SystemClock
 from core.llm_types import CompletionRequest
+from core.observability.prometheus import PrometheusMetrics
 from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, Usage
 from core.ports import LLMProvider, TokenCounter
 from core.storage.database import Database
@@ -233,6 +234,7 @@ def build_core(database: Database, llm: LLMProvider, *, stores: Stores | None = 
         tokens=tokens or BpeTokenCounter(),
         clock=SystemClock(),
         options=CoreOptions(default_model=MODEL),
+        metrics=PrometheusMetrics(),  # as every process counts (core/observability)
     )
 
 

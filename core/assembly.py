@@ -46,9 +46,9 @@ from core.personas.values import ModelPolicy
 from core.ports import (
     AccessStore, AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking,
     ConversationStore, DepartureStore, FeedbackStore, FilterDecisionLog, FilterSettingsStore, Inbox,
-    LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
-    RateLimiter, TokenCounter, UsageStore,
+    LimitOverrideStore, LLMProvider, Metrics, Moderator, PersonaStore, RateLimiter, TokenCounter, Tracer, UsageStore,
 )
+from core.observability.no_metrics import NoMetrics
 from core.tokens import RememberingTokenCounter
 
 
@@ -134,6 +134,8 @@ def assemble_core(
     moderator: Moderator | None = None,
     conversation_locks: ConversationLocking | None = None,
     owner: str | None = None,
+    metrics: Metrics | None = None,
+    tracer: Tracer | None = None,
 ) -> Core:
     """Wire the core. ``rate_limit_storage`` is a ``limits`` async storage (memory when None).
 
@@ -141,13 +143,16 @@ def assemble_core(
     None means no moderation endpoint (unavailable), the local rules and redaction still run.
     ``conversation_locks`` None: one message at a time per conversation within this process only.
     ``owner``: this process's name on the messages it accepts (``process_identity()`` when None).
+    ``metrics``: what the core counts (``core/observability``); None counts nothing.
+    ``tracer``: OpenTelemetry spans (``core/observability/tracing.py``); None traces nothing.
     """
+    metrics = metrics or NoMetrics()
     policy = AdminPolicy(admins=options.admins)
     tokens = RememberingTokenCounter(tokens)
     pipeline = FilterPipeline(
         store=stores.filter_settings, decisions=stores.filter_decisions,
         moderator=moderator or NoModeration("no moderation endpoint is configured"),
-        defaults=options.filters, clock=clock,
+        defaults=options.filters, clock=clock, metrics=metrics,
     )
     limit_options = options.limits
     if limit_options.llm_total_seconds is not None:
@@ -155,7 +160,7 @@ def assemble_core(
     if limit_options.max_in_flight is not None:
         llm = ConcurrencyLimitedProvider(
             llm, max_in_flight=limit_options.max_in_flight, max_waiting=limit_options.max_waiting,
-            wait_timeout=limit_options.wait_timeout,
+            wait_timeout=limit_options.wait_timeout, metrics=metrics,
         )
     request_limiter = RequestRateLimiter(
         storage=rate_limit_storage or limits_storage("memory://"),
@@ -178,7 +183,8 @@ def assemble_core(
         conversations=stores.conversations, llm=llm, tokens=tokens, summaries_enabled=options.memory_summaries
     )
     deliveries = Deliveries(
-        inbox=stores.inbox, clock=clock, owner=owner or process_identity(), lease_seconds=options.lease_seconds
+        inbox=stores.inbox, clock=clock, owner=owner or process_identity(), lease_seconds=options.lease_seconds,
+        metrics=metrics,
     )
     forgotten = ForgetMeLedger()
     feedback = FeedbackRecorder(store=stores.feedback, clock=clock)
@@ -207,6 +213,8 @@ def assemble_core(
         feedback=feedback,
         access=gate,
         model_choices=model_choices,
+        metrics=metrics,
+        tracer=tracer,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,

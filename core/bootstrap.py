@@ -32,6 +32,10 @@ from core.filters.setup import filter_defaults, moderator_for, start_moderation
 from core.ports import LLMProvider, Redelivery
 from core.chat.redis_locks import RedisConversationLocks
 from core.storage.access import SqlAccessStore
+from core.observability.checks import RedisCheck, core_checks
+from core.observability.prometheus import PrometheusMetrics
+from core.observability.readiness import Readiness
+from core.observability.tracing import Tracing, instrument_database, start_tracing
 from core.storage.audit import SqlAuditLog
 from core.storage.budgets import SqlBudgetCounterStore
 from core.storage.limit_overrides import SqlLimitOverrideStore
@@ -65,6 +69,10 @@ class RunningCore:
     llm: LLMProvider
     moderator: Moderator | None = None
     locks: RedisConversationLocks | None = None
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)  # served at /metrics
+    readiness: Readiness = field(default_factory=Readiness)  # served at /readyz; the adapter adds its connection
+    redis_check: RedisCheck | None = None
+    tracing: Tracing | None = None  # OTEL_EXPORTER_OTLP_ENDPOINT
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     def start_background_jobs(self, *, purge_interval_seconds: float) -> None:
@@ -91,11 +99,13 @@ class RunningCore:
                 await task
         with suppress(Exception):  # the database may be the reason we stop
             await self.core.deliveries.release()
-        for closable in (self.llm, self.moderator, self.locks):
+        for closable in (self.llm, self.moderator, self.locks, self.redis_check):
             close = getattr(closable, "close", None)
             if close is not None:
                 await close()
         await self.database.dispose()
+        if self.tracing is not None:
+            await asyncio.to_thread(self.tracing.shutdown)  # the last spans flushed to the collector
 
 
 def sql_stores(database: Database, *, cache_ttl: float = DEFAULT_TTL_SECONDS) -> Stores:
@@ -225,16 +235,21 @@ def describe_llm(settings: Settings) -> str:
     return f"Local model {model_name_of(path)} from {path}, in process (llama.cpp)."
 
 
-async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> RunningCore:
+async def start_core(
+    settings: Settings, *, llm: LLMProvider | None = None, span_exporter: object = None
+) -> RunningCore:
     """Check the LLM choice, migrate, connect, load the LLM and assemble.
 
     Raises SettingsError (an LLM choice that cannot work, e.g. a missing
-    LOCAL_MODEL_PATH) or DatabaseUnavailable, each with a one-line message.
+    LOCAL_MODEL_PATH) or DatabaseUnavailable, each with a one-line message.  ``span_exporter``: traces to it
+    (a test's in-memory exporter) as if OTEL_EXPORTER_OTLP_ENDPOINT were set.
     """
     if llm is None:
         check_llm_settings(settings)
+    tracing = start_tracing(settings, service_name="parley", exporter=span_exporter)  # None: no endpoint
     await upgrade_to_head(settings.database_url)
     database = Database.from_url(settings.database_url)
+    instrument_database(tracing, database)
     await database.check()
     provider = "given"  # a test's or a benchmark's own LLM
     default_model = settings.default_model
@@ -255,6 +270,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
     await asyncio.to_thread(tokens.count, "warm up", model=default_model)  # loads the tables (~0.5 s) now
     moderator = moderator_for(settings)
     locks = shared_conversation_locks(settings)
+    metrics = PrometheusMetrics()
     core = assemble_core(
         stores=sql_stores(database, cache_ttl=settings.settings_cache_seconds),
         llm=llm,
@@ -276,7 +292,13 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,
         conversation_locks=locks,
+        metrics=metrics,
+        tracer=tracing.tracer if tracing is not None else None,
     )
+    redis_check = None if settings.rate_limit_storage_url.startswith("memory://") else RedisCheck(
+        settings.rate_limit_storage_url
+    )
+    readiness = Readiness(core_checks(database=database, llm=llm, redis=redis_check))
     await start_moderation(moderator, settings)
     log.info(
         "core.started",
@@ -285,4 +307,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
         model=default_model,
         llm=describe_llm(settings) if provider != "given" else type(llm).__name__,
     )
-    return RunningCore(core=core, database=database, llm=llm, moderator=moderator, locks=locks)
+    return RunningCore(
+        core=core, database=database, llm=llm, moderator=moderator, locks=locks, metrics=metrics, readiness=readiness,
+        redis_check=redis_check, tracing=tracing,
+    )

@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = None
 
     # Shared by the adapters
+    # /healthz, /readyz and /metrics for Socket Mode and Discord (Slack's HTTP mode serves them on PORT);
+    # 0 picks a free port (logged as health.started).
+    health_port: int = Field(default=8080, ge=0, le=65_535)
+    # Traces (the otel extra): an OTLP/HTTP collector's base URL; unset, nothing is traced or imported.
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str | None = None
     allow_bot_messages: bool = False
     stream_edit_interval_seconds: float = Field(default=1.0, ge=0.2, le=30)
 

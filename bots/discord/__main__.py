@@ -22,6 +22,7 @@ from bots.discord.app import DiscordBot
 from bots.discord.connection import DiscordConfigError, DiscordOptions, point_discord_at
 from core.bootstrap import describe_llm
 from core.log import configure_logging
+from core.observability.http import HealthServer
 from core.process import EXIT_UNAVAILABLE, StartupFailed, core_or_fail, run_main, settings_or_fail, stop_signal
 
 log = structlog.get_logger("bots.discord")  # not __name__ ("__main__"): our loggers live under "bots"
@@ -47,6 +48,13 @@ async def main() -> int:
     running = await core_or_fail(settings)
     log.info("discord.starting", llm=describe_llm(settings), sharded=options.sharded)
     bot = DiscordBot(running.core, options)
+    running.readiness.add("discord", bot.gateway_check)
+    health = HealthServer(readiness=running.readiness, metrics=running.metrics, port=settings.health_port)
+    try:
+        log.info("health.started", port=await health.start(), paths="/healthz /readyz /metrics")
+    except StartupFailed:
+        await running.aclose()
+        raise
     connection = asyncio.create_task(bot.run())
     recovery = asyncio.create_task(
         bot.take_over_when_ready(running, interval_seconds=settings.recovery_interval_seconds)
@@ -64,6 +72,7 @@ async def main() -> int:
             await recovery
         with suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(connection, timeout=DISCONNECT_SECONDS)
+        await health.aclose()
         await running.aclose()
     return 0
 

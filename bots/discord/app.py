@@ -69,6 +69,17 @@ class DiscordBot:
         log.info("discord.recovery_started", interval_seconds=interval_seconds)
         await running.start_recovery(self.redelivery, platform=PLATFORM, interval_seconds=interval_seconds)
 
+    async def gateway_check(self) -> str | None:
+        """Readiness: the gateway connection open with a session (READY); when sharded, every shard's open."""
+        client = self.client
+        if client.is_closed():
+            return "the Discord gateway connection is closed"
+        if isinstance(client, discord.AutoShardedClient):
+            connected = bool(client.shards) and not any(shard.is_closed() for shard in client.shards.values())
+        else:
+            connected = client.ws is not None and client.ws.open and bool(client.ws.session_id)
+        return None if connected else "the Discord gateway is not connected (yet, or reconnecting)"
+
     async def close(self) -> None:
         """Cancel the answers still in flight (drain ``in_flight`` first to let them finish), then disconnect."""
         await self.in_flight.cancel()

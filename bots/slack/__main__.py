@@ -19,10 +19,12 @@ import structlog
 
 from bots.slack.app import build_bot
 from bots.slack.install import oauth_problem
-from bots.slack.server import HttpServer, connect_socket_mode
+from bots.slack.server import HttpServer, connect_socket_mode, socket_check
 from bots.slack.translate import PLATFORM
 from core.config import Settings
 from core.log import configure_logging
+from core.observability.http import HealthServer, add_health_routes
+from core.observability.readiness import not_yet
 from core.process import StartupFailed, core_or_fail, run_main, settings_or_fail, stop_signal
 
 log = structlog.get_logger("bots.slack")
@@ -57,15 +59,22 @@ async def main() -> int:
     running = await core_or_fail(settings)
     bot = build_bot(running.core, settings, engine=running.database.engine)
     server: HttpServer | None = None
+    health: HealthServer | None = None
     socket = None
     recovery: asyncio.Task | None = None
     try:
         with stop_signal() as stop:
             if settings.slack_app_token:
+                running.readiness.add("slack", not_yet("the Slack Socket Mode connection is not open yet"))
+                health = HealthServer(readiness=running.readiness, metrics=running.metrics, port=settings.health_port)
+                log.info("health.started", port=await health.start(), paths="/healthz /readyz /metrics")
                 socket = await connect_socket_mode(bot.app, app_token=settings.slack_app_token)
+                running.readiness.add("slack", socket_check(socket))
                 log.info("slack.started", mode="socket", api=settings.slack_api_url)
             else:
-                server = HttpServer(bot.app, port=settings.port)
+                server = HttpServer(bot.app, port=settings.port, routes=lambda web_app: add_health_routes(
+                    web_app, readiness=running.readiness, metrics=running.metrics
+                ))
                 port = await server.start()
                 log.info("slack.started", mode="http", port=port, path="/slack/events", api=settings.slack_api_url)
             # Connected: a first round now (alongside new events), then every RECOVERY_INTERVAL_SECONDS.
@@ -80,6 +89,8 @@ async def main() -> int:
             await socket.close_async()
         if server is not None:
             await server.aclose()
+        if health is not None:
+            await health.aclose()
         if not await bot.in_flight.drain(timeout=DRAIN_SECONDS):
             log.warning("slack.stopped_with_answers_in_flight", in_flight=bot.in_flight.active)
             await bot.in_flight.cancel()

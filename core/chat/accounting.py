@@ -7,14 +7,18 @@ import structlog
 from core.chat.request import ChatRequest
 from core.limits.pricing import Pricing
 from core.messages import Usage
-from core.ports import Clock, TokenCounter, UsageStore
+from core.observability.no_metrics import NoMetrics
+from core.ports import Clock, Metrics, TokenCounter, UsageStore
 from core.records import UsageRecord
 
 log = structlog.get_logger(__name__)
 
 
 class UsageAccounting:
-    def __init__(self, *, usage: UsageStore, tokens: TokenCounter, pricing: Pricing, clock: Clock) -> None:
+    def __init__(
+        self, *, usage: UsageStore, tokens: TokenCounter, pricing: Pricing, clock: Clock, metrics: Metrics | None = None
+    ) -> None:
+        self._metrics = metrics or NoMetrics()
         self._usage = usage
         self._tokens = tokens
         self._pricing = pricing
@@ -41,9 +45,15 @@ class UsageAccounting:
             )
 
     def usage_record(self, request: ChatRequest, usage: Usage) -> UsageRecord:
+        """The usage row (every use of the model goes through here once), counted for the metrics too."""
         key, model = request.message.key, request.persona.model
+        cost = self._pricing.cost_micro_usd(model, usage)
+        self._metrics.llm_usage(
+            model=model, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+            cost_usd=(cost or 0) / 1_000_000,
+        )
         return UsageRecord(
             platform=key.platform, workspace=key.workspace, channel=key.channel, user=request.message.user,
             model=model, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-            created_at=self._clock.now(), cost_micro_usd=self._pricing.cost_micro_usd(model, usage),
+            created_at=self._clock.now(), cost_micro_usd=cost,
         )

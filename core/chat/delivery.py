@@ -20,7 +20,8 @@ from datetime import timedelta
 import structlog
 
 from core.messages import IncomingMessage, Outcome, OutcomeKind
-from core.ports import Clock, Inbox
+from core.observability.no_metrics import NoMetrics
+from core.ports import Clock, Inbox, Metrics
 from core.records import ANSWERED, FAILED, IGNORED, REFUSED, Acceptance, PendingMessage, StoredAnswer
 
 log = structlog.get_logger(__name__)
@@ -35,7 +36,11 @@ def process_identity() -> str:
 
 
 class Deliveries:
-    def __init__(self, *, inbox: Inbox, clock: Clock, owner: str, lease_seconds: float = LEASE_SECONDS) -> None:
+    def __init__(
+        self, *, inbox: Inbox, clock: Clock, owner: str, lease_seconds: float = LEASE_SECONDS,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self._metrics = metrics or NoMetrics()
         self._inbox = inbox
         self._clock = clock
         self.owner = owner
@@ -78,10 +83,12 @@ class Deliveries:
         return released
 
     async def keep_leases(self) -> None:
-        """Renew this process's leases every third of their length, for as long as it runs."""
+        """Renew this process's leases every third of their length, for as long as it runs (and count them: the
+        pending messages of the metrics)."""
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
             try:
-                await self._inbox.renew(owner=self.owner, lease_until=self._clock.now() + self._lease)
+                pending = await self._inbox.renew(owner=self.owner, lease_until=self._clock.now() + self._lease)
+                self._metrics.inbox_pending(pending)
             except Exception:  # the database is away for a moment: the next round tries again
                 log.exception("inbox.renew_failed")

@@ -21,7 +21,9 @@ from core.chat.texts import EMPTY_ANSWER_TEXT, INTERNAL_ERROR_TEXT, OUTPUT_BLOCK
 from core.feedback.recording import FeedbackRecorder
 from core.llm_types import CompletionRequest, ContextTooLong, LLMBusy, LLMError
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta, Usage
-from core.ports import Budget, Clock, ContentFilter, ConversationStore, LLMProvider, TokenCounter
+from core.observability.no_metrics import NoMetrics
+from core.observability.no_tracing import NoTracer
+from core.ports import Budget, Clock, ContentFilter, ConversationStore, LLMProvider, Metrics, TokenCounter, Tracer
 from core.records import LimitDecision, NewTurn
 from core.tokens import MESSAGE_OVERHEAD_TOKENS
 
@@ -42,8 +44,12 @@ class Generation:
         output_check_chars: int,
         forgotten: ForgetMeLedger,
         feedback: FeedbackRecorder | None = None,
+        metrics: Metrics | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._feedback = feedback
+        self._metrics = metrics or NoMetrics()
+        self._tracer = tracer or NoTracer()
         self._forgotten = forgotten
         self._conversations = conversations
         self._memory = memory
@@ -102,7 +108,7 @@ class Generation:
                     prompt_tokens=request.prompt_tokens,
                 )
                 if isinstance(decision, LimitDecision):
-                    yield limited(decision, request)
+                    yield limited(decision, request, self._metrics)
                     return
                 request.hold = decision
             try:
@@ -134,20 +140,37 @@ class Generation:
             temperature=persona.temperature, max_tokens=persona.max_tokens,
         )
         checked_up_to = length = 0
-        async for piece in self._llm.stream(completion):
-            if isinstance(piece, Usage):
-                request.usage = piece
-                continue
-            request.pieces.append(piece)
-            yield TextDelta(piece)
-            length += len(piece)
-            if length - checked_up_to >= self._output_check_chars:
-                held = await self._content_filter.check_output(
-                    request.message, "".join(request.pieces), final=False, since=checked_up_to
-                )
-                checked_up_to = length
-                if not held.allowed:
-                    raise OutputBlocked(held.reason, held.user_text)
+        outcome = "stopped"  # an output filter or the reader ended it
+        with self._tracer.llm_span(
+            model=persona.model, max_tokens=persona.max_tokens, temperature=persona.temperature
+        ) as span:
+            try:
+                async for piece in self._llm.stream(completion):
+                    if isinstance(piece, Usage):
+                        request.usage = piece
+                        span.set_attribute("gen_ai.usage.input_tokens", piece.prompt_tokens)
+                        span.set_attribute("gen_ai.usage.output_tokens", piece.completion_tokens)
+                        continue
+                    request.pieces.append(piece)
+                    yield TextDelta(piece)
+                    length += len(piece)
+                    if length - checked_up_to >= self._output_check_chars:
+                        held = await self._content_filter.check_output(
+                            request.message, "".join(request.pieces), final=False, since=checked_up_to
+                        )
+                        checked_up_to = length
+                        if not held.allowed:
+                            raise OutputBlocked(held.reason, held.user_text)
+                outcome = "ok"
+            except LLMBusy:
+                outcome = "busy"
+                raise
+            except LLMError as error:
+                outcome = "error"
+                span.set_attribute("error.type", type(error).__name__)
+                raise
+            finally:
+                self._metrics.llm_request(model=persona.model, outcome=outcome)
 
     def _prompt_estimate(self, request: ChatRequest) -> int:
         """Tokens of the request: the stored history's counts plus the system prompt and new message."""
@@ -217,6 +240,8 @@ class Generation:
         )
 
 
-def limited(decision: LimitDecision, request: ChatRequest) -> Outcome:
+def limited(decision: LimitDecision, request: ChatRequest, metrics: Metrics) -> Outcome:
     request.log.info("message.limited", reason=decision.reason, retry_after=decision.retry_after)
+    kind, _, rest = decision.reason.partition(".")  # rate_limit.user, budget.workspace.daily.tokens …
+    metrics.refused(kind=kind, scope=rest.partition(".")[0])
     return Outcome(OutcomeKind.LIMITED, text=decision.text, reason=decision.reason, retry_after=decision.retry_after)

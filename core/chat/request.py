@@ -63,3 +63,4 @@ class Accepted:
     """A message the gate let through, written durably as pending and owned by this process: answer it."""
 
     message: IncomingMessage
+    started: float = field(default_factory=time.perf_counter)  # when it arrived (``time.perf_counter``)

@@ -16,6 +16,7 @@ message's event id before the delivery that should be answered arrives.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import replace
@@ -39,9 +40,11 @@ from core.limits.workspaces import NOT_ALLOWED_TEXT, WorkspaceAllowlist
 from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent, WorkspaceScope
 from core.personas.directory import PersonaDirectory
 from core.ports import (
-    Budget, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore, LLMProvider,
-    RateLimiter, TokenCounter, UsageStore,
+    Budget, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore, LLMProvider, Metrics,
+    RateLimiter, TokenCounter, Tracer, UsageStore,
 )
+from core.observability.no_metrics import NoMetrics
+from core.observability.no_tracing import NoTracer
 from core.records import STORED, Acceptance, PendingMessage
 
 log = structlog.get_logger(__name__)
@@ -71,7 +74,11 @@ class ChatService:
         max_message_chars: int,
         feedback: FeedbackRecorder | None = None,
         output_check_chars: int = 500,
+        metrics: Metrics | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
+        self._metrics = metrics = metrics or NoMetrics()
+        self._tracer = tracer = tracer or NoTracer()
         self._deliveries = deliveries
         self._conversations = conversations
         self._channel_settings = channel_settings
@@ -85,9 +92,10 @@ class ChatService:
         self._max_message_chars = max_message_chars
         self._generation = Generation(
             conversations=conversations, memory=memory, llm=llm, tokens=tokens, content_filter=content_filter,
-            budget=budget, accounting=UsageAccounting(usage=usage, tokens=tokens, pricing=pricing, clock=clock),
+            budget=budget,
+            accounting=UsageAccounting(usage=usage, tokens=tokens, pricing=pricing, clock=clock, metrics=metrics),
             deliveries=deliveries, clock=clock, output_check_chars=output_check_chars, forgotten=forgotten,
-            feedback=feedback,
+            feedback=feedback, metrics=metrics, tracer=tracer,
         )
         self._clock = clock
 
@@ -103,36 +111,44 @@ class ChatService:
         """The gate, then the message written durably (before the platform is acknowledged, where it must
         be): an ``Accepted`` to ``answer``, or an Outcome: IGNORED (not for the bot, a duplicate), DENIED
         (the access rules refuse it: show its one line privately) or FAILED (the database could not take it)."""
+        started = time.perf_counter()
         event_log = _message_log(message)
         try:
             if not await self.is_addressed(message):
                 event_log.debug("message.ignored", reason="not_addressed")
-                return Outcome(OutcomeKind.IGNORED, reason="not_addressed")
+                return self._not_answered(message, Outcome(OutcomeKind.IGNORED, reason="not_addressed"))
             refused = await self.check_access(message)
             if refused is not None:
-                return refused
+                return self._not_answered(message, refused)
             # Valid text before anything stores it (a lone surrogate cannot be encoded, by any driver or client).
             message = replace(message, text=valid_text(message.text), user_name=valid_text(message.user_name))
             if await self._deliveries.accept(message) is not Acceptance.NEW:
                 event_log.info("message.duplicate")
-                return Outcome(OutcomeKind.IGNORED, reason="duplicate")
-            return Accepted(message)
+                return self._not_answered(message, Outcome(OutcomeKind.IGNORED, reason="duplicate"))
+            return Accepted(message, started=started)
         except Exception:
             event_log.exception("reply.error")
-            return Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
+            failed = Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
+            return self._not_answered(message, failed)
+
+    def _not_answered(self, message: IncomingMessage, outcome: Outcome) -> Outcome:
+        self._metrics.message_finished(platform=message.key.platform, outcome=outcome.kind.value)
+        return outcome
 
     def answer(self, accepted: Accepted) -> AsyncIterator[ReplyEvent]:
         """The reply stream of an accepted message: deltas, then one Outcome; finished once it was taken."""
         message = accepted.message
         event_log = _message_log(message)
-        return self._delivered(message, event_log, self._fresh_reply(message, event_log))
+        return self._delivered(message, event_log, self._fresh_reply(message, event_log), started=accepted.started)
 
     def resume(self, pending: PendingMessage) -> AsyncIterator[ReplyEvent]:
         """A message another process accepted and did not finish (taken over by ``Recovery``): its stored
         answer, or an answer now, with a note that it is late. No gate, no de-duplication, no rate limit:
         it was admitted once."""
         event_log = _message_log(pending.message).bind(attempt=pending.attempts)
-        return self._delivered(pending.message, event_log, self._late_reply(pending, event_log))
+        return self._delivered(
+            pending.message, event_log, self._late_reply(pending, event_log), started=time.perf_counter()
+        )
 
     async def _fresh_reply(self, message: IncomingMessage, event_log) -> AsyncIterator[ReplyEvent]:
         text, refusal = self._check(message, event_log)
@@ -141,7 +157,7 @@ class ChatService:
             request = await self._request(message, text, event_log)
             # Before waiting for the conversation's turn: a flood of limited messages is refused at once.
             limit = await self._rate_limiter.check(message, persona=request.persona)
-            refusal = limited(limit, request) if limit is not None else None
+            refusal = limited(limit, request, self._metrics) if limit is not None else None
         async with aclosing(_just(refusal) if refusal is not None else self._in_turn(request)) as events:
             async for event in events:
                 yield event
@@ -158,18 +174,40 @@ class ChatService:
                 yield event
 
     async def _delivered(
-        self, message: IncomingMessage, event_log, events: AsyncIterator[ReplyEvent]
+        self, message: IncomingMessage, event_log, events: AsyncIterator[ReplyEvent], *, started: float
     ) -> AsyncIterator[ReplyEvent]:
         """``events``, the message finished once the Outcome was taken; an infrastructure failure becomes a
-        polite FAILED Outcome and a log line (and the message is finished as failed)."""
+        polite FAILED Outcome and a log line (and the message is finished as failed). Counted for the metrics:
+        in flight while it runs, then its outcome, its duration and its time to the first text (from ``started``,
+        when the message arrived)."""
+        metrics = self._metrics
+        metrics.answers_in_flight(1)
+        outcome: Outcome | None = None
+        first_text: float | None = None
         try:
-            async with aclosing(self._finishing(message, events)) as stream:
-                async for event in stream:
-                    yield event
-        except Exception:
-            event_log.exception("reply.error")
-            yield Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
-            await self._deliveries.fail(message)
+            with self._tracer.message_span(platform=message.key.platform) as span:
+                try:
+                    async with aclosing(self._finishing(message, events)) as stream:
+                        async for event in stream:
+                            if isinstance(event, Outcome):
+                                outcome = event
+                                span.set_attribute("parley.outcome", outcome.kind.value)
+                            elif first_text is None:
+                                first_text = time.perf_counter() - started
+                            yield event
+                except Exception:
+                    event_log.exception("reply.error")
+                    outcome = Outcome(OutcomeKind.FAILED, text=INTERNAL_ERROR_TEXT, reason="internal_error")
+                    span.set_attribute("parley.outcome", outcome.kind.value)
+                    yield outcome
+                    await self._deliveries.fail(message)
+        finally:
+            metrics.answers_in_flight(-1)
+            if outcome is not None:
+                metrics.message_finished(
+                    platform=message.key.platform, outcome=outcome.kind.value,
+                    seconds=time.perf_counter() - started, first_text_seconds=first_text,
+                )
 
     async def note_reply(self, message: IncomingMessage, reply_ref: str) -> None:
         """The adapter posted the first message of the reply: its platform id, to end or replace it should

@@ -31,7 +31,8 @@ from core.filters.policy import EffectivePolicy, FilterDefaults, effective
 from core.filters.values import INPUT, OUTPUT, BlockRule, FilterDecision
 from core.ports import FilterDecisionLog, FilterSettingsStore
 from core.messages import IncomingMessage
-from core.ports import Clock
+from core.ports import Clock, Metrics
+from core.observability.no_metrics import NoMetrics
 from core.records import FilterVerdict
 from core.messages import WorkspaceScope
 
@@ -61,7 +62,9 @@ class FilterPipeline:
         defaults: FilterDefaults,
         clock: Clock,
         cache_seconds: float = POLICY_CACHE_SECONDS,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or NoMetrics()
         self._store = store
         self._decisions = decisions
         self._moderator = moderator
@@ -104,7 +107,7 @@ class FilterPipeline:
                 return refusal or verdict
             return verdict
         finally:
-            await decisions.save(self._decisions, self._clock)
+            await decisions.save(self._decisions, self._clock, self._metrics)
 
     async def check_output(self, message: IncomingMessage, text: str, *, final: bool, since: int = 0) -> FilterVerdict:
         """``since``: at a streaming checkpoint, where the previous one ended; only what came after it (and an
@@ -126,7 +129,7 @@ class FilterPipeline:
                     return refusal
             return verdict if final else FilterVerdict(allowed=True, text=text)
         finally:
-            await decisions.save(self._decisions, self._clock)
+            await decisions.save(self._decisions, self._clock, self._metrics)
 
     def _local_input(self, filters: WorkspaceFilters, text: str, decisions: _Decisions) -> FilterVerdict:
         """Blocklist, then PII redaction (plain CPU work: run off the event loop for a large text)."""
@@ -223,7 +226,7 @@ class _Decisions:
             log.warning("filter.regex_timeout", rule=rule.label, direction=self.direction, action=action)
             self.add("blocklist", rule.label, action)
 
-    async def save(self, store: FilterDecisionLog, clock: Clock) -> None:
+    async def save(self, store: FilterDecisionLog, clock: Clock, metrics: Metrics) -> None:
         if not self._pending:
             return
         key, now = self._message.key, clock.now()
@@ -235,6 +238,7 @@ class _Decisions:
             for f, c, a in self._pending
         ])
         for f, c, a in self._pending:
+            metrics.filter_decision(filter=f, direction=self.direction, action=a)
             log.info("filter.decision", direction=self.direction, filter=f, category=c, action=a,
                      workspace=key.workspace, channel=key.channel)
 

@@ -15,13 +15,18 @@ import structlog
 
 from core.llm_types import CompletionRequest, LLMBusy
 from core.messages import Usage
-from core.ports import LLMProvider
+from core.observability.no_metrics import NoMetrics
+from core.ports import LLMProvider, Metrics
 
 log = structlog.get_logger(__name__)
 
 
 class ConcurrencyLimitedProvider:
-    def __init__(self, inner: LLMProvider, *, max_in_flight: int, max_waiting: int, wait_timeout: float) -> None:
+    def __init__(
+        self, inner: LLMProvider, *, max_in_flight: int, max_waiting: int, wait_timeout: float,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self._metrics = metrics or NoMetrics()
         self._inner = inner
         self._slots = asyncio.Semaphore(max_in_flight)
         self._max_waiting = max_waiting
@@ -38,6 +43,7 @@ class ConcurrencyLimitedProvider:
                 log.warning("llm.busy", reason="queue_full", waiting=self._waiting)
                 raise LLMBusy("LLM queue full", retry_after=self._wait_timeout)
             self._waiting += 1
+            self._metrics.llm_queue_depth(self._waiting)
             try:
                 await asyncio.wait_for(self._slots.acquire(), self._wait_timeout)
             except TimeoutError:
@@ -45,6 +51,7 @@ class ConcurrencyLimitedProvider:
                 raise LLMBusy("timed out waiting for an LLM slot", retry_after=self._wait_timeout) from None
             finally:
                 self._waiting -= 1
+                self._metrics.llm_queue_depth(self._waiting)
         else:
             await self._slots.acquire()
         try:

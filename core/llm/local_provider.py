@@ -101,6 +101,10 @@ class LocalProvider:
         log.info("llm.local_loaded", model=model_name_of(path), n_ctx=n_ctx, threads=threads, duration_ms=_ms(started))
         return cls(llama, model_path=path, n_ctx=n_ctx, n_threads=threads)
 
+    async def ready(self) -> str | None:
+        """Readiness: the model is loaded (and not closed)."""
+        return "the local model is closed" if self._closed else None
+
     async def close(self) -> None:
         """Stop any generation, wait for the worker to finish its token, free the model."""
         if self._closed:

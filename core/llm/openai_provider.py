@@ -130,6 +130,23 @@ class OpenAIProvider:
     async def close(self) -> None:
         await self._client.close()
 
+    async def ready(self, *, timeout: float = 0.8) -> str | None:
+        """Readiness: does the server answer (``GET /models``, no retry)? None, or one line saying why not.
+
+        Any answer but a refused key or a server error counts: a compatible server without ``/models`` (404)
+        is up.  Never the server's own message (it may echo part of the key).
+        """
+        try:
+            await self._client.with_options(timeout=timeout, max_retries=0).models.list()
+        except openai.APIStatusError as exc:
+            if exc.status_code in (401, 403):
+                return f"the LLM server refused the API key (HTTP {exc.status_code})"
+            if exc.status_code >= 500 or exc.status_code == 429:
+                return f"the LLM server answers HTTP {exc.status_code}"
+        except openai.APIError as exc:  # a refused connection, a timeout
+            return f"the LLM server is not reachable ({type(exc).__name__})"
+        return None
+
     async def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
         """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError."""
         started = time.monotonic()

@@ -170,6 +170,11 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def sync_engines(self) -> tuple[Engine, ...]:
+        """Every engine statements run on: the async engine's, and on a SQLite file the worker's and the quick one."""
+        return (self.engine.sync_engine, *(e for e in (self._sync_engine, self._quick_engine) if e is not None))
+
     async def run(self, fn: Callable[[Session], R]) -> R:
         """``fn(session)`` in one transaction (committed unless ``fn`` raises or rolls back); its result.
 

@@ -48,7 +48,7 @@ def build_world(**option_overrides) -> World:
     llm = option_overrides.pop("llm", None) or FakeLLM()
     hooks = {
         k: option_overrides.pop(k)
-        for k in ("rate_limiter", "content_filter", "rate_limit_storage", "moderator", "conversation_locks")
+        for k in ("rate_limiter", "content_filter", "rate_limit_storage", "moderator", "conversation_locks", "metrics")
         if k in option_overrides
     }
     options = CoreOptions(**{"default_model": "gpt-4o-mini", "admins": frozenset({"U_OWNER"}), **option_overrides})

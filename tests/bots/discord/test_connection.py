@@ -6,15 +6,18 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
 import pytest
 import yarl
+from prometheus_client.parser import text_string_to_metric_families
 
 from bots.discord.connection import (
     DiscordConfigError, DiscordOptions, build_client, intents, invite_url, point_discord_at,
@@ -100,8 +103,22 @@ CLEARED_PREFIXES = ("DISCORD_", "OPENAI_", "DATABASE_URL", "LOG_", "PARLEY_", "L
 
 def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(CLEARED_PREFIXES)}
-    env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}", LOG_FORMAT="json", **extra)
+    env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}", LOG_FORMAT="json", HEALTH_PORT="0")
+    env.update(extra)  # HEALTH_PORT 0: a free port each, so processes side by side never clash
     return env
+
+
+def answered_count(scrape: str) -> float:
+    return next((
+        sample.value for family in text_string_to_metric_families(scrape) for sample in family.samples
+        if sample.name == "parley_messages_total" and sample.labels == {"platform": "discord", "outcome": "answered"}
+    ), 0.0)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 async def run_bot(tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
@@ -119,17 +136,27 @@ async def test_without_a_token_it_says_so_in_one_line_and_exits_2(tmp_path):
 
 
 async def test_the_process_connects_answers_and_stops_cleanly_on_sigterm(tmp_path):
+    health = f"http://127.0.0.1:{free_port()}"
     async with DiscordStandIn() as server, OpenAIStandIn() as llm:
         process = await run_bot(
             tmp_path, DISCORD_BOT_TOKEN=FAKE_TOKEN, DISCORD_API_URL=server.api_url,
             DISCORD_GATEWAY_URL=server.gateway_url, OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY="test-key",
-            STREAM_EDIT_INTERVAL_SECONDS="0.2",
+            STREAM_EDIT_INTERVAL_SECONDS="0.2", HEALTH_PORT=health.rsplit(":", 1)[1],
         )
         try:
             await server.wait_connected(timeout=30)
             assert server.identifies[0]["token"] == FAKE_TOKEN and "shard" not in server.identifies[0]
             await server.send_message(ALICE, DM_ALICE, "hello from a real process")
             await answer_in(server, DM_ALICE, "echo: hello from a real process")
+            # HEALTH_PORT (issue 21): ready once the gateway is, and the answer counted
+            async with aiohttp.ClientSession() as session:
+                async with session.get(health + "/readyz") as ready:
+                    body = await ready.json()
+                    assert ready.status == 200, body
+                    assert body["checks"] == {"database": "ok", "llm": "ok", "discord": "ok"}
+                async with asyncio.timeout(5):  # counted once the reply stream has ended, just after the last edit
+                    while answered_count(await (await session.get(health + "/metrics")).text()) != 1:
+                        await asyncio.sleep(0.05)
         finally:
             process.send_signal(signal.SIGTERM)
             _, err = await asyncio.wait_for(process.communicate(), 30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def environment(tmp_path: Path, **values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in KEEP}
     env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}", LOG_LEVEL="INFO", PYTHONPATH=str(ROOT))
+    env.update(HEALTH_PORT="0")  # Socket Mode's health server on a free port: processes side by side never clash
     env.update(values)
     return env
 
@@ -89,6 +91,12 @@ async def test_socket_mode_runs_answers_and_stops_cleanly(tmp_path, slack, llm):
         envelope_id = await slack.send_envelope("events_api", payloads.envelope(mention))
         await slack.wait_for_ack(envelope_id)
         done = await slack.wait_for_call("chat.stopStream", timeout=10)
+        # HEALTH_PORT (0 here: a free one, logged): ready with its websocket open (issue 21)
+        health_port = re.search(r"health.started\s.*port=(\d+)", started).group(1)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{health_port}/readyz") as ready:
+                body = await ready.json()
+                assert ready.status == 200 and body["checks"]["slack"] == "ok", body
     finally:
         code, rest = await stop(process)
 
@@ -116,6 +124,8 @@ async def test_http_mode_serves_slack_events_on_port_and_checks_signatures(tmp_p
         async with aiohttp.ClientSession() as session:
             async with session.get(url + "/healthz") as health:
                 assert health.status == 200
+            async with session.get(url + "/readyz") as ready:  # beside the events, on PORT (issue 21)
+                assert ready.status == 200 and (await ready.json())["checks"]["database"] == "ok"
             async with session.post(url + "/slack/events", data=body, headers={"X-Slack-Signature": "v0=00"}) as bad:
                 assert bad.status == 401
             from tests.standins.slack_server import signed_headers

@@ -62,6 +62,7 @@ class OpenAIStandIn(HttpStandIn):
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/v1/moderations", self._moderations if self._serve_moderations else self._absent)
+        app.router.add_get("/v1/models", self._models)
         return app
 
     async def _before_close(self) -> None:
@@ -182,6 +183,17 @@ class OpenAIStandIn(HttpStandIn):
         raise _Dropped()
 
     # -- routes
+
+    async def _models(self, request: web.Request) -> web.Response:
+        """``GET /v1/models`` (Parley's readiness probe): OpenAI's list; 401 without a bearer key, as OpenAI does."""
+        await self._record(request)
+        if not request.headers.get("Authorization", "").startswith("Bearer "):
+            return error_response(Status(401, message="You didn't provide an API key.", code="missing_api_key"))
+        models = ("gpt-4o-mini", "stand-in-model")
+        return web.json_response({
+            "object": "list",
+            "data": [{"id": m, "object": "model", "created": 1_700_000_000, "owned_by": "stand-in"} for m in models],
+        })
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         recorded = await self._record(request)
