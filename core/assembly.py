@@ -20,6 +20,8 @@ from core.chat.memory import MemoryWindowBuilder
 from core.chat.recovery import Recovery
 from core.chat.service import ChatService
 from core.commands import CommandRouter
+from core.files.intake import FileIntake
+from core.files.values import FileLimits, VisionPolicy
 from core.filters.admin import FilterAdmin
 from core.filters.moderation import NoModeration
 from core.filters.pipeline import FilterPipeline
@@ -85,6 +87,8 @@ class CoreOptions:
     models: ModelPolicy = field(default_factory=ModelPolicy)  # ALLOWED_MODELS, PERSONA_MAX_TOKENS
     allowed_workspaces: frozenset[str] = frozenset()  # ALLOWED_WORKSPACES; empty: all
     lease_seconds: float = LEASE_SECONDS  # INBOX_LEASE_SECONDS
+    files: FileLimits = field(default_factory=FileLimits)  # ATTACHMENT_*, IMAGE_*
+    vision: VisionPolicy = field(default_factory=VisionPolicy)  # VISION_MODELS; the local model takes no images
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,7 @@ class Core:
     usage: UsageAdmin
     deliveries: Deliveries
     recovery: Recovery
+    files: FileIntake  # each adapter gives it its AttachmentFetcher (``files.serve``)
 
 
 def assemble_core(
@@ -162,6 +167,7 @@ def assemble_core(
         inbox=stores.inbox, clock=clock, owner=owner or process_identity(), lease_seconds=options.lease_seconds
     )
     forgotten = ForgetMeLedger()
+    files = FileIntake(limits=options.files, vision=options.vision)
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -180,6 +186,7 @@ def assemble_core(
         locks=conversation_locks or ConversationLocks(),
         workspaces=workspaces,
         forgotten=forgotten,
+        files=files,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
@@ -211,5 +218,5 @@ def assemble_core(
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
         limits=limits, filters=filters, usage=usage, deliveries=deliveries,
-        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock),
+        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), files=files,
     )

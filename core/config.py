@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.files.values import DEFAULT_VISION_MODELS
+
 
 class SettingsError(Exception):
     """A bad configuration value; the message is one line that names the key."""
@@ -110,6 +112,17 @@ class Settings(BaseSettings):
     blocklist_timeout_failure: Literal["open", "closed"] = "closed"  # a blocking regex that ran out of time
     moderation_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
+    # Files and images attached to a message (core/files)
+    attachment_max_file_bytes: int = Field(default=5_000_000, ge=1, le=100_000_000)  # larger: not downloaded
+    attachment_max_file_chars: int = Field(default=20_000, ge=1, le=1_000_000)  # text taken from one file
+    attachment_max_message_chars: int = Field(default=40_000, ge=1, le=1_000_000)  # ... from a message's files
+    attachment_max_files: int = Field(default=10, ge=0, le=100)  # files read per message
+    image_max_bytes: int = Field(default=10_000_000, ge=1, le=50_000_000)
+    image_max_count: int = Field(default=4, ge=0, le=50)  # images sent with one message
+    image_max_side: int = Field(default=2_048, ge=64, le=8_192)  # pixels; larger images are scaled down
+    # Models that take images (comma-separated, * as wildcard), for personas with vision=auto.
+    vision_models: Annotated[tuple[str, ...], NoDecode] = DEFAULT_VISION_MODELS
+
     # Slack adapter (bots/slack)
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -120,6 +133,7 @@ class Settings(BaseSettings):
     # Discord adapter (bots/discord)
     discord_bot_token: str | None = None
     discord_api_url: str = "https://discord.com/api/v10"
+    discord_cdn_url: str = "https://cdn.discordapp.com"  # attachments are read from this host only
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     discord_shard_count: int | None = Field(default=None, ge=1)
     discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
@@ -207,6 +221,13 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_choice(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("vision_models", mode="before")
+    @classmethod
+    def _split_models(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("discord_shard_ids", mode="before")
     @classmethod

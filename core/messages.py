@@ -49,6 +49,20 @@ def billed_workspace(workspace: str, *, user: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a message, as the platform describes it (nothing is downloaded yet).
+
+    ``ref`` is how the adapter fetches it (Slack: the file's ``url_private``; Discord: the attachment's CDN
+    URL); only the adapter's ``AttachmentFetcher`` reads it, and only from the platform's own host.
+    """
+
+    name: str
+    mime_type: str
+    size: int
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """A platform-neutral user message, as an adapter hands it to the core.
 
@@ -71,6 +85,7 @@ class IncomingMessage:
     sender_is_admin: bool = False  # the platform says the sender is an admin (for limit exemptions)
     user_name: str = ""
     received_at: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()  # the files of the message itself (core/files reads them)
 
     @property
     def billed_workspace(self) -> str:

@@ -18,6 +18,7 @@ from typing import Protocol
 from core.filters.values import Availability, BlockRule, FilterDecision, FilterPolicy, ModerationResult
 from core.llm_types import CompletionRequest
 from core.messages import ChannelScope, ConversationKey, IncomingMessage, ReplyEvent, Usage, WorkspaceScope
+from core.messages import Attachment
 from core.personas.values import Persona
 from core.records import (
     Acceptance, AuditEntry, BudgetHold, BudgetKey, BudgetLine, ChannelSettings, FilterVerdict, LimitDecision, NewTurn, Summary,
@@ -304,4 +305,15 @@ class Redelivery(Protocol):
 
     async def apologise(self, pending: PendingMessage, text: str) -> None:
         """End or replace what was half-shown, then tell the asker ``text`` where they asked."""
+        ...
+
+
+class AttachmentFetcher(Protocol):
+    """The bytes of a file attached to a message, from the platform that holds it (each adapter has one:
+    ``bots/slack/attachments.py``, ``bots/discord/attachments.py``). Only the platform's own host is ever
+    asked; nothing named in a message's text is fetched."""
+
+    async def fetch(self, attachment: Attachment, *, max_bytes: int) -> bytes:
+        """At most ``max_bytes``; raises ``core.files.values.FileTooLarge`` beyond, ``FileUnavailable`` when the
+        platform will not give it (no access, gone, another host)."""
         ...

@@ -16,9 +16,9 @@ from core.ports import AuditLog, ChannelSettingsStore, Clock, PersonaStore
 PERSONA_HELP = (
     "`/persona list` · `/persona show [name]` · `/persona use <name>` · `/persona default <name>` · "
     "`/persona delete <name>` · `/persona create <name> [model=…] [temperature=…] [max_tokens=…] "
-    "[memory_budget=…] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]`"
+    "[memory_budget=…] [vision=auto|on|off] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]`"
 )
-_OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget)=(\S+)$")
+_OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget|vision)=(\S+)$")
 
 
 class PersonaAdmin:
@@ -73,7 +73,13 @@ class PersonaAdmin:
         return problem(f"Unknown persona command `{sub}`. " + PERSONA_HELP)
 
     async def submit_form(self, actor: Actor, *, editing: str | None, fields: Mapping[str, str]) -> CommandReply:
-        """Create (``editing`` None) or update a persona from form fields; raises PersonaInvalid."""
+        """Create (``editing`` None) or update a persona from form fields; raises PersonaInvalid.
+
+        A form without a ``vision`` field keeps the persona's setting (auto for a new one)."""
+        vision = fields.get("vision")
+        if not vision and editing is not None:
+            existing = await self._personas.get(actor.workspace_scope, editing)
+            vision = existing.vision if existing is not None else None
         persona = parse_persona(
             name=editing or fields.get("name", ""),
             system_prompt=fields.get("system_prompt", ""),
@@ -81,6 +87,7 @@ class PersonaAdmin:
             temperature=fields.get("temperature"),
             max_tokens=fields.get("max_tokens"),
             memory_budget=fields.get("memory_budget"),
+            vision=vision,
         )
         refused = self._models.problems(persona)
         if refused:
@@ -183,7 +190,7 @@ def _unknown(name: str) -> str:
 def describe(p: Persona) -> str:
     return (
         f"**{p.name}** · model `{p.model}` · temperature {p.temperature:g} · max tokens {p.max_tokens:,} · "
-        f"memory {p.memory_budget:,} tokens\n>>> {p.system_prompt}"
+        f"memory {p.memory_budget:,} tokens · vision {p.vision}\n>>> {p.system_prompt}"
     )
 
 

@@ -11,6 +11,7 @@ MAX_MODEL_CHARS = 128  # the personas.model column
 MAX_TOKENS_RANGE = (1, 32_000)
 TEMPERATURE_RANGE = (0.0, 2.0)
 MEMORY_BUDGET_RANGE = (0, 1_000_000)
+VISION_CHOICES = ("auto", "on", "off")  # images go to the model: from VISION_MODELS, always, never
 BUILTIN_NAME = "default"
 
 BUILTIN_PROMPT = (
@@ -27,6 +28,7 @@ class Persona:
     temperature: float = 0.7
     max_tokens: int = 1_024
     memory_budget: int = 3_000  # tokens of conversation history sent with each request
+    vision: str = "auto"  # VISION_CHOICES: whether attached images go to the model (core/files)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ def parse_persona(
     temperature: str | float | None = None,
     max_tokens: str | int | None = None,
     memory_budget: str | int | None = None,
+    vision: str | None = None,
 ) -> Persona:
     """Build a Persona from raw form or command input, or raise PersonaInvalid."""
     errors: list[FieldError] = []
@@ -119,6 +122,9 @@ def parse_persona(
     temp = _number(temperature, float, "temperature", TEMPERATURE_RANGE, default=0.7, errors=errors)
     max_tok = _number(max_tokens, int, "max_tokens", MAX_TOKENS_RANGE, default=1_024, errors=errors)
     memory = _number(memory_budget, int, "memory_budget", MEMORY_BUDGET_RANGE, default=3_000, errors=errors)
+    vision = (vision or "auto").strip().lower()
+    if vision not in VISION_CHOICES:
+        errors.append(FieldError("vision", "must be auto, on or off"))
     if errors:
         raise PersonaInvalid(errors)
     return Persona(
@@ -128,6 +134,7 @@ def parse_persona(
         temperature=float(temp),
         max_tokens=int(max_tok),
         memory_budget=int(memory),
+        vision=vision,
     )
 
 

@@ -7,6 +7,7 @@ both.  One idea per module; every name is importable from ``tests.core.fakes``.
 from tests.core.fakes.budgets import MemoryBudgetCounterStore
 from tests.core.fakes.clock import FakeClock
 from tests.core.fakes.conversations import MemoryConversationStore, with_thread
+from tests.core.fakes.files import FakeFetcher
 from tests.core.fakes.filters import FakeModerator, MemoryFilterDecisionLog, MemoryFilterSettingsStore
 from tests.core.fakes.llm import FakeLLM
 from tests.core.fakes.records import MemoryAuditLog, MemoryInbox, MemoryUsageStore, claim_event
@@ -15,6 +16,7 @@ from tests.core.fakes.stores import memory_stores
 
 __all__ = [
     "FakeClock",
+    "FakeFetcher",
     "FakeLLM",
     "FakeModerator",
     "MemoryAuditLog",
