@@ -16,12 +16,13 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.assistant import AssistantSurface
+from bots.slack.attachments import SlackAttachments
 from bots.slack.commands import COMMANDS, SlackCommands
 from bots.slack.conversation import ConversationOptions, SlackConversation
 from bots.slack.forms import CALLBACK_ID
 from bots.slack.rate_limits import Rests, ShortWaitRetry
 from bots.slack.redelivery import SlackRedelivery
-from bots.slack.translate import BotIdentity
+from bots.slack.translate import PLATFORM, BotIdentity
 from bots.slack.users import UserDirectory
 from core.assembly import Core
 from core.config import Settings
@@ -53,6 +54,7 @@ class SlackBot:
         self.client = client
         self.in_flight = InFlight()
         self.users = UserDirectory(client)
+        core.files.serve(PLATFORM, SlackAttachments(token=client.token or "", api_url=client.base_url))
         self.rests = Rests(clock=clock)
         self.conversation = SlackConversation(
             chat=core.chat, client=client, users=self.users, in_flight=self.in_flight, options=options,
