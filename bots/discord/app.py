@@ -17,6 +17,7 @@ import structlog
 from discord import app_commands
 
 from bots.discord.commands import install_commands
+from bots.discord.attachments import DiscordAttachments
 from bots.discord.connection import DiscordOptions, build_client, invite_url
 from bots.discord.conversation import ConversationOptions, DiscordConversation
 from bots.discord.places import PLATFORM
@@ -35,6 +36,7 @@ class DiscordBot:
         self.tree = app_commands.CommandTree(self.client)
         install_commands(self.tree, router=core.commands)
         self.in_flight = InFlight()
+        core.files.serve(PLATFORM, DiscordAttachments(self.client, cdn_url=options.cdn_url))
         self.conversation = DiscordConversation(
             chat=core.chat, client=self.client, in_flight=self.in_flight,
             options=ConversationOptions(

@@ -36,6 +36,7 @@ class DiscordOptions:
     shard_ids: tuple[int, ...] = ()
     allow_bot_messages: bool = False
     edit_interval_seconds: float = 1.0
+    cdn_url: str = "https://cdn.discordapp.com"  # attachments are read from here only
 
     @property
     def sharded(self) -> bool:
@@ -60,6 +61,7 @@ class DiscordOptions:
             shard_ids=tuple(ids),
             allow_bot_messages=settings.allow_bot_messages,
             edit_interval_seconds=settings.stream_edit_interval_seconds,
+            cdn_url=settings.discord_cdn_url,
         )
 
 
