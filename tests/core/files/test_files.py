@@ -175,3 +175,23 @@ def actor_admin():
     from tests.core.conftest import actor
 
     return actor("U_OWNER", channel="C1", is_dm=True)
+
+
+async def test_persona_vision_is_set_in_one_line_kept_by_a_form_without_it_and_checked():
+    from tests.core.conftest import actor
+
+    world, files = world_with_files()
+    admin = actor("U_ADMIN", is_admin=True)
+    run = world.core.commands.run
+    refused = await run(admin, "persona", "create seer vision=maybe model=llava-13b You see.")
+    assert not refused.ok and "vision must be auto, on or off" in refused.text
+    assert (await run(admin, "persona", "create seer vision=on model=llava-13b You see.")).ok
+    assert "vision on" in (await run(admin, "persona", "show seer")).text
+    await world.core.personas.submit_form(admin, editing="seer", fields={"system_prompt": "You see more.",
+                                                                         "model": "llava-13b"})
+    assert (await world.core.personas.show(admin, "seer")).vision == "on"
+    await run(admin, "persona", "use seer")
+    photo = files.add("cat.webp", b"RIFF....WEBP", mime_type="image/webp")
+    _, outcome = await world.send(msg("what is it?", key=replace(DM, channel="C1"), mentions_bot=True, attachments=(photo,)))
+    assert outcome.notices == ("`cat.webp` was not read: it is not an image I can open.",)
+    assert files.asked == [photo.ref]  # llava-13b is in no list, but vision=on sends its images
