@@ -255,7 +255,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
             allowed_workspaces=settings.allowed_workspaces,
             lease_seconds=settings.inbox_lease_seconds,
             files=file_limits(settings),
-            vision=VisionPolicy(models=settings.vision_models, llm_takes_images=provider != "local"),
+            vision=VisionPolicy(models=settings.vision_models, llm_takes_images=getattr(llm, "takes_images", True)),
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,

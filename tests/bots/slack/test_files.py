@@ -3,15 +3,23 @@ the text in the request, images as image parts the stand-in OpenAI checks, and n
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import aiohttp
 import pytest
 import yaml
 
+from bots.slack.app import build_bot
+from bots.slack.server import HttpServer
+from bots.slack.translate import BotIdentity, translate_event
+from core.bootstrap import start_core
+from core.llm.local_provider import LocalProvider
 from core.messages import ChannelScope
 from core.storage.conversations import SqlConversationStore
 from tests.bots.slack import payloads
-from tests.bots.slack.conftest import BOT_TOKEN
+from tests.bots.slack.conftest import BOT_TOKEN, Parley, parley_settings
+from tests.infra.test_local_provider import require_local_model
 from tests.bots.slack.payloads import BOT_USER, CHANNEL
 from tests.sample_files import pdf, png
 from tests.standins.openai_server import Reply
@@ -101,8 +109,6 @@ async def test_urls_in_the_message_and_in_the_file_are_never_fetched(parley, ins
 
 
 def test_the_files_of_a_file_share_message_become_attachments_and_external_ones_are_left_out():
-    from bots.slack.translate import BotIdentity, translate_event
-
     event = payloads.dm_message("here") | {"subtype": "file_share", "files": [
         {"id": "F1", "name": "a.csv", "mimetype": "text/csv", "size": 12, "mode": "hosted",
          "url_private": "https://files.slack.com/files-pri/T-F1/a.csv"},
@@ -115,3 +121,24 @@ def test_the_files_of_a_file_share_message_become_attachments_and_external_ones_
     assert (only.name, only.mime_type, only.size, only.ref) == (
         "a.csv", "text/csv", 12, "https://files.slack.com/files-pri/T-F1/a.csv"
     )
+
+
+async def test_to_the_local_model_an_image_is_not_sent_and_the_footer_says_so(tmp_path, installed, llm, clock):
+    settings = parley_settings(tmp_path, installed, llm, llm_provider="local", openai_base_url=None,
+                               openai_api_key=None, persona_max_tokens=4)
+    running = await start_core(settings, llm=await asyncio.to_thread(LocalProvider.load, require_local_model()))
+    bot = build_bot(running.core, settings, clock=clock)
+    server = HttpServer(bot.app, host="127.0.0.1", port=0)
+    port = await server.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            parley = Parley(bot=bot, running=running, url=f"http://127.0.0.1:{port}/slack/events", session=session,
+                            slack=installed)
+            photo = installed.host_file("cat.png", png(), mimetype="image/png")
+            await answered(parley, mention_with(photo))
+    finally:
+        await bot.in_flight.drain(timeout=5)
+        await server.aclose()
+        await running.aclose()
+    assert installed.file_requests == [] and llm.chat_requests == []  # not even downloaded
+    assert "The local model can't see images: `cat.png` was not shown to it." in footer_of(installed)
