@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from bots.discord.translate import facts_from_payload, translate
+from core.messages import Attachment
+from tests.bots.discord.payloads import BOT_ID, DIRECT_MESSAGE, variant
 from tests.bots.discord.test_conversations import answer_in, mention
+from tests.bots.discord.test_translate import IN_DM
 from tests.sample_files import png
 from tests.standins.discord_server import ALICE, DM_ALICE, GENERAL
 from tests.standins.openai_server import Reply
@@ -37,3 +41,16 @@ async def test_an_attachment_on_another_host_is_not_fetched_and_the_footer_says_
     await server.wait_for(lambda: any("not read" in m["content"] for m in server.bot_messages(DM_ALICE)))
     assert server.cdn_requests == []
     assert "`a.txt` was not read: it is not on Discord's CDN." in server.bot_messages(DM_ALICE)[-1]["content"]
+
+
+def test_a_payloads_attachments_become_the_messages_attachments():
+    url = "https://cdn.discordapp.com/attachments/1/2/notes.txt?ex=1&is=2&hm=3&"
+    payload = variant(DIRECT_MESSAGE, attachments=[
+        {"id": "2", "filename": "notes.txt", "size": 5, "url": url, "proxy_url": url, "content_type": "text/plain"},
+        {"id": "3", "filename": "blob", "size": 9, "url": url + "x", "proxy_url": url},
+    ])
+    result = translate(facts_from_payload(payload, place=IN_DM), bot_id=BOT_ID)
+    assert result.message.attachments == (
+        Attachment(name="notes.txt", mime_type="text/plain", size=5, ref=url),
+        Attachment(name="blob", mime_type="", size=9, ref=url + "x"),
+    )
