@@ -119,7 +119,7 @@ async def test_forget_before_lets_old_finished_messages_go(inbox: Inbox) -> None
     assert await claim_event(inbox, platform="slack", event_id="still-pending") is False  # kept until finished
 
 
-async def test_a_taken_over_message_keeps_its_attachments_and_a_finished_one_drops_them(inbox: Inbox) -> None:
+async def test_a_taken_over_message_keeps_its_attachments(inbox: Inbox) -> None:
     files = (
         Attachment(name="notes.md", mime_type="text/markdown", size=12, ref="https://files.slack.com/files-pri/T-F1/n"),
         Attachment(name="chart.png", mime_type="image/png", size=3_000, ref="https://files.slack.com/files-pri/T-F2/c"),
