@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 
 import structlog
@@ -20,13 +20,26 @@ from core.files import texts
 from core.files.extract import decode_text, pdf_text
 from core.files.images import prepare_image
 from core.files.kinds import confirmed, kind_of, safe_name
-from core.files.values import FileKind, FileLimits, FileTooLarge, FileUnavailable, ReadFiles, VisionPolicy, _Running
+from core.files.values import FileKind, FileLimits, FileTooLarge, FileUnavailable, ReadFiles, VisionPolicy
 from core.llm_types import ChatMessage, ImagePart
 from core.messages import Attachment, IncomingMessage
 from core.personas.values import Persona
 from core.ports import AttachmentFetcher
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass
+class _Running:
+    """The running totals while a message's files are read."""
+
+    chars: int = 0
+    images: int = 0
+    files: int = 0
+    blocks: list[str] = field(default_factory=list)
+    parts: list[ImagePart] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    image_names: list[str] = field(default_factory=list)
 
 
 class FileIntake:
@@ -84,7 +97,7 @@ class FileIntake:
         if run.image_names:
             blocks.append(texts.image_note(run.image_names))
         return ReadFiles(
-            text="\n\n".join(blocks), images=tuple(run.parts), notices=tuple(run.notices), fetched=run.files,
+            text="\n\n".join(blocks), images=tuple(run.parts), notices=tuple(run.notices),
         )
 
     async def _text(self, fetcher: AttachmentFetcher, attachment: Attachment, name: str, kind: FileKind, run: _Running) -> None:

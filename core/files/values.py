@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core.llm_types import ImagePart
 
@@ -60,21 +60,7 @@ class ReadFiles:
     text: str = ""
     images: tuple[ImagePart, ...] = ()
     notices: tuple[str, ...] = ()
-    fetched: int = 0  # files downloaded
 
     @property
     def image_tokens(self) -> int:
         return sum(image.tokens for image in self.images)
-
-
-@dataclass
-class _Running:
-    """The running totals while a message's files are read."""
-
-    chars: int = 0
-    images: int = 0
-    files: int = 0
-    blocks: list[str] = field(default_factory=list)
-    parts: list[ImagePart] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    image_names: list[str] = field(default_factory=list)
