@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from core.assembly import LimitOptions
 from core.files.images import image_tokens
 from core.files.values import FileLimits, VisionPolicy
 from core.filters.policy import FilterDefaults
 from core.filters.values import BlockRule
+from core.limits.budgets import BudgetCaps
 from core.messages import OutcomeKind, WorkspaceScope
 from core.personas.values import Persona
 from tests.core.conftest import DM, build_world, msg
@@ -17,8 +19,8 @@ from tests.sample_files import pdf, png
 SMALL = FileLimits(max_file_chars=1_000, max_message_chars=1_500, max_file_bytes=50_000, image_max_side=512)
 
 
-def world_with_files(*, limits: FileLimits = SMALL, **options):
-    world = build_world(files=limits, **options)
+def world_with_files(*, files: FileLimits = SMALL, **options):
+    world = build_world(files=files, **options)
     fetcher = FakeFetcher()
     world.core.files.serve("slack", fetcher)
     return world, fetcher
@@ -113,7 +115,16 @@ async def test_an_image_goes_to_a_vision_model_as_a_part_and_only_its_name_is_st
     assert all(m.images == () for m in world.llm.requests[-1].messages)
 
 
-async def test_images_count_towards_the_budget_reservation():
+async def test_a_large_image_is_scaled_down_and_counts_towards_the_budget_reservation():
+    cap = LimitOptions(caps=BudgetCaps({("user", "daily", "tokens"): 1_024 + 200}), prices={})
+    without, _ = world_with_files(limits=cap)  # the answer's 1,024 tokens and a short question fit...
+    _, plain = await without.send(msg("look\n\n[Images attached: wide.png]"))
+    assert plain.kind is OutcomeKind.ANSWERED
+    world, files = world_with_files(limits=cap)  # ... with the image's 255 tokens they do not
+    photo = files.add("wide.png", png(2_000, 1_000), mime_type="image/png")
+    _, refused = await world.send(msg("look", attachments=(photo,)))
+    assert refused.kind is OutcomeKind.LIMITED and world.llm.requests == []
+
     world, files = world_with_files()
     photo = files.add("wide.png", png(2_000, 1_000), mime_type="image/png")
     _, outcome = await world.send(msg("look", attachments=(photo,)))
@@ -145,7 +156,7 @@ async def test_a_model_that_takes_no_images_and_the_local_model_say_so():
 
 
 async def test_image_count_limit():
-    world, files = world_with_files(limits=replace(SMALL, image_max_count=1))
+    world, files = world_with_files(files=replace(SMALL, image_max_count=1))
     first, second = files.add("a.png", png(), mime_type="image/png"), files.add("b.gif", b"", mime_type="image/gif")
     _, outcome = await world.send(msg("compare", attachments=(first, second)))
     assert outcome.notices == ("`b.gif` was not shown to the model: at most 1 images go with one message.",)
