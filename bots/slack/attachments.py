@@ -3,7 +3,7 @@
 A file shared in a message carries ``url_private`` (``url_private_download``); Slack gives its bytes to
 ``GET`` with the bot token as ``Authorization: Bearer`` when the app has the ``files:read`` scope, and
 otherwise redirects to its login page.  Only URLs on Slack's own file host are asked (the host of
-SLACK_API_URL, and for slack.com ``files.slack.com``); redirects are never followed (the token must not go
+SLACK_API_URL, and ``files.`` on it: files.slack.com); redirects are never followed (the token must not go
 anywhere else), and at most ``max_bytes`` are read.
 """
 
@@ -24,12 +24,13 @@ CHUNK = 65_536
 
 
 def file_origins(api_url: str) -> frozenset[tuple[str, str]]:
-    """The (scheme, host[:port]) that Slack's files may come from, given SLACK_API_URL."""
+    """The (scheme, host[:port]) that Slack's files may come from, given SLACK_API_URL: its own host, and
+    ``files.`` on it over https (slack.com → files.slack.com; slack-gov.com → files.slack-gov.com)."""
     api = urlsplit(api_url)
     origins = {(api.scheme, api.netloc)}
     host = api.hostname or ""
-    if host == "slack.com" or host.endswith(".slack.com"):
-        origins.add(("https", "files.slack.com"))
+    if "." in host and not host.replace(".", "").isdigit():
+        origins.add(("https", "files." + host))
     return frozenset(origins)
 
 

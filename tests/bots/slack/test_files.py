@@ -142,3 +142,11 @@ async def test_to_the_local_model_an_image_is_not_sent_and_the_footer_says_so(tm
         await running.aclose()
     assert installed.file_requests == [] and llm.chat_requests == []  # not even downloaded
     assert "The local model can't see images: `cat.png` was not shown to it." in footer_of(installed)
+
+
+def test_files_are_read_only_from_slacks_own_hosts():
+    from bots.slack.attachments import file_origins
+
+    assert file_origins("https://slack.com/api/") == {("https", "slack.com"), ("https", "files.slack.com")}
+    assert ("https", "files.slack-gov.com") in file_origins("https://slack-gov.com/api/")
+    assert file_origins("http://127.0.0.1:4000/api/") == {("http", "127.0.0.1:4000")}
