@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bots.slack.app import build_bot
+from bots.slack.attachments import file_origins
 from bots.slack.server import HttpServer
 from bots.slack.translate import BotIdentity, translate_event
 from core.bootstrap import start_core
@@ -145,8 +146,6 @@ async def test_to_the_local_model_an_image_is_not_sent_and_the_footer_says_so(tm
 
 
 def test_files_are_read_only_from_slacks_own_hosts():
-    from bots.slack.attachments import file_origins
-
     assert file_origins("https://slack.com/api/") == {("https", "slack.com"), ("https", "files.slack.com")}
     assert ("https", "files.slack-gov.com") in file_origins("https://slack-gov.com/api/")
     assert file_origins("http://127.0.0.1:4000/api/") == {("http", "127.0.0.1:4000")}
