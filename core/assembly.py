@@ -28,6 +28,8 @@ from core.commands import CommandRouter
 from core.departures.departures import WorkspaceDepartures
 from core.feedback.admin import FeedbackAdmin
 from core.feedback.recording import FeedbackRecorder
+from core.files.intake import FileIntake
+from core.files.values import FileLimits, VisionPolicy
 from core.filters.admin import FilterAdmin
 from core.filters.moderation import NoModeration
 from core.filters.pipeline import FilterPipeline
@@ -99,6 +101,8 @@ class CoreOptions:
     lease_seconds: float = LEASE_SECONDS  # INBOX_LEASE_SECONDS
     uninstall_grace: timedelta = timedelta(days=30)  # SLACK_UNINSTALL_GRACE_DAYS: data kept after an uninstall
     access: AccessDefaults = field(default_factory=AccessDefaults)  # ACCESS_*, SUMMON_DEFAULT
+    files: FileLimits = field(default_factory=FileLimits)  # ATTACHMENT_*, IMAGE_*
+    vision: VisionPolicy = field(default_factory=VisionPolicy)  # VISION_MODELS; the local model takes no images
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,7 @@ class Core:
     feedback_admin: FeedbackAdmin
     access: AccessAdmin
     model_choices: ModelChoices
+    files: FileIntake  # each adapter gives it its AttachmentFetcher (``files.serve``)
     departures: WorkspaceDepartures | None = None
 
 
@@ -192,6 +197,7 @@ def assemble_core(
     model_choices = ModelChoices(
         store=stores.access, directory=directory, models=options.models, audit=stores.audit, clock=clock
     )
+    files = FileIntake(limits=options.files, vision=options.vision)
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -215,6 +221,7 @@ def assemble_core(
         model_choices=model_choices,
         metrics=metrics,
         tracer=tracer,
+        files=files,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
@@ -256,5 +263,5 @@ def assemble_core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
         limits=limits, filters=filters, usage=usage, deliveries=deliveries,
         recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), departures=departures, feedback=feedback,
-        feedback_admin=feedback_admin, access=access, model_choices=model_choices,
+        feedback_admin=feedback_admin, access=access, model_choices=model_choices, files=files,
     )

@@ -25,6 +25,7 @@ from core.limits.budgets import BudgetCaps
 from core.limits.rate import limits_storage
 from core.clock import SystemClock
 from core.config import Settings, SettingsError
+from core.files.values import FileLimits, VisionPolicy
 from core.ports import Moderator
 from core.llm.openai_provider import OpenAIProvider
 from core.personas.values import ModelPolicy
@@ -175,6 +176,15 @@ def model_policy(settings: Settings, *, default_model: str, prices: Mapping[str,
     )
 
 
+def file_limits(settings: Settings) -> FileLimits:
+    return FileLimits(
+        max_file_bytes=settings.attachment_max_file_bytes, max_file_chars=settings.attachment_max_file_chars,
+        max_message_chars=settings.attachment_max_message_chars, max_files=settings.attachment_max_files,
+        image_max_bytes=settings.image_max_bytes, image_max_count=settings.image_max_count,
+        image_max_side=settings.image_max_side,
+    )
+
+
 def openai_provider(settings: Settings) -> OpenAIProvider:
     return OpenAIProvider(
         api_key=settings.openai_api_key,
@@ -288,6 +298,8 @@ async def start_core(
             lease_seconds=settings.inbox_lease_seconds,
             uninstall_grace=timedelta(days=settings.slack_uninstall_grace_days),
             access=access_defaults(settings),
+            files=file_limits(settings),
+            vision=VisionPolicy(models=settings.vision_models, llm_takes_images=getattr(llm, "takes_images", True)),
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,

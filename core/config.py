@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.files.values import DEFAULT_VISION_MODELS
+
 
 class SettingsError(Exception):
     """A bad configuration value; the message is one line that names the key."""
@@ -123,6 +125,16 @@ class Settings(BaseSettings):
     # At least 2: the last message is the notice with the file.
     max_answer_messages_slack: int = Field(default=4, ge=2, le=50)
     max_answer_messages_discord: int = Field(default=8, ge=2, le=50)
+    # Files and images attached to a message (core/files)
+    attachment_max_file_bytes: int = Field(default=5_000_000, ge=1, le=100_000_000)  # larger: not downloaded
+    attachment_max_file_chars: int = Field(default=20_000, ge=1, le=1_000_000)  # text taken from one file
+    attachment_max_message_chars: int = Field(default=40_000, ge=1, le=1_000_000)  # ... from a message's files
+    attachment_max_files: int = Field(default=10, ge=0, le=100)  # files read per message
+    image_max_bytes: int = Field(default=10_000_000, ge=1, le=50_000_000)
+    image_max_count: int = Field(default=4, ge=0, le=50)  # images sent with one message
+    image_max_side: int = Field(default=2_048, ge=64, le=8_192)  # pixels; larger images are scaled down
+    # Models that take images (comma-separated, * as wildcard), for personas with vision=auto.
+    vision_models: Annotated[tuple[str, ...], NoDecode] = DEFAULT_VISION_MODELS
 
     # Slack adapter (bots/slack)
     slack_bot_token: str | None = None
@@ -137,13 +149,14 @@ class Settings(BaseSettings):
     slack_redirect_uri: str | None = None  # https://your-host/slack/oauth_redirect (as in the app's settings)
     slack_scopes: Annotated[tuple[str, ...], NoDecode] = (
         "app_mentions:read", "assistant:write", "channels:history", "chat:write", "commands", "files:write",
-        "groups:history", "im:history", "im:write", "usergroups:read", "users:read",
+        "files:read", "groups:history", "im:history", "im:write", "usergroups:read", "users:read",
     )  # the bot scopes an install asks for: the manifests' list
     slack_uninstall_grace_days: float = Field(default=30.0, ge=0, le=3_650)
 
     # Discord adapter (bots/discord)
     discord_bot_token: str | None = None
     discord_api_url: str = "https://discord.com/api/v10"
+    discord_cdn_url: str = "https://cdn.discordapp.com"  # attachments are read from this host only
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     discord_shard_count: int | None = Field(default=None, ge=1)
     discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
@@ -237,6 +250,13 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_choice(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("vision_models", mode="before")
+    @classmethod
+    def _split_models(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("discord_shard_ids", mode="before")
     @classmethod

@@ -9,9 +9,21 @@ Role = Literal["system", "user", "assistant"]
 
 
 @dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image that goes with a user message: a ``data:`` URL, and the prompt tokens it costs by the
+    provider's rule (``core/files/images.py``), counted when the server reports no usage."""
+
+    data_url: str
+    name: str = ""
+    tokens: int = 0
+    detail: str = "auto"
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMessage:
     role: Role
     content: str
+    images: tuple[ImagePart, ...] = ()  # sent as image parts after the text (vision models only)
 
 
 @dataclass(frozen=True, slots=True)

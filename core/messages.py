@@ -49,6 +49,20 @@ def billed_workspace(workspace: str, *, user: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a message, as the platform describes it (nothing is downloaded yet).
+
+    ``ref`` is how the adapter fetches it (Slack: the file's ``url_private``; Discord: the attachment's CDN
+    URL); only the adapter's ``AttachmentFetcher`` reads it, and only from the platform's own host.
+    """
+
+    name: str
+    mime_type: str
+    size: int
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """A platform-neutral user message, as an adapter hands it to the core.
 
@@ -73,6 +87,7 @@ class IncomingMessage:
     received_at: datetime | None = None
     top_level: bool = False  # a channel message in no thread (an ``always`` channel answers it in a new thread)
     groups: frozenset[str] = frozenset()  # the sender's Slack user groups / Discord roles, for access rules
+    attachments: tuple[Attachment, ...] = ()  # the files of the message itself (core/files reads them)
 
     @property
     def billed_workspace(self) -> str:

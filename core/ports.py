@@ -20,6 +20,7 @@ from core.access.values import AccessRule, Kind, Summoning
 from core.filters.values import Availability, BlockRule, FilterDecision, FilterPolicy, ModerationResult
 from core.llm_types import CompletionRequest
 from core.messages import ChannelScope, ConversationKey, IncomingMessage, ReplyEvent, Usage, WorkspaceScope
+from core.messages import Attachment
 from core.personas.values import Persona
 from core.records import (
     Acceptance, AuditEntry, BudgetHold, BudgetKey, BudgetLine, ChannelSettings, FilterVerdict, LimitDecision, NewTurn, Summary,
@@ -465,4 +466,15 @@ class Tracer(Protocol):
 
     def llm_span(self, *, model: str, max_tokens: int, temperature: float | None) -> AbstractContextManager[Span]:
         """One call to the model, a child of the message's span (GenAI semantic conventions)."""
+        ...
+
+
+class AttachmentFetcher(Protocol):
+    """The bytes of a file attached to a message, from the platform that holds it (each adapter has one:
+    ``bots/slack/attachments.py``, ``bots/discord/attachments.py``). Only the platform's own host is ever
+    asked; nothing named in a message's text is fetched."""
+
+    async def fetch(self, attachment: Attachment, *, max_bytes: int) -> bytes:
+        """At most ``max_bytes``; raises ``core.files.values.FileTooLarge`` beyond, ``FileUnavailable`` when the
+        platform will not give it (no access, gone, another host)."""
         ...

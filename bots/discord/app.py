@@ -17,6 +17,7 @@ import structlog
 from discord import app_commands
 
 from bots.discord.commands import install_commands
+from bots.discord.attachments import DiscordAttachments
 from bots.discord.connection import DiscordOptions, build_client, invite_url
 from bots.discord.conversation import ConversationOptions, DiscordConversation
 from bots.discord.feedback import FeedbackButtons
@@ -38,6 +39,7 @@ class DiscordBot:
         self.in_flight = InFlight()
         self.feedback = FeedbackButtons(core.feedback)
         self.client.add_dynamic_items(self.feedback.item)  # clicks on any answer's buttons, after any restart
+        core.files.serve(PLATFORM, DiscordAttachments(self.client, cdn_url=options.cdn_url))
         self.conversation = DiscordConversation(
             chat=core.chat, client=self.client, in_flight=self.in_flight, feedback=self.feedback,
             options=ConversationOptions(

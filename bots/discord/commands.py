@@ -80,7 +80,7 @@ class PersonaCommands(_RouterGroup, name="persona", description=PERSONA_DESCRIPT
         await self.run(interaction, f"delete {name}")
 
     @app_commands.command(name="create", description="Admins: create a persona (opens a form)")
-    @app_commands.describe(definition="Skip the form: <name> [model=…] [temperature=…] [max_tokens=…] <system prompt>")
+    @app_commands.describe(definition="Skip the form: <name> [model=…] [temperature=…] [max_tokens=…] [vision=…] <system prompt>")
     async def create(self, interaction: discord.Interaction, definition: Optional[str] = None) -> None:
         await self.run(interaction, f"create {definition or ''}")
 

@@ -37,6 +37,7 @@ class DiscordOptions:
     allow_bot_messages: bool = False
     edit_interval_seconds: float = 1.0
     max_answer_messages: int = 8  # MAX_ANSWER_MESSAGES_DISCORD: then a notice and the answer as a file
+    cdn_url: str = "https://cdn.discordapp.com"  # attachments are read from here only
 
     @property
     def sharded(self) -> bool:
@@ -62,6 +63,7 @@ class DiscordOptions:
             allow_bot_messages=settings.allow_bot_messages,
             edit_interval_seconds=settings.stream_edit_interval_seconds,
             max_answer_messages=settings.max_answer_messages_discord,
+            cdn_url=settings.discord_cdn_url,
         )
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bots.discord.places import PLATFORM, Place
-from core.messages import ConversationKey, IncomingMessage
+from core.messages import Attachment, ConversationKey, IncomingMessage
 
 if TYPE_CHECKING:  # discord.types is for type checkers only (its modules import each other)
     from discord.types.message import Message as MessagePayload
@@ -56,6 +56,7 @@ class MessageFacts:
     channel_names: tuple[tuple[int, str], ...] = ()
     created_at: datetime | None = None
     from_webhook: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,7 @@ def translate(facts: MessageFacts, *, bot_id: int, allow_bots: bool = False) -> 
         received_at=facts.created_at,
         top_level=not place.is_dm and not place.is_thread,
         groups=frozenset(str(role) for role in facts.author.roles),
+        attachments=facts.attachments,
     )
     in_channel = not place.is_dm and not place.is_thread
     return Delivery(
@@ -191,6 +193,10 @@ def facts_from_payload(
         channel_names=tuple(channels.items()),
         created_at=datetime.fromisoformat(data["timestamp"]) if data.get("timestamp") else None,
         from_webhook=data.get("webhook_id") is not None,
+        attachments=tuple(
+            Attachment(name=a["filename"], mime_type=a.get("content_type") or "", size=int(a["size"]), ref=a["url"])
+            for a in data.get("attachments") or []
+        ),
     )
 
 
@@ -211,6 +217,10 @@ def facts_from_message(message: discord.Message, *, place: Place) -> MessageFact
         channel_names=tuple((channel.id, channel.name) for channel in message.channel_mentions),
         created_at=message.created_at,
         from_webhook=message.webhook_id is not None,
+        attachments=tuple(
+            Attachment(name=a.filename, mime_type=a.content_type or "", size=a.size, ref=a.url)
+            for a in message.attachments
+        ),
     )
 
 

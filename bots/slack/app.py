@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.slack.assistant import AssistantSurface
+from bots.slack.attachments import SlackAttachments
 from bots.slack.clients import SlackClients
 from bots.slack.commands import COMMANDS, SlackCommands
 from bots.slack.conversation import ConversationOptions, SlackConversation
@@ -25,7 +26,7 @@ from bots.slack.forms import CALLBACK_ID
 from bots.slack.install import Installs
 from bots.slack.rate_limits import Rests, ShortWaitRetry
 from bots.slack.redelivery import SlackRedelivery
-from bots.slack.translate import BotIdentity
+from bots.slack.translate import PLATFORM, BotIdentity
 from bots.slack.users import UserDirectory
 from core.assembly import Core
 from core.config import Settings
@@ -60,6 +61,7 @@ class SlackBot:
         # One workspace: ``client`` with SLACK_BOT_TOKEN. Many: each workspace's installed token.
         self.clients = SlackClients(client, installations=installs.store if installs is not None else None)
         self.in_flight = InFlight()
+        core.files.serve(PLATFORM, SlackAttachments(token=client.token or "", api_url=client.base_url))
         self.rests = Rests(clock=clock)
         self.users = UserDirectory(self.clients, rests=self.rests)
         self.conversation = SlackConversation(

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bots.slack.markup import mentioned_users, mentions, plain_text
-from core.messages import ConversationKey, IncomingMessage
+from core.messages import Attachment, ConversationKey, IncomingMessage
 
 PLATFORM = "slack"
 MESSAGE_EVENTS = frozenset({"message", "app_mention"})
@@ -139,6 +139,7 @@ def translate_event(
         received_at=_time_of(ts),
         top_level=not is_dm and not thread_ts,
         groups=groups,
+        attachments=attachments_of(event),
     )
     user_team = str(event.get("user_team") or event.get("team") or team_id)
     place = ReplyPlace(
@@ -146,6 +147,23 @@ def translate_event(
         thread_exists=bool(thread_ts) and thread_ts != ts, workspace=team_id,
     )
     return Delivery(message=message, place=place)
+
+
+UNREADABLE_MODES = frozenset({"external", "tombstone", "hidden_by_limit"})  # no bytes on Slack to read
+
+
+def attachments_of(event: Mapping[str, Any]) -> tuple[Attachment, ...]:
+    """The files shared in the message itself (``files``: name, mimetype, size, url_private)."""
+    found = []
+    for file in event.get("files") or []:
+        if not isinstance(file, Mapping) or not file.get("url_private") or file.get("mode") in UNREADABLE_MODES:
+            continue
+        url = file["url_private"]
+        found.append(Attachment(
+            name=str(file.get("name") or file.get("title") or file.get("id") or "file"),
+            mime_type=str(file.get("mimetype") or ""), size=int(file.get("size") or 0), ref=str(url),
+        ))
+    return tuple(found)
 
 
 def _is_dm(event: Mapping[str, Any]) -> bool:

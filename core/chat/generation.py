@@ -19,6 +19,7 @@ from core.chat.memory import MemoryWindowBuilder
 from core.chat.request import ChatRequest, OutputBlocked
 from core.chat.texts import EMPTY_ANSWER_TEXT, INTERNAL_ERROR_TEXT, OUTPUT_BLOCKED_TEXT
 from core.feedback.recording import FeedbackRecorder
+from core.files.intake import with_images
 from core.llm_types import CompletionRequest, ContextTooLong, LLMBusy, LLMError
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta, Usage
 from core.observability.no_metrics import NoMetrics
@@ -136,7 +137,7 @@ class Generation:
         """One LLM call: deltas out, usage into ``request``, output filters at checkpoints."""
         persona = request.persona
         completion = CompletionRequest(
-            model=persona.model, messages=request.window.messages,
+            model=persona.model, messages=with_images(request.window.messages, request.images),
             temperature=persona.temperature, max_tokens=persona.max_tokens,
         )
         checked_up_to = length = 0
@@ -177,7 +178,7 @@ class Generation:
         window, model = request.window, request.persona.model
         fresh = (window.messages[0], window.messages[-1])
         counted = sum(self._tokens.count(m.content, model=model) + MESSAGE_OVERHEAD_TOKENS for m in fresh)
-        return counted + window.history_tokens
+        return counted + window.history_tokens + request.image_tokens
 
     # --- finish -----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from dataclasses import dataclass, field
 
 from core.chat.memory import MemoryWindow
+from core.llm_types import ImagePart
 from core.messages import IncomingMessage, Usage
 from core.personas.values import Persona
 from core.records import BudgetHold, ChannelSettings
@@ -30,6 +31,8 @@ class ChatRequest:
     usage: Usage = field(default_factory=lambda: Usage(0, 0))
     started: float = field(default_factory=time.perf_counter)
     admitted_at: datetime | None = None  # the clock's time when the message was admitted
+    images: tuple[ImagePart, ...] = ()  # attached images for the model (core/files); never stored
+    image_tokens: int = 0  # what they cost by the provider's rule, for the budget's reservation
 
     @property
     def keeps_turns(self) -> bool:

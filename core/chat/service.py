@@ -35,6 +35,8 @@ from core.chat.memory import MemoryWindowBuilder
 from core.chat.request import Accepted, ChatRequest
 from core.feedback.recording import FeedbackRecorder
 from core.chat.texts import DELAYED_NOTICE, INPUT_BLOCKED_TEXT, INTERNAL_ERROR_TEXT
+from core.files.intake import FileIntake, with_files
+from core.files.values import FileLimits, VisionPolicy
 from core.limits.pricing import Pricing
 from core.limits.workspaces import NOT_ALLOWED_TEXT, WorkspaceAllowlist
 from core.messages import IncomingMessage, Outcome, OutcomeKind, ReplyEvent, WorkspaceScope
@@ -76,9 +78,11 @@ class ChatService:
         output_check_chars: int = 500,
         metrics: Metrics | None = None,
         tracer: Tracer | None = None,
+        files: FileIntake | None = None,
     ) -> None:
         self._metrics = metrics = metrics or NoMetrics()
         self._tracer = tracer = tracer or NoTracer()
+        self._files = files or FileIntake(limits=FileLimits(), vision=VisionPolicy())
         self._deliveries = deliveries
         self._conversations = conversations
         self._channel_settings = channel_settings
@@ -243,6 +247,8 @@ class ChatService:
         """The text (cleaned) and the workspace: the text, or why the message is refused without the model."""
         text = clean_text(message.text)
         problem = check_text(text, max_chars=self._max_message_chars)
+        if problem is not None and problem.reason == "empty" and message.attachments:
+            problem = None  # a file alone is a question too
         if problem is not None:
             event_log.info("message.invalid", reason=problem.reason, chars=len(text))
             return text, Outcome(OutcomeKind.INVALID, text=problem.user_text, reason=problem.reason)
@@ -290,7 +296,16 @@ class ChatService:
         )
 
     async def _answer(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]:
-        """In the conversation's turn: input filters, then generate, then finish."""
+        """In the conversation's turn: the attached files read, input filters, then generate, then finish."""
+        if request.message.attachments:
+            files = await self._files.read(request.message, persona=request.persona, event_log=request.log)
+            request.text = with_files(request.text, files)  # the files' text is filtered, sent and stored
+            request.images, request.image_tokens = files.images, files.image_tokens  # sent, never stored
+            request.notices += files.notices
+            if not request.text:  # only files, and none of them could be read
+                request.log.info("message.invalid", reason="no_readable_files")
+                yield Outcome(OutcomeKind.INVALID, text=" ".join(files.notices), reason="no_readable_files")
+                return
         verdict = await self._content_filter.check_input(request.message, request.text)
         if not verdict.allowed:
             request.log.info("message.blocked", direction="input", reason=verdict.reason)

@@ -61,6 +61,8 @@ DEFAULT_CONTEXT_TOKENS = 8_192  # SmolLM2's trained context; prompt + answer mus
 class LocalProvider:
     """LLMProvider over one in-process ``llama_cpp.Llama``."""
 
+    takes_images = False  # a text-only model: the core sends no images and says so in the footer (core/files)
+
     def __init__(self, llama: Any, *, model_path: Path, n_ctx: int, n_threads: int) -> None:
         self._llama = llama
         self.model_path = Path(model_path)

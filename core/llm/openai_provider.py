@@ -24,7 +24,7 @@ from typing import Any
 import openai
 import structlog
 
-from core.llm_types import CompletionRequest, ContextTooLong, LLMError, LLMRateLimited, LLMRejected, LLMTimeout
+from core.llm_types import ChatMessage, CompletionRequest, ContextTooLong, LLMError, LLMRateLimited, LLMRejected, LLMTimeout
 from core.messages import Usage
 from core.ports import TokenCounter
 from core.tokens import estimate_tokens
@@ -168,7 +168,7 @@ class OpenAIProvider:
         try:
             return await self._client.chat.completions.create(
                 model=request.model,
-                messages=[{"role": m.role, "content": m.content} for m in request.messages],  # type: ignore[misc]
+                messages=[wire_message(m) for m in request.messages],  # type: ignore[misc]
                 temperature=request.temperature,
                 max_tokens=request.max_tokens,
                 stream=True,
@@ -251,6 +251,11 @@ class OpenAIProvider:
         return err
 
     def _estimate(self, request: CompletionRequest, answer: str) -> Usage:
+        usage = self._estimate_text(request, answer)
+        images = sum(image.tokens for m in request.messages for image in m.images)  # by the provider's rule
+        return Usage(prompt_tokens=usage.prompt_tokens + images, completion_tokens=usage.completion_tokens)
+
+    def _estimate_text(self, request: CompletionRequest, answer: str) -> Usage:
         prompt_text = "\n".join(m.content for m in request.messages)
         if self._token_counter is not None:
             try:
@@ -261,6 +266,18 @@ class OpenAIProvider:
             except Exception as exc:  # a counter bug must not lose an answered request
                 log.warning("llm.token_count_failed", model=request.model, error=type(exc).__name__)
         return Usage(prompt_tokens=estimate_tokens(prompt_text), completion_tokens=estimate_tokens(answer))
+
+
+def wire_message(message: ChatMessage) -> dict[str, Any]:
+    """A message as the chat completions API takes it: its text, or with images a list of content parts
+    (the text, then each image as an ``image_url`` part with its ``data:`` URL)."""
+    if not message.images:
+        return {"role": message.role, "content": message.content}
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}] if message.content else []
+    parts.extend(
+        {"type": "image_url", "image_url": {"url": image.data_url, "detail": image.detail}} for image in message.images
+    )
+    return {"role": message.role, "content": parts}
 
 
 @dataclass

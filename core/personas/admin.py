@@ -16,9 +16,9 @@ from core.ports import AuditLog, ChannelSettingsStore, Clock, PersonaStore
 PERSONA_HELP = (
     "`/persona list` · `/persona show [name]` · `/persona use <name>` · `/persona default <name>` · "
     "`/persona delete <name>` · `/persona create <name> [model=…] [temperature=…] [max_tokens=…] "
-    "[memory_budget=…] [models=a,b] [choice=on|off] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]`"
+    "[memory_budget=…] [models=a,b] [choice=on|off] [vision=auto|on|off] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]`"
 )
-_OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget|models|choice)=(\S+)$")
+_OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget|models|choice|vision)=(\S+)$")
 _FIELD_OF_OPTION = {"choice": "model_choice"}
 
 
@@ -75,11 +75,11 @@ class PersonaAdmin:
 
     async def submit_form(self, actor: Actor, *, editing: str | None, fields: Mapping[str, str]) -> CommandReply:
         """Create (``editing`` None) or update a persona from form fields; raises PersonaInvalid. Fields a form
-        does not have (``models``, ``model_choice``) keep the persona's when editing."""
-        if editing is not None and not {"models", "model_choice"} <= fields.keys():
+        does not have (``FORMLESS_FIELDS``) keep the persona's when editing (their defaults for a new one)."""
+        if editing is not None and not FORMLESS_FIELDS <= fields.keys():
             kept = await self._personas.get(actor.workspace_scope, editing)
             if kept is not None:
-                fields = {"models": ",".join(kept.models), "model_choice": _on_off(kept.model_choice), **fields}
+                fields = {**_formless_fields(kept), **fields}
         persona = parse_persona(
             name=editing or fields.get("name", ""),
             system_prompt=fields.get("system_prompt", ""),
@@ -89,6 +89,7 @@ class PersonaAdmin:
             memory_budget=fields.get("memory_budget"),
             models=fields.get("models"),
             model_choice=fields.get("model_choice"),
+            vision=fields.get("vision") or None,
         )
         refused = self._models.problems(persona)
         if refused:
@@ -191,8 +192,16 @@ def _unknown(name: str) -> str:
 def describe(p: Persona) -> str:
     return (
         f"**{p.name}** · model `{p.model}` · temperature {p.temperature:g} · max tokens {p.max_tokens:,} · "
-        f"memory {p.memory_budget:,} tokens{_choices(p)}\n>>> {p.system_prompt}"
+        f"memory {p.memory_budget:,} tokens · vision {p.vision}{_choices(p)}\n>>> {p.system_prompt}"
     )
+
+
+FORMLESS_FIELDS = frozenset({"models", "model_choice", "vision"})
+
+
+def _formless_fields(p: Persona) -> dict[str, str]:
+    """A persona's settings that the persona forms have no field for, as form values."""
+    return {"models": ",".join(p.models), "model_choice": _on_off(p.model_choice), "vision": p.vision}
 
 
 def _choices(p: Persona) -> str:

@@ -13,6 +13,7 @@ TEMPERATURE_RANGE = (0.0, 2.0)
 MEMORY_BUDGET_RANGE = (0, 1_000_000)
 MAX_CHOOSABLE_MODELS = 10
 ON_WORDS, OFF_WORDS = frozenset({"on", "yes", "true", "1"}), frozenset({"off", "no", "false", "0"})
+VISION_CHOICES = ("auto", "on", "off")  # images go to the model: from VISION_MODELS, always, never
 BUILTIN_NAME = "default"
 
 BUILTIN_PROMPT = (
@@ -31,6 +32,7 @@ class Persona:
     memory_budget: int = 3_000  # tokens of conversation history sent with each request
     models: tuple[str, ...] = ()  # other models a person may pick for themselves (``/parley model``)
     model_choice: bool = True  # False: admins forbid picking a model with this persona
+    vision: str = "auto"  # VISION_CHOICES: whether attached images go to the model (core/files)
 
     @property
     def choosable_models(self) -> tuple[str, ...]:
@@ -113,6 +115,7 @@ def parse_persona(
     memory_budget: str | int | None = None,
     models: str | tuple[str, ...] | None = None,
     model_choice: str | bool | None = None,
+    vision: str | None = None,
 ) -> Persona:
     """Build a Persona from raw form or command input, or raise PersonaInvalid."""
     errors: list[FieldError] = []
@@ -136,6 +139,9 @@ def parse_persona(
     memory = _number(memory_budget, int, "memory_budget", MEMORY_BUDGET_RANGE, default=3_000, errors=errors)
     others = _models(models, errors=errors)
     choice = _switch(model_choice, "model_choice", default=True, errors=errors)
+    vision = (vision or "auto").strip().lower()
+    if vision not in VISION_CHOICES:
+        errors.append(FieldError("vision", "must be auto, on or off"))
     if errors:
         raise PersonaInvalid(errors)
     return Persona(
@@ -147,6 +153,7 @@ def parse_persona(
         memory_budget=int(memory),
         models=tuple(m for m in others if m != model),
         model_choice=choice,
+        vision=vision,
     )
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from core.messages import ConversationKey, IncomingMessage
+from core.messages import Attachment, ConversationKey, IncomingMessage
 from core.records import FINISHED_STATES, PENDING, STORED, UNFINISHED, Acceptance, PendingMessage, StoredAnswer
 from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_of, per_dialect
 from core.storage.models import ProcessedEventRow
@@ -30,7 +30,7 @@ _ONE = (EVENTS.c.platform == bindparam("p"), EVENTS.c.event_id == bindparam("e")
 ACCEPT = per_dialect(lambda insert: insert(EVENTS).on_conflict_do_nothing(index_elements=["platform", "event_id"]))
 NOTE_REPLY = update(EVENTS).where(*_ONE).values(reply_ref=bindparam("reply_ref"))
 FINISH = update(EVENTS).where(*_ONE).values(
-    state=bindparam("state"), text=None, answer=None, notices=None, owner=None, lease_until=None
+    state=bindparam("state"), text=None, answer=None, notices=None, owner=None, lease_until=None, attachments=None
 )
 LET_GO = update(EVENTS).where(*_ONE, EVENTS.c.state.in_(UNFINISHED)).values(owner=None, lease_until=bindparam("now"))
 MARK_STORED = update(EVENTS).where(*_ONE, EVENTS.c.state == PENDING).values(
@@ -133,7 +133,19 @@ def _row_of(message: IncomingMessage) -> dict[str, object]:
         "platform": key.platform, "event_id": message.event_id, "workspace": key.workspace, "channel": key.channel,
         "thread": key.thread, "user": message.user, "user_name": message.user_name[:255], "text": message.text,
         "flags": ",".join(flag for flag in _FLAGS if getattr(message, flag)),
+        "attachments": _attachments_json(message.attachments),
     }
+
+
+def _attachments_json(attachments: tuple[Attachment, ...]) -> str | None:
+    """What a take-over needs to read the files again (never their content)."""
+    if not attachments:
+        return None
+    return json.dumps([[a.name, a.mime_type, a.size, a.ref] for a in attachments])
+
+
+def _attachments_of(raw: str | None) -> tuple[Attachment, ...]:
+    return tuple(Attachment(name=n, mime_type=m, size=int(s), ref=r) for n, m, s, r in json.loads(raw or "[]"))
 
 
 def _pending_of(row) -> PendingMessage:
@@ -143,7 +155,8 @@ def _pending_of(row) -> PendingMessage:
         key=ConversationKey(platform=row["platform"], workspace=row["workspace"] or "", channel=row["channel"] or "",
                             thread=row["thread"] or ""),
         user=row["user"] or "", text=row["text"] or "", user_name=row["user_name"] or "",
-        received_at=row["created_at"], **{flag: flag in flags for flag in _FLAGS},
+        received_at=row["created_at"], attachments=_attachments_of(row["attachments"]),
+        **{flag: flag in flags for flag in _FLAGS},
     )
     return PendingMessage(
         message=message, state=row["state"], received_at=row["created_at"], reply_ref=row["reply_ref"] or "",

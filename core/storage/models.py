@@ -137,6 +137,7 @@ class PersonaRow(Base):
     temperature: Mapped[float] = mapped_column(Float)
     max_tokens: Mapped[int] = mapped_column(Integer)
     memory_budget: Mapped[int] = mapped_column(Integer)
+    vision: Mapped[str] = mapped_column(String(8), server_default="auto")  # auto | on | off (0010)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Migration 0006: other models people may pick (``/parley model``), comma-separated; may they pick at all.
@@ -184,6 +185,7 @@ class ProcessedEventRow(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     notices: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    attachments: Mapped[str | None] = mapped_column(Text)  # JSON: the files' names, types, sizes, refs (0010)
 
 
 class UsageRecordRow(Base):

@@ -15,7 +15,7 @@ from core.storage.models import PersonaRow, utcnow
 Stored = PersonaRow
 PERSONA_COLUMNS = (
     Stored.name, Stored.system_prompt, Stored.model, Stored.temperature, Stored.max_tokens, Stored.memory_budget,
-    Stored.models, Stored.model_choice,
+    Stored.models, Stored.model_choice, Stored.vision,
 )
 
 
@@ -29,6 +29,7 @@ def _persona(row: Stored) -> Persona:
         memory_budget=row.memory_budget,
         models=tuple(model for model in (row.models or "").split(",") if model),
         model_choice=bool(row.model_choice),
+        vision=row.vision or "auto",
     )
 
 
@@ -69,6 +70,7 @@ class SqlPersonaStore:
             "memory_budget": persona.memory_budget,
             "models": ",".join(persona.models),
             "model_choice": persona.model_choice,
+            "vision": persona.vision,
             "updated_at": now,
         }
 

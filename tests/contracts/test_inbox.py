@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core.messages import ConversationKey, IncomingMessage
+from dataclasses import replace
+
+from core.messages import Attachment, ConversationKey, IncomingMessage
 from core.ports import ConversationStore, Inbox
 from core.records import ANSWERED, PENDING, STORED, Acceptance, StoredAnswer, UsageRecord
 from tests.core.fakes import claim_event
@@ -115,3 +117,15 @@ async def test_forget_before_lets_old_finished_messages_go(inbox: Inbox) -> None
     assert await claim_event(inbox, platform="slack", event_id="old-0") is True
     assert await claim_event(inbox, platform="slack", event_id="old-4") is True
     assert await claim_event(inbox, platform="slack", event_id="still-pending") is False  # kept until finished
+
+
+async def test_a_taken_over_message_keeps_its_attachments(inbox: Inbox) -> None:
+    files = (
+        Attachment(name="notes.md", mime_type="text/markdown", size=12, ref="https://files.slack.com/files-pri/T-F1/n"),
+        Attachment(name="chart.png", mime_type="image/png", size=3_000, ref="https://files.slack.com/files-pri/T-F2/c"),
+    )
+    with_files = replace(message("with-files"), attachments=files)
+    await inbox.accept(with_files, owner="a", now=NOW, lease_until=NOW + LEASE)
+    later = NOW + 2 * LEASE
+    (taken,) = await inbox.take_over(platform="slack", owner="b", now=later, lease_until=later + LEASE, limit=10)
+    assert taken.message.attachments == files

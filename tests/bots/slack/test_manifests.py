@@ -36,6 +36,7 @@ SCOPES = {
     "commands",  # /persona, /parley
     "assistant:write",  # assistant.threads.setStatus / setSuggestedPrompts / setTitle
     "files:write",  # files_upload_v2 (/parley export)
+    "files:read",  # url_private: the files shared with a question (bots/slack/attachments.py)
 }
 EVENTS = {"app_mention", "message.channels", "message.groups", "message.im", "assistant_thread_started"}
 UNINSTALL_EVENTS = {"tokens_revoked", "app_uninstalled"}  # HTTP mode: installs for many workspaces

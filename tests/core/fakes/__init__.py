@@ -9,6 +9,7 @@ from tests.core.fakes.budgets import MemoryBudgetCounterStore
 from tests.core.fakes.clock import FakeClock
 from tests.core.fakes.feedback import MemoryFeedbackStore
 from tests.core.fakes.conversations import MemoryConversationStore, with_thread
+from tests.core.fakes.files import FakeFetcher
 from tests.core.fakes.filters import FakeModerator, MemoryFilterDecisionLog, MemoryFilterSettingsStore
 from tests.core.fakes.llm import FakeLLM
 from tests.core.fakes.records import MemoryAuditLog, MemoryInbox, MemoryUsageStore, claim_event
@@ -17,6 +18,7 @@ from tests.core.fakes.stores import memory_stores
 
 __all__ = [
     "FakeClock",
+    "FakeFetcher",
     "FakeLLM",
     "FakeModerator",
     "MemoryAccessStore",

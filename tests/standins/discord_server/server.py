@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
+from tests.standins.discord_server.cdn import CdnHosting
 from tests.standins.discord_server.gateway import Gateway
 from tests.standins.discord_server.interactions import InteractionRoutes
 from tests.standins.discord_server.messages import MessageRoutes
@@ -15,7 +16,7 @@ from tests.standins.discord_server.webhooks import WebhookRoutes
 from tests.standins.discord_server.world import API_PREFIX
 
 
-class DiscordStandIn(Rest, Gateway, MessageRoutes, InteractionRoutes, WebhookRoutes):
+class DiscordStandIn(Rest, Gateway, MessageRoutes, InteractionRoutes, WebhookRoutes, CdnHosting):
     """``DiscordStandIn(*, token=FAKE_TOKEN, rate_limit=(5, 1.0), content_intent_enabled=True)`` (see ``DiscordState``)."""
 
     def _build_app(self) -> web.Application:
@@ -23,6 +24,7 @@ class DiscordStandIn(Rest, Gateway, MessageRoutes, InteractionRoutes, WebhookRou
         self._closing = asyncio.Event()
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        self._add_cdn_routes(app)
         for method, route, handler in self._routes():
             app.router.add_route(method, API_PREFIX + route, self._rest(route, handler))
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest("/{tail}", self._not_found))

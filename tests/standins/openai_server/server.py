@@ -16,6 +16,7 @@ from tests.standins.openai_server.behaviours import (
     Behaviour, ContextLengthError, ModerationBehaviour, Stall, Status,
 )
 from tests.standins.openai_server.chat import Completion, completion_body, plan_answer, stream_answer
+from tests.standins.openai_server.content_parts import content_problem
 from tests.standins.openai_server.errors import context_length_response, error_response
 from tests.standins.openai_server.moderation import MODERATION_CATEGORIES, moderation_results
 from tests.standins.serving import HttpStandIn
@@ -41,8 +42,14 @@ class OpenAIStandIn(HttpStandIn):
     # only a safety net: held handlers are released on close
     shutdown_timeout = 2.0
 
-    def __init__(self, *, host: str = "127.0.0.1", moderations: bool = True) -> None:
+    #: models that take image parts (any other gets OpenAI's 400 for an image_url part)
+    DEFAULT_VISION_MODELS = frozenset({"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini"})
+
+    def __init__(
+        self, *, host: str = "127.0.0.1", moderations: bool = True, vision_models: frozenset[str] = DEFAULT_VISION_MODELS
+    ) -> None:
         super().__init__(host=host)
+        self.vision_models = vision_models
         self._serve_moderations = moderations
         self.requests: list[RecordedRequest] = []
         self._queue: deque[Behaviour] = deque()
@@ -207,6 +214,8 @@ class OpenAIStandIn(HttpStandIn):
             return web.Response(status=499)  # never reaches the client: the transport is closed
 
     async def _answer(self, request: web.Request, body: dict[str, Any], behaviour: Behaviour | None) -> web.StreamResponse:
+        if (refused := content_problem(body, vision_models=self.vision_models)) is not None:
+            return refused
         if isinstance(behaviour, Status):
             return error_response(behaviour)
         if isinstance(behaviour, ContextLengthError):

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from tests.standins.slack_server import markup
+from tests.standins.slack_server.files import FileHosting
 from tests.standins.slack_server.records import SlackCall, StoredMessage
 from tests.standins.slack_server.socket_mode import SocketMode
 from tests.standins.slack_server.web_api import WebApiMethods
@@ -19,7 +20,7 @@ from tests.standins.slack_server.web_api import WebApiMethods
 RESPONSE_URL_USES = 5  # Slack: a response_url takes up to 5 messages within 30 minutes
 
 
-class SlackStandIn(WebApiMethods, SocketMode):
+class SlackStandIn(WebApiMethods, SocketMode, FileHosting):
     """``SlackStandIn(*, host="127.0.0.1", team_id=, bot_user_id=, bot_id=, clock=)`` (see ``SlackState``)."""
 
     def _build_app(self) -> web.Application:
@@ -29,6 +30,7 @@ class SlackStandIn(WebApiMethods, SocketMode):
         app.router.add_post("/respond/{n}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
+        self._add_file_routes(app)
         return app
 
     @property
