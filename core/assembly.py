@@ -38,9 +38,23 @@ from core.personas.values import ModelPolicy
 from core.ports import (
     AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking, ConversationStore,
     FilterDecisionLog, FilterSettingsStore, Inbox, LimitOverrideStore, LLMProvider, Moderator, PersonaStore,
-    RateLimiter, TokenCounter, UsageStore,
+    RateLimiter, TokenCounter, ToolCallLog, ToolSettingsStore, UsageStore,
 )
 from core.tokens import RememberingTokenCounter
+from core.tools.admin import ToolsAdmin
+from core.tools.approvals import ApprovalDesk
+from core.tools.loop import ToolRunner
+from core.tools.servers import McpServers
+from core.tools.values import ServerConfig, ToolLimits
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOptions:
+    """MCP_SERVERS_FILE's servers and the tool limits; ``unavailable`` says why tools are off (local model)."""
+
+    servers: tuple[ServerConfig, ...] = ()
+    limits: ToolLimits = field(default_factory=ToolLimits)
+    unavailable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +69,8 @@ class Stores:
     limit_overrides: LimitOverrideStore
     filter_settings: FilterSettingsStore
     filter_decisions: FilterDecisionLog
+    tool_settings: ToolSettingsStore | None = None  # None: no tools feature (both or neither)
+    tool_calls: ToolCallLog | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +101,7 @@ class CoreOptions:
     models: ModelPolicy = field(default_factory=ModelPolicy)  # ALLOWED_MODELS, PERSONA_MAX_TOKENS
     allowed_workspaces: frozenset[str] = frozenset()  # ALLOWED_WORKSPACES; empty: all
     lease_seconds: float = LEASE_SECONDS  # INBOX_LEASE_SECONDS
+    tools: ToolOptions = field(default_factory=lambda: ToolOptions())
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +117,9 @@ class Core:
     usage: UsageAdmin
     deliveries: Deliveries
     recovery: Recovery
+    approvals: ApprovalDesk = field(default_factory=ApprovalDesk)  # adapters attach their buttons to it
+    tools: ToolsAdmin | None = None
+    tool_servers: McpServers | None = None
 
 
 def assemble_core(
@@ -162,6 +182,15 @@ def assemble_core(
         inbox=stores.inbox, clock=clock, owner=owner or process_identity(), lease_seconds=options.lease_seconds
     )
     forgotten = ForgetMeLedger()
+    approvals = ApprovalDesk()
+    tool_servers = tool_runner = None
+    if stores.tool_settings is not None and stores.tool_calls is not None:
+        tool_servers = McpServers(options.tools.servers, call_seconds=options.tools.limits.call_seconds)
+        tool_runner = ToolRunner(
+            servers=tool_servers, settings=stores.tool_settings, calls=stores.tool_calls, desk=approvals,
+            content_filter=content_filter or pipeline, limits=options.tools.limits, clock=clock,
+            unavailable=options.tools.unavailable,
+        )
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -180,10 +209,21 @@ def assemble_core(
         locks=conversation_locks or ConversationLocks(),
         workspaces=workspaces,
         forgotten=forgotten,
+        tools=tool_runner,
     )
+    tools_admin = None
+    persona_extras: dict = {}
+    if tool_runner is not None and tool_servers is not None:
+        tools_admin = ToolsAdmin(
+            runner=tool_runner, servers=tool_servers, settings=stores.tool_settings, calls=stores.tool_calls,
+            audit=stores.audit, policy=policy, clock=clock,
+            find_persona=lambda actor, name: personas.show(actor, name),
+        )
+        persona_extras = {"extra_commands": {"tools": tools_admin.persona_command}, "show_extra": tools_admin.describe}
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
         audit=stores.audit, policy=policy, clock=clock, default_model=options.default_model, models=options.models,
+        **persona_extras,
     )
     channels = ChannelAdmin(
         conversations=stores.conversations, settings=stores.channel_settings, audit=stores.audit, policy=policy,
@@ -201,7 +241,8 @@ def assemble_core(
     usage = UsageAdmin(usage=stores.usage, policy=policy, clock=clock)
     commands = CommandRouter(
         personas=personas,
-        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command},
+        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command,
+                **({"tools": tools_admin.parley_command} if tools_admin is not None else {})},
         workspaces=workspaces,
     )
     purger = RetentionPurger(
@@ -212,4 +253,5 @@ def assemble_core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
         limits=limits, filters=filters, usage=usage, deliveries=deliveries,
         recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock),
+        approvals=approvals, tools=tools_admin, tool_servers=tool_servers,
     )

@@ -40,6 +40,10 @@ from core.storage.migrate import upgrade_to_head
 from core.storage.personas import SqlPersonaStore
 from core.storage.usage import SqlUsageStore
 from core.tokens import BpeTokenCounter
+from core.assembly import ToolOptions
+from core.storage.tools import SqlToolCallLog, SqlToolSettingsStore
+from core.tools.config import ToolConfigError, load_servers
+from core.tools.values import ToolLimits
 
 log = structlog.get_logger(__name__)
 
@@ -85,7 +89,7 @@ class RunningCore:
                 await task
         with suppress(Exception):  # the database may be the reason we stop
             await self.core.deliveries.release()
-        for closable in (self.llm, self.moderator, self.locks):
+        for closable in (self.llm, self.moderator, self.locks, self.core.tool_servers):
             close = getattr(closable, "close", None)
             if close is not None:
                 await close()
@@ -113,6 +117,26 @@ def sql_stores(database: Database, *, cache_ttl: float = DEFAULT_TTL_SECONDS) ->
         limit_overrides=limit_overrides,
         filter_settings=SqlFilterSettingsStore(database),
         filter_decisions=SqlFilterDecisionLog(database),
+        tool_settings=SqlToolSettingsStore(database),
+        tool_calls=SqlToolCallLog(database),
+    )
+
+
+def tool_options(settings: Settings, *, provider: str) -> ToolOptions:
+    """The servers of MCP_SERVERS_FILE (a mistake in it is a one-line start-up error) and the tool limits."""
+    servers = ()
+    if settings.mcp_servers_file:
+        try:
+            servers = load_servers(settings.mcp_servers_file)
+        except ToolConfigError as exc:
+            raise SettingsError(str(exc)) from None
+    return ToolOptions(
+        servers=servers,
+        limits=ToolLimits(
+            max_rounds=settings.tool_max_rounds, call_seconds=settings.tool_call_timeout_seconds,
+            result_chars=settings.tool_result_max_chars, approval_seconds=settings.tool_approval_timeout_seconds,
+        ),
+        unavailable="the local model has no tool calling" if provider == "local" else None,
     )
 
 
@@ -207,6 +231,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
     """
     if llm is None:
         check_llm_settings(settings)
+    tools = tool_options(settings, provider=settings.resolved_llm_provider if llm is None else "given")
     await upgrade_to_head(settings.database_url)
     database = Database.from_url(settings.database_url)
     await database.check()
@@ -244,6 +269,7 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
             models=model_policy(settings, default_model=default_model, prices=limits.prices),
             allowed_workspaces=settings.allowed_workspaces,
             lease_seconds=settings.inbox_lease_seconds,
+            tools=tools,
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,

@@ -110,6 +110,13 @@ class Settings(BaseSettings):
     blocklist_timeout_failure: Literal["open", "closed"] = "closed"  # a blocking regex that ran out of time
     moderation_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
+    # Tools through MCP (see core/tools/)
+    mcp_servers_file: str | None = None  # JSON or TOML declaring the MCP servers; unset: no tools
+    tool_max_rounds: int = Field(default=3, ge=1, le=20)  # tool rounds per answer
+    tool_call_timeout_seconds: float = Field(default=30.0, gt=0, le=600)  # one tool call
+    tool_result_max_chars: int = Field(default=8_000, ge=100, le=200_000)  # longer results are cut, with a note
+    tool_approval_timeout_seconds: float = Field(default=120.0, gt=0, le=3_600)  # no click by then = declined
+
     # Slack adapter (bots/slack)
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None

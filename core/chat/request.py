@@ -30,6 +30,8 @@ class ChatRequest:
     usage: Usage = field(default_factory=lambda: Usage(0, 0))
     started: float = field(default_factory=time.perf_counter)
     admitted_at: datetime | None = None  # the clock's time when the message was admitted
+    tool_rounds: int = 0  # tool rounds so far (core/tools): each was charged as an LLM call of its own
+    round_start: int = 0  # where the current round's text starts in ``pieces``
 
     @property
     def keeps_turns(self) -> bool:
@@ -44,6 +46,7 @@ class ChatRequest:
         """A new attempt: no text, no usage yet."""
         self.pieces = []
         self.usage = Usage(0, 0)
+        self.round_start = 0
 
     def elapsed_ms(self) -> int:
         return round((time.perf_counter() - self.started) * 1000)

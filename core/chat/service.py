@@ -39,6 +39,7 @@ from core.ports import (
     RateLimiter, TokenCounter, UsageStore,
 )
 from core.records import STORED, Acceptance, PendingMessage
+from core.tools.loop import ToolRunner
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +65,7 @@ class ChatService:
         forgotten: ForgetMeLedger,
         max_message_chars: int,
         output_check_chars: int = 500,
+        tools: ToolRunner | None = None,
     ) -> None:
         self._deliveries = deliveries
         self._conversations = conversations
@@ -78,6 +80,7 @@ class ChatService:
             conversations=conversations, memory=memory, llm=llm, tokens=tokens, content_filter=content_filter,
             budget=budget, accounting=UsageAccounting(usage=usage, tokens=tokens, pricing=pricing, clock=clock),
             deliveries=deliveries, clock=clock, output_check_chars=output_check_chars, forgotten=forgotten,
+            rate_limiter=rate_limiter, tools=tools,
         )
         self._clock = clock
 

@@ -24,9 +24,10 @@ from typing import Any
 import openai
 import structlog
 
-from core.llm_types import CompletionRequest, ContextTooLong, LLMError, LLMRateLimited, LLMRejected, LLMTimeout
+from core.llm_types import CompletionRequest, ContextTooLong, LLMError, LLMRateLimited, LLMRejected, LLMTimeout, ToolCall
 from core.messages import Usage
 from core.ports import TokenCounter
+from core.tools.openai_wire import ToolCallDeltas, tool_fields, tool_options
 from core.tokens import estimate_tokens
 
 log = structlog.get_logger(__name__)
@@ -130,8 +131,12 @@ class OpenAIProvider:
     async def close(self) -> None:
         await self._client.close()
 
-    async def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
-        """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError."""
+    supports_tools = True
+
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[str | ToolCall | Usage]:
+        """Yield text deltas, the tool calls the model asked for (if any), then exactly one Usage.
+
+        Raises core.llm_types.LLMError."""
         started = time.monotonic()
         log.info(
             "llm.request", model=request.model, messages=len(request.messages),
@@ -144,18 +149,22 @@ class OpenAIProvider:
                 yield content
         finally:
             await chunks.close()
-        yield self._usage_at_end(request, received, started)
+        usage = self._usage_at_end(request, received, started)
+        for call in received.tool_calls.calls():
+            yield call
+        yield usage
 
     async def _open(self, request: CompletionRequest, started: float) -> Any:
         """Start the streamed completion (the SDK retries this part); raises LLMError."""
         try:
             return await self._client.chat.completions.create(
                 model=request.model,
-                messages=[{"role": m.role, "content": m.content} for m in request.messages],  # type: ignore[misc]
+                messages=[{"role": m.role, "content": m.content, **tool_fields(m)} for m in request.messages],  # type: ignore[misc]
                 temperature=request.temperature,
                 max_tokens=request.max_tokens,
                 stream=True,
                 stream_options={"include_usage": True},
+                **tool_options(request),
             )
         except Exception as exc:
             raise self._failed(exc, request, started, phase="open") from _chain(exc)
@@ -182,6 +191,8 @@ class OpenAIProvider:
             if choice.finish_reason:
                 received.finish_reason = choice.finish_reason
             content = choice.delta.content if choice.delta is not None else None
+            if choice.delta is not None and choice.delta.tool_calls:
+                received.tool_calls.add(choice.delta.tool_calls)
             if content:
                 received.parts.append(content)
                 yield content
@@ -253,6 +264,7 @@ class _Received:
     parts: list[str] = field(default_factory=list)
     usage: Usage | None = None
     finish_reason: str | None = None
+    tool_calls: ToolCallDeltas = field(default_factory=lambda: ToolCallDeltas())
 
 
 def http_client_for(transport: str) -> Any:
