@@ -9,6 +9,7 @@ from tests.core.fakes.conversations import MemoryConversationStore
 from tests.core.fakes.filters import MemoryFilterDecisionLog, MemoryFilterSettingsStore
 from tests.core.fakes.records import MemoryAuditLog, MemoryInbox, MemoryUsageStore
 from tests.core.fakes.settings import MemoryChannelSettingsStore, MemoryLimitOverrideStore, MemoryPersonaStore
+from tests.core.fakes.tools import MemoryToolCallLog, MemoryToolSettingsStore
 
 
 def memory_stores(clock: Clock | None = None) -> Stores:
@@ -25,4 +26,6 @@ def memory_stores(clock: Clock | None = None) -> Stores:
         limit_overrides=MemoryLimitOverrideStore(),
         filter_settings=MemoryFilterSettingsStore(),
         filter_decisions=MemoryFilterDecisionLog(),
+        tool_settings=MemoryToolSettingsStore(),
+        tool_calls=MemoryToolCallLog(),
     )
