@@ -15,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.approvals import APPROVE_ACTION, DECLINE_ACTION, SlackApprovals
 from bots.slack.assistant import AssistantSurface
 from bots.slack.commands import COMMANDS, SlackCommands
 from bots.slack.conversation import ConversationOptions, SlackConversation
@@ -65,6 +66,8 @@ class SlackBot:
         # process_before_response=True: bolt acks when a listener returns, and each listener returns once its
         # delivery is safe (a message written durably, a command acked), handing the rest to a task (handoff).
         self.app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True, name="parley")
+        self.approvals = SlackApprovals(client=client, desk=core.approvals)
+        core.approvals.attach(self.approvals)
         self._register()
 
     def _register(self) -> None:
@@ -74,6 +77,8 @@ class SlackBot:
         for command in COMMANDS:
             self.app.command(command)(self.commands.on_command)
         self.app.view(CALLBACK_ID)(self.commands.on_form_submit)
+        for action_id in (APPROVE_ACTION, DECLINE_ACTION):
+            self.app.action(action_id)(self.approvals.on_action)
 
     async def on_message_event(
         self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext

@@ -93,9 +93,9 @@ class ToolsAdmin:
             if not entries:
                 return CommandReply("No tool calls yet.")
             lines = [
-                f"{e.created_at:%Y-%m-%d %H:%M} · `{e.tool}` · {e.outcome} · asked by <@{e.user}> · persona "
+                f"{e.created_at:%Y-%m-%d %H:%M} · `{e.tool}` · {e.outcome} · asked by `{e.user}` · persona "
                 f"`{e.persona}` · args {e.arguments_digest} · {e.result_chars:,} chars"
-                + (f" · approved by <@{e.approved_by}>" if e.approved_by else "")
+                + (f" · approved by `{e.approved_by}`" if e.approved_by else "")
                 for e in entries
             ]
             return CommandReply("Latest tool calls (newest first):\n" + "\n".join(lines))

@@ -30,6 +30,7 @@ import json
 from typing import Any
 
 from tests.standins.slack_server import markup
+from tests.standins.slack_server.blocks import blocks_error, parse, task_updates
 from tests.standins.slack_server.records import EphemeralMessage, StoredMessage
 from tests.standins.slack_server.state import SlackState
 
@@ -96,9 +97,11 @@ class ChatMethods(SlackState):
 
     def _m_chat_postMessage(self, params, token):
         text, error = self._content("chat.postMessage", params)
+        error = error or blocks_error(params.get("blocks"))
         if error:
             return {"ok": False, "error": error}
         message = self._store(params, text or "")
+        message.blocks = parse(params.get("blocks")) or []
         return {"ok": True, "channel": message.channel, "ts": message.ts,
                 "message": {"type": "message", "text": message.text, "ts": message.ts, "bot_id": self.bot_id}}
 
@@ -109,9 +112,12 @@ class ChatMethods(SlackState):
         if message.streaming:
             return {"ok": False, "error": "streaming_state_conflict"}
         text, error = self._content("chat.update", params)
+        error = error or blocks_error(params.get("blocks"))
         if error:
             return {"ok": False, "error": error}
         message.text, message.expired = text or "", False
+        if "blocks" in params:
+            message.blocks = parse(params.get("blocks")) or []
         return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
 
     def _m_chat_postEphemeral(self, params, token):
@@ -141,7 +147,11 @@ class ChatMethods(SlackState):
         text = _chunk_text(params)
         if len(text) > markup.MAX_MARKDOWN:
             return {"ok": False, "error": "msg_too_long"}
+        tasks, error = task_updates(params.get("chunks"))
+        if error:
+            return {"ok": False, "error": error}
         message = self._store(params, text, streaming=True)
+        message.tasks.update({t["id"]: (t["title"], t["status"]) for t in tasks})
         message.stream_started = self.clock()
         self._check_markdown("chat.startStream", message.text)
         return {"ok": True, "channel": message.channel, "ts": message.ts}
@@ -155,6 +165,10 @@ class ChatMethods(SlackState):
         piece = _chunk_text(params)
         if len(piece) > markup.MAX_MARKDOWN:
             return {"ok": False, "error": "msg_too_long"}
+        tasks, error = task_updates(params.get("chunks"))
+        if error:
+            return {"ok": False, "error": error}
+        message.tasks.update({t["id"]: (t["title"], t["status"]) for t in tasks})
         message.text += piece
         message.pieces.append(piece)
         self._check_markdown("chat.appendStream", message.text)

@@ -37,6 +37,8 @@ class StoredMessage:
     pieces: list[str] = field(default_factory=list)  # every text piece a stream received
     stream_started: float | None = None  # the stand-in's clock at chat.startStream
     expired: bool = False  # its stream timed out unstopped: a "broken" message until chat.update replaces it
+    blocks: list = field(default_factory=list)  # Block Kit blocks (e.g. buttons), as last posted or updated
+    tasks: dict = field(default_factory=dict)  # a stream's task_update chunks: id → (title, status)
 
 
 @dataclass(frozen=True)
