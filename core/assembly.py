@@ -227,7 +227,7 @@ def assemble_core(
     )
     channels = ChannelAdmin(
         conversations=stores.conversations, settings=stores.channel_settings, audit=stores.audit, policy=policy,
-        clock=clock, forgotten=forgotten,
+        clock=clock, forgotten=forgotten, tool_calls=stores.tool_calls,
     )
     limits = LimitsAdmin(
         limiter=request_limiter, overrides=stores.limit_overrides, counters=stores.budget_counters,
@@ -248,6 +248,7 @@ def assemble_core(
     purger = RetentionPurger(
         conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock,
         filter_decisions=stores.filter_decisions, budget_counters=stores.budget_counters,
+        tool_calls=stores.tool_calls,
     )
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,

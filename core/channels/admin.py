@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from core.admin import Actor, AdminError, AdminPolicy, CommandFile, CommandHandler, CommandReply, problem, record_change, where
 from core.channels.forgetting import ForgetMeLedger
 from core.channels.export import EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, turns_as_jsonl
-from core.ports import AuditLog, ChannelSettingsStore, Clock, ConversationStore
+from core.ports import AuditLog, ChannelSettingsStore, Clock, ConversationStore, ToolCallLog
 
 MAX_RETENTION_DAYS = 36_500
 
@@ -23,7 +23,9 @@ class ChannelAdmin:
         policy: AdminPolicy,
         clock: Clock,
         forgotten: ForgetMeLedger,
+        tool_calls: ToolCallLog | None = None,
     ) -> None:
+        self._tool_calls = tool_calls  # the person's tool calls go with their turns (forget-me)
         self._forgotten = forgotten
         self._conversations = conversations
         self._settings = settings
@@ -122,7 +124,10 @@ class ChannelAdmin:
         their messages still being generated stores none of it (``ForgetMeLedger``)."""
         self._forgotten.asked(platform=actor.platform, workspace=actor.workspace, user=actor.user, at=self._clock.now())
         deleted = await self._conversations.delete_user(actor.workspace_scope, user=actor.user)
-        await self._record(actor, "user.forget", actor.user, after={"turns_deleted": deleted})
+        after = {"turns_deleted": deleted}
+        if self._tool_calls is not None:
+            after["tool_calls_deleted"] = await self._tool_calls.forget_user(actor.workspace_scope, user=actor.user)
+        await self._record(actor, "user.forget", actor.user, after=after)
         return deleted
 
     async def _record(self, actor: Actor, action: str, target: str, *, before=None, after=None) -> None:

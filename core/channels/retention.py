@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import structlog
 
-from core.ports import FilterDecisionLog
+from core.ports import FilterDecisionLog, ToolCallLog
 from core.ports import BudgetCounterStore, ChannelSettingsStore, Clock, ConversationStore, Inbox
 
 log = structlog.get_logger(__name__)
@@ -30,7 +30,9 @@ class RetentionPurger:
         clock: Clock,
         filter_decisions: FilterDecisionLog | None = None,
         budget_counters: BudgetCounterStore | None = None,
+        tool_calls: ToolCallLog | None = None,
     ) -> None:
+        self._tool_calls = tool_calls
         self._conversations = conversations
         self._settings = settings
         self._inbox = inbox
@@ -47,6 +49,8 @@ class RetentionPurger:
         await self._inbox.forget_before(now - PROCESSED_EVENTS_KEPT)
         if self._filter_decisions is not None:
             await self._filter_decisions.forget_before(now - FILTER_DECISIONS_KEPT)
+        if self._tool_calls is not None:  # the tool-call audit is kept as long as the filter decisions
+            await self._tool_calls.forget_before(now - FILTER_DECISIONS_KEPT)
         if self._budget_counters is not None:
             released = await self._budget_counters.release_stale(now - BUDGET_HOLDS_KEPT)
             if released:

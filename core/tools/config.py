@@ -42,7 +42,7 @@ def load_servers(path: str | Path, *, environ: Mapping[str, str] | None = None) 
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ToolConfigError(f"MCP_SERVERS_FILE: {path.name} is not valid {path.suffix.lstrip('.') or 'TOML'} ({exc})") from None
+        raise ToolConfigError(f"MCP_SERVERS_FILE: {path.name} is not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'} ({exc})") from None
     servers = data.get("servers") if isinstance(data, dict) else None
     if not isinstance(servers, dict):
         raise ToolConfigError(f"MCP_SERVERS_FILE: {path.name} needs a `servers` table (one entry per server)")

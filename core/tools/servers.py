@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from core.tools.values import ServerConfig, ServerTool
 log = structlog.get_logger(__name__)
 
 CONNECT_SECONDS = 20.0
+RETRY_SECONDS = 30.0  # a server that failed is tried again at its first use after this long
 
 
 class ToolFailed(Exception):
@@ -121,7 +123,12 @@ class _Connection:
 class McpServers:
     """Every declared server: their tools, calls with a time limit, and what is wrong with which."""
 
-    def __init__(self, configs: Sequence[ServerConfig], *, call_seconds: float, connect_seconds: float = CONNECT_SECONDS) -> None:
+    def __init__(
+        self, configs: Sequence[ServerConfig], *, call_seconds: float, connect_seconds: float = CONNECT_SECONDS,
+        retry_seconds: float = RETRY_SECONDS,
+    ) -> None:
+        self._retry_seconds = retry_seconds
+        self._failed_at: dict[str, float] = {}
         self._configs = {c.name: c for c in configs}
         self._call_seconds = call_seconds
         self._connect_seconds = connect_seconds
@@ -173,6 +180,8 @@ class McpServers:
     async def _connected(self, name: str) -> _Connection | None:
         if name not in self._configs:
             return None
+        if name in self._problems and time.monotonic() - self._failed_at.get(name, 0.0) < self._retry_seconds:
+            return None  # failed a moment ago: the answer goes on without it, no wait for another failure
         async with self._lock:
             connection = self._connections.get(name)
             if connection is None or not connection.alive:
@@ -190,6 +199,7 @@ class McpServers:
         return connection
 
     def _report(self, name: str, problem: str) -> None:
+        self._failed_at[name] = time.monotonic()
         if name not in self._problems:
             log.warning("tools.server_failed", server=name, kind=self._configs[name].kind, problem=problem)
         self._problems[name] = problem

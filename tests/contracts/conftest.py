@@ -20,6 +20,7 @@ from core.storage.inbox import SqlInbox
 from core.storage.limit_overrides import SqlLimitOverrideStore
 from core.storage.personas import SqlPersonaStore
 from core.storage.usage import SqlUsageStore
+from core.storage.tools import SqlToolCallLog, SqlToolSettingsStore
 from tests.core.fakes import memory_stores
 from tests.databases import BACKENDS, require_backend
 
@@ -53,7 +54,19 @@ def sql_stores(database: Database) -> Stores:
         limit_overrides=SqlLimitOverrideStore(database),
         filter_settings=SqlFilterSettingsStore(database),
         filter_decisions=SqlFilterDecisionLog(database),
+        tool_settings=SqlToolSettingsStore(database),
+        tool_calls=SqlToolCallLog(database),
     )
+
+
+@pytest.fixture
+def tool_settings(stores: Stores):
+    return stores.tool_settings
+
+
+@pytest.fixture
+def tool_calls(stores: Stores):
+    return stores.tool_calls
 
 
 @pytest.fixture
