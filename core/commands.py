@@ -28,6 +28,7 @@ PARLEY_HELP = (
     "messages, as a file sent to you) · `/parley limits show | set <user|channel|workspace> <limit> | "
     "clear <user|channel|workspace>` · `/parley filter show | set <pii|blocklist|moderation> "
     "<on|off|block|redact|flag> | block <pattern> | unblock <pattern> | log`"
+    " · `/parley tools` (the tool servers) · `/parley tools log` (admins: the latest tool calls)"
 )
 HELP_TEXT = (
     "**Talk to me** by mentioning me in a channel (I answer in a thread; follow-ups in that thread need "

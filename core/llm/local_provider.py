@@ -61,6 +61,8 @@ DEFAULT_CONTEXT_TOKENS = 8_192  # SmolLM2's trained context; prompt + answer mus
 class LocalProvider:
     """LLMProvider over one in-process ``llama_cpp.Llama``."""
 
+    supports_tools = False  # no tool calling: tools are off for every persona (said in /persona show)
+
     def __init__(self, llama: Any, *, model_path: Path, n_ctx: int, n_threads: int) -> None:
         self._llama = llama
         self.model_path = Path(model_path)

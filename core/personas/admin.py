@@ -16,7 +16,8 @@ from core.ports import AuditLog, ChannelSettingsStore, Clock, PersonaStore
 PERSONA_HELP = (
     "`/persona list` · `/persona show [name]` · `/persona use <name>` · `/persona default <name>` · "
     "`/persona delete <name>` · `/persona create <name> [model=…] [temperature=…] [max_tokens=…] "
-    "[memory_budget=…] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]`"
+    "[memory_budget=…] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]` · "
+    "`/persona tools <name> [<server|server.tool> <auto|ask|off>]`"
 )
 _OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget)=(\S+)$")
 
