@@ -16,6 +16,7 @@ import discord
 import structlog
 from discord import app_commands
 
+from bots.discord.approvals import DiscordApprovals
 from bots.discord.commands import install_commands
 from bots.discord.connection import DiscordOptions, build_client, invite_url
 from bots.discord.conversation import ConversationOptions, DiscordConversation
@@ -44,6 +45,8 @@ class DiscordBot:
         self.redelivery = DiscordRedelivery(
             chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds
         )
+        self.approvals = DiscordApprovals(client=self.client, desk=core.approvals)
+        core.approvals.attach(self.approvals)
         self.ready = asyncio.Event()
         self._register_events()
 

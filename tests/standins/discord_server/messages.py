@@ -86,6 +86,7 @@ class MessageRoutes(Permissions):
             reference = None  # Discord sends it as a plain message
         message = self._message(author=BOT_USER, channel_id=channel_id, content=body.get("content") or "", reference=reference)
         message["attachments"] = content.new_attachments(request.get(UPLOADS, ()), self._snowflake)
+        message["components"] = body.get("components") or []  # buttons (checked against Discord's schema)
         self.messages[int(message["id"])] = message
         await self.dispatch("MESSAGE_CREATE", message)
         return 200, message
