@@ -38,7 +38,9 @@ class TokenCounter(Protocol):
 
 class LLMProvider(Protocol):
     def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
-        """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError."""
+        """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError.
+
+        With ``request.tools``, the calls the model asks for come as ``ToolCall`` values before the Usage."""
         ...
 
 
