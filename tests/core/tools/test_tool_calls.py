@@ -137,3 +137,18 @@ async def test_rate_limits_count_each_round(make_world, openai_server, http_url)
 
     assert first.kind is OutcomeKind.ANSWERED
     assert second.kind is OutcomeKind.LIMITED  # the message and its tool round used both of the minute's 2
+
+
+async def test_a_long_result_is_cut_with_a_note_and_the_rounds_are_bounded(make_world, openai_server, http_url):
+    world = make_world(web(http_url), tool_limits=ToolLimits(result_chars=12, max_rounds=1))
+    await enable(world, "web", "auto")
+    openai_server.script(CallTools((("web__lookup_contact", {"name": "Bartholomew"}),)), Reply("Done."))
+
+    progress, outcome = await send(world, msg("find Bartholomew"))
+
+    assert outcome.text == "Done."
+    first, last = openai_server.chat_requests
+    [result] = tool_messages(last)
+    assert result["content"].endswith("\nBartholomew \n[cut: the result had 53 characters; only the first 12 are shown]")
+    assert "tools" in first.json and "tools" not in last.json  # the last round offers none: the model answers
+    assert progress == [("web.lookup_contact", "running"), ("web.lookup_contact", "done")]
