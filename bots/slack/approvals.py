@@ -63,8 +63,9 @@ class SlackApprovals:
         text = _VERDICTS[verdict.outcome].format(tool=mrkdwn(prompt.tool))
         await self._client.chat_update(channel=where[0], ts=where[1], text=text, blocks=[])
 
-    async def on_action(self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
-        """A button was pressed: acknowledge at once, then let the core decide whether it counts."""
+    async def on_action(self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], client: AsyncWebClient) -> None:
+        """A button was pressed: acknowledge at once, then let the core decide whether it counts. ``client`` is
+        bolt's for this request (the workspace's own token where the app is installed in several)."""
         await ack()
         user = str((body.get("user") or {}).get("id") or "")
         result = self._desk.click(str(action.get("value") or ""), user=user, approve=action.get("action_id") == APPROVE_ACTION)
@@ -74,7 +75,7 @@ class SlackApprovals:
         message = body.get("message") or {}
         thread = message.get("thread_ts") or None
         try:
-            await self._client.chat_postEphemeral(
+            await client.chat_postEphemeral(
                 channel=channel, user=user, thread_ts=thread, text=NOT_YOURS_TEXT if result == "not_yours" else GONE_TEXT,
             )
         except Exception:
