@@ -25,7 +25,8 @@ _VERDICTS = {  # no mention: Parley's messages never notify anyone
 
 
 def question(prompt: ApprovalPrompt) -> str:
-    return (f"May I run the tool `{mrkdwn(prompt.tool)}` with `{mrkdwn(prompt.arguments)}`? Only the person who "
+    arguments = mrkdwn(prompt.arguments.replace("`", "'"))  # inside a code span
+    return (f"May I run the tool `{mrkdwn(prompt.tool)}` with `{arguments}`? Only the person who "
             f"asked can answer; no answer within {prompt.timeout:g} s declines.")
 
 

@@ -19,9 +19,9 @@ class ServerConfig:
 
     name: str
     command: tuple[str, ...] = ()
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold secrets: never in a repr or a log
     url: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)  # values resolved from the environment
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)  # values resolved from the environment
 
     @property
     def kind(self) -> str:
