@@ -48,10 +48,25 @@ from core.personas.values import ModelPolicy
 from core.ports import (
     AccessStore, AuditLog, BudgetCounterStore, ChannelSettingsStore, Clock, ContentFilter, ConversationLocking,
     ConversationStore, DepartureStore, FeedbackStore, FilterDecisionLog, FilterSettingsStore, Inbox,
-    LimitOverrideStore, LLMProvider, Metrics, Moderator, PersonaStore, RateLimiter, TokenCounter, Tracer, UsageStore,
+    LimitOverrideStore, LLMProvider, Metrics, Moderator, PersonaStore, RateLimiter, TokenCounter, ToolCallLog,
+    ToolSettingsStore, Tracer, UsageStore,
 )
 from core.observability.no_metrics import NoMetrics
 from core.tokens import RememberingTokenCounter
+from core.tools.admin import ToolsAdmin
+from core.tools.approvals import ApprovalDesk
+from core.tools.loop import ToolRunner
+from core.tools.servers import McpServers
+from core.tools.values import ServerConfig, ToolLimits
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOptions:
+    """MCP_SERVERS_FILE's servers and the tool limits; ``unavailable`` says why tools are off (local model)."""
+
+    servers: tuple[ServerConfig, ...] = ()
+    limits: ToolLimits = field(default_factory=ToolLimits)
+    unavailable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +84,8 @@ class Stores:
     feedback: FeedbackStore
     access: AccessStore
     departures: DepartureStore | None = None  # workspaces that removed the app (core/departures)
+    tool_settings: ToolSettingsStore | None = None  # None: no tools feature (both or neither)
+    tool_calls: ToolCallLog | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +120,7 @@ class CoreOptions:
     access: AccessDefaults = field(default_factory=AccessDefaults)  # ACCESS_*, SUMMON_DEFAULT
     files: FileLimits = field(default_factory=FileLimits)  # ATTACHMENT_*, IMAGE_*
     vision: VisionPolicy = field(default_factory=VisionPolicy)  # VISION_MODELS; the local model takes no images
+    tools: ToolOptions = field(default_factory=lambda: ToolOptions())
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +141,9 @@ class Core:
     access: AccessAdmin
     model_choices: ModelChoices
     files: FileIntake  # each adapter gives it its AttachmentFetcher (``files.serve``)
+    approvals: ApprovalDesk = field(default_factory=ApprovalDesk)  # adapters attach their buttons to it
+    tools: ToolsAdmin | None = None
+    tool_servers: McpServers | None = None
     departures: WorkspaceDepartures | None = None
 
 
@@ -198,6 +219,15 @@ def assemble_core(
         store=stores.access, directory=directory, models=options.models, audit=stores.audit, clock=clock
     )
     files = FileIntake(limits=options.files, vision=options.vision)
+    approvals = ApprovalDesk()
+    tool_servers = tool_runner = None
+    if stores.tool_settings is not None and stores.tool_calls is not None:
+        tool_servers = McpServers(options.tools.servers, call_seconds=options.tools.limits.call_seconds)
+        tool_runner = ToolRunner(
+            servers=tool_servers, settings=stores.tool_settings, calls=stores.tool_calls, desk=approvals,
+            content_filter=content_filter or pipeline, limits=options.tools.limits, clock=clock,
+            unavailable=options.tools.unavailable,
+        )
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -222,14 +252,25 @@ def assemble_core(
         metrics=metrics,
         tracer=tracer,
         files=files,
+        tools=tool_runner,
     )
+    tools_admin = None
+    persona_extras: dict = {}
+    if tool_runner is not None and tool_servers is not None:
+        tools_admin = ToolsAdmin(
+            runner=tool_runner, servers=tool_servers, settings=stores.tool_settings, calls=stores.tool_calls,
+            audit=stores.audit, policy=policy, clock=clock,
+            find_persona=lambda actor, name: personas.show(actor, name),
+        )
+        persona_extras = {"extra_commands": {"tools": tools_admin.persona_command}, "show_extra": tools_admin.describe}
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
         audit=stores.audit, policy=policy, clock=clock, default_model=options.default_model, models=options.models,
+        **persona_extras,
     )
     channels = ChannelAdmin(
         conversations=stores.conversations, settings=stores.channel_settings, audit=stores.audit, policy=policy,
-        clock=clock, forgotten=forgotten, feedback=stores.feedback, access=stores.access,
+        clock=clock, forgotten=forgotten, feedback=stores.feedback, access=stores.access, tool_calls=stores.tool_calls,
     )
     limits = LimitsAdmin(
         limiter=request_limiter, overrides=stores.limit_overrides, counters=stores.budget_counters,
@@ -246,7 +287,8 @@ def assemble_core(
     commands = CommandRouter(
         personas=personas,
         parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command,
-                "feedback": feedback_admin.command, **access.commands(), "model": model_choices.command},
+                "feedback": feedback_admin.command, **access.commands(), "model": model_choices.command,
+                **({"tools": tools_admin.parley_command} if tools_admin is not None else {})},
         workspaces=workspaces,
     )
     departures = None
@@ -258,10 +300,12 @@ def assemble_core(
         conversations=stores.conversations, settings=stores.channel_settings, inbox=stores.inbox, clock=clock,
         filter_decisions=stores.filter_decisions, budget_counters=stores.budget_counters, departures=departures,
         feedback=stores.feedback,
+        tool_calls=stores.tool_calls,
     )
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
         limits=limits, filters=filters, usage=usage, deliveries=deliveries,
         recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), departures=departures, feedback=feedback,
         feedback_admin=feedback_admin, access=access, model_choices=model_choices, files=files,
+        approvals=approvals, tools=tools_admin, tool_servers=tool_servers,
     )

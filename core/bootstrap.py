@@ -51,6 +51,10 @@ from core.storage.migrate import upgrade_to_head
 from core.storage.personas import SqlPersonaStore
 from core.storage.usage import SqlUsageStore
 from core.tokens import BpeTokenCounter
+from core.assembly import ToolOptions
+from core.storage.tools import SqlToolCallLog, SqlToolSettingsStore
+from core.tools.config import ToolConfigError, load_servers
+from core.tools.values import ToolLimits
 
 log = structlog.get_logger(__name__)
 
@@ -100,7 +104,7 @@ class RunningCore:
                 await task
         with suppress(Exception):  # the database may be the reason we stop
             await self.core.deliveries.release()
-        for closable in (self.llm, self.moderator, self.locks, self.redis_check):
+        for closable in (self.llm, self.moderator, self.locks, self.redis_check, self.core.tool_servers):
             close = getattr(closable, "close", None)
             if close is not None:
                 await close()
@@ -135,6 +139,26 @@ def sql_stores(database: Database, *, cache_ttl: float = DEFAULT_TTL_SECONDS) ->
         departures=SqlDepartureStore(database),
         feedback=SqlFeedbackStore(database),
         access=access,
+        tool_settings=SqlToolSettingsStore(database),
+        tool_calls=SqlToolCallLog(database),
+    )
+
+
+def tool_options(settings: Settings, *, provider: str) -> ToolOptions:
+    """The servers of MCP_SERVERS_FILE (a mistake in it is a one-line start-up error) and the tool limits."""
+    servers = ()
+    if settings.mcp_servers_file:
+        try:
+            servers = load_servers(settings.mcp_servers_file)
+        except ToolConfigError as exc:
+            raise SettingsError(str(exc)) from None
+    return ToolOptions(
+        servers=servers,
+        limits=ToolLimits(
+            max_rounds=settings.tool_max_rounds, call_seconds=settings.tool_call_timeout_seconds,
+            result_chars=settings.tool_result_max_chars, approval_seconds=settings.tool_approval_timeout_seconds,
+        ),
+        unavailable="the local model has no tool calling" if provider == "local" else None,
     )
 
 
@@ -257,6 +281,7 @@ async def start_core(
     if llm is None:
         check_llm_settings(settings)
     tracing = start_tracing(settings, service_name="parley", exporter=span_exporter)  # None: no endpoint
+    tools = tool_options(settings, provider=settings.resolved_llm_provider if llm is None else "given")
     await upgrade_to_head(settings.database_url)
     database = Database.from_url(settings.database_url)
     instrument_database(tracing, database)
@@ -300,6 +325,7 @@ async def start_core(
             access=access_defaults(settings),
             files=file_limits(settings),
             vision=VisionPolicy(models=settings.vision_models, llm_takes_images=getattr(llm, "takes_images", True)),
+            tools=tools,
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,

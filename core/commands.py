@@ -33,6 +33,7 @@ PARLEY_HELP = (
     "allow <user|group|role|channel> <id…> | deny <user|group|role|channel> <id…> | remove <…> <id…> | clear` · "
     "`/parley summon show | <mention|always|off> | threads <auto|mention>` · `/parley model [name|default]` "
     "(pick one of the persona's models for yourself here)"
+    " · `/parley tools` (the tool servers) · `/parley tools log` (admins: the latest tool calls)"
 )
 HELP_TEXT = (
     "**Talk to me** by mentioning me in a channel (I answer in a thread; follow-ups in that thread need "

@@ -135,6 +135,12 @@ class Settings(BaseSettings):
     image_max_side: int = Field(default=2_048, ge=64, le=8_192)  # pixels; larger images are scaled down
     # Models that take images (comma-separated, * as wildcard), for personas with vision=auto.
     vision_models: Annotated[tuple[str, ...], NoDecode] = DEFAULT_VISION_MODELS
+    # Tools through MCP (see core/tools/)
+    mcp_servers_file: str | None = None  # JSON or TOML declaring the MCP servers; unset: no tools
+    tool_max_rounds: int = Field(default=3, ge=1, le=20)  # tool rounds per answer
+    tool_call_timeout_seconds: float = Field(default=30.0, gt=0, le=600)  # one tool call
+    tool_result_max_chars: int = Field(default=8_000, ge=100, le=200_000)  # longer results are cut, with a note
+    tool_approval_timeout_seconds: float = Field(default=120.0, gt=0, le=3_600)  # no click by then = declined
 
     # Slack adapter (bots/slack)
     slack_bot_token: str | None = None

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A tool the model may call: its name as the model sees it, what it does, its JSON schema."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A call the model asked for (assembled from the stream's tool-call deltas); ``arguments`` is JSON text."""
+
+    id: str
+    name: str
+    arguments: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +43,9 @@ class ChatMessage:
     role: Role
     content: str
     images: tuple[ImagePart, ...] = ()  # sent as image parts after the text (vision models only)
+    # An assistant message that asked for tools carries its calls; a "tool" message answers one of them.
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +54,8 @@ class CompletionRequest:
     messages: tuple[ChatMessage, ...]
     temperature: float = 0.7
     max_tokens: int = 1_024
+    # Tools offered to the model; a provider then yields ToolCall values (before its Usage) when it calls them.
+    tools: tuple[ToolSpec, ...] = ()
 
 
 class LLMError(Exception):

@@ -22,6 +22,7 @@ from core.llm_types import CompletionRequest
 from core.messages import ChannelScope, ConversationKey, IncomingMessage, ReplyEvent, Usage, WorkspaceScope
 from core.messages import Attachment
 from core.personas.values import Persona
+from core.tools.values import ApprovalPrompt, ApprovalVerdict, ToolCallEntry, ToolRule
 from core.records import (
     Acceptance, AuditEntry, BudgetHold, BudgetKey, BudgetLine, ChannelSettings, FilterVerdict, LimitDecision, NewTurn, Summary,
     DailyUsage, PendingMessage, StoredAnswer, Turn, UsageRecord, UsageRow,
@@ -40,7 +41,9 @@ class TokenCounter(Protocol):
 
 class LLMProvider(Protocol):
     def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
-        """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError."""
+        """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError.
+
+        With ``request.tools``, the calls the model asks for come as ``ToolCall`` values before the Usage."""
         ...
 
 
@@ -477,4 +480,44 @@ class AttachmentFetcher(Protocol):
     async def fetch(self, attachment: Attachment, *, max_bytes: int) -> bytes:
         """At most ``max_bytes``; raises ``core.files.values.FileTooLarge`` beyond, ``FileUnavailable`` when the
         platform will not give it (no access, gone, another host)."""
+        ...
+
+
+class ToolSettingsStore(Protocol):
+    """Which MCP servers or single tools each persona may use, and how (``core/tools``)."""
+
+    async def rules(self, scope: WorkspaceScope, *, persona: str | None = None) -> list[ToolRule]:
+        """The workspace's rules (of one persona when given), ordered by persona then target."""
+        ...
+
+    async def set_rule(self, scope: WorkspaceScope, rule: ToolRule) -> None:
+        """Insert or replace the rule for (persona, target)."""
+        ...
+
+
+class ToolCallLog(Protocol):
+    """Every tool call, audited without its arguments or result (``/parley tools log``)."""
+
+    async def record(self, entry: ToolCallEntry) -> None: ...
+
+    async def recent(self, scope: WorkspaceScope, *, limit: int = 20) -> list[ToolCallEntry]:
+        """The workspace's latest calls, newest first."""
+        ...
+
+    async def forget_user(self, scope: WorkspaceScope, *, user: str) -> int:
+        """Delete the calls ``user`` asked for in the workspace (``/parley forget-me``); returns how many."""
+        ...
+
+    async def forget_before(self, before: datetime) -> int: ...
+
+
+class ApprovalPrompter(Protocol):
+    """The adapter's way to ask the asker, in their thread, to approve a tool call (buttons)."""
+
+    async def show(self, prompt: ApprovalPrompt) -> None:
+        """Post the question with Approve / Decline buttons that carry ``prompt.id``."""
+        ...
+
+    async def close(self, prompt: ApprovalPrompt, verdict: ApprovalVerdict) -> None:
+        """Replace the buttons with the verdict (approved by whom, declined, or timed out)."""
         ...

@@ -16,6 +16,7 @@ import discord
 import structlog
 from discord import app_commands
 
+from bots.discord.approvals import DiscordApprovals
 from bots.discord.commands import install_commands
 from bots.discord.attachments import DiscordAttachments
 from bots.discord.connection import DiscordOptions, build_client, invite_url
@@ -52,6 +53,8 @@ class DiscordBot:
             feedback=self.feedback,
             max_answer_messages=options.max_answer_messages,
         )
+        self.approvals = DiscordApprovals(client=self.client, desk=core.approvals)
+        core.approvals.attach(self.approvals)
         self.ready = asyncio.Event()
         self._register_events()
 

@@ -89,6 +89,17 @@ class PersonaCommands(_RouterGroup, name="persona", description=PERSONA_DESCRIPT
     async def edit(self, interaction: discord.Interaction, name: str, changes: Optional[str] = None) -> None:
         await self.run(interaction, f"edit {name} {changes or ''}")
 
+    @app_commands.command(name="tools", description="A persona's tools; admins: auto, ask or off per server or tool")
+    @app_commands.describe(
+        name="The persona", target="A tool server, or one tool as server.tool",
+        policy="auto: runs; ask: the asker approves each call; off",
+    )
+    async def tools(
+        self, interaction: discord.Interaction, name: str, target: Optional[str] = None,
+        policy: Optional[Literal["auto", "ask", "off"]] = None,
+    ) -> None:
+        await self.run(interaction, " ".join(part for part in ("tools", name, target, policy) if part))
+
 
 class ParleyCommands(_RouterGroup, name="parley", description=PARLEY_DESCRIPTION):
     command_word = "parley"
@@ -188,6 +199,11 @@ class ParleyCommands(_RouterGroup, name="parley", description=PARLEY_DESCRIPTION
     @app_commands.describe(name="A model the channel's persona lists, or default for the persona's own")
     async def model(self, interaction: discord.Interaction, name: Optional[str] = None) -> None:
         await self.run(interaction, f"model {name or ''}")
+
+    @app_commands.command(name="tools", description="The tool servers; admins: log, the latest tool calls")
+    @app_commands.describe(action="servers (default) or log")
+    async def tools(self, interaction: discord.Interaction, action: Literal["servers", "log"] = "servers") -> None:
+        await self.run(interaction, "tools log" if action == "log" else "tools")
 
 
 def install_commands(tree: app_commands.CommandTree, *, router: CommandRouter) -> None:

@@ -11,6 +11,15 @@ from bots.discord.live_message import LiveMessage
 from bots.discord.texts import NOTICE_FORMAT
 from bots.discord.typing_indicator import TypingIndicator
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
+from core.tools.values import ToolProgress
+
+TOOL_STATUS = {
+    "asking": "-# ⏳ Waiting for your approval to run `{tool}`…",
+    "running": "-# ⚙️ Running `{tool}`…",
+    "done": "-# ✅ `{tool}` done, writing the answer…",
+    "failed": "-# ⚠️ `{tool}` failed",
+    "declined": "-# 🚫 `{tool}` was not run",
+}
 
 
 async def render_reply(
@@ -35,6 +44,9 @@ async def render_reply(
                     text += event.text
                     await live.show(text)
                     continue
+                if isinstance(event, ToolProgress):  # an edited status line under what was written so far
+                    await live.show(f"{text}\n\n{tool_status(event)}" if text.strip() else tool_status(event))
+                    continue
                 if event.kind is OutcomeKind.ANSWERED:
                     view = feedback() if feedback is not None else None
                     await live.settle(event.text, footer=footer(event.notices), view=view)
@@ -47,6 +59,10 @@ async def render_reply(
         raise
     finally:
         await typing.stop()
+
+
+def tool_status(progress: ToolProgress) -> str:
+    return TOOL_STATUS[progress.state].format(tool=progress.tool)
 
 
 def footer(notices: Sequence[str]) -> str:

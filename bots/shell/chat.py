@@ -13,6 +13,7 @@ from core.admin import Actor, CommandFile
 from core.assembly import Core
 from core.commands import split_command_line
 from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, ReplyEvent, TextDelta
+from core.tools.values import ToolProgress
 from core.records import PendingMessage
 
 PLATFORM = "shell"
@@ -100,6 +101,8 @@ class ShellChat:
                 if isinstance(event, TextDelta):
                     self._write(event.text)
                     streamed += event.text
+                elif isinstance(event, ToolProgress):
+                    self._write(f"\n[tool {event.tool}: {event.state}]\n")
                 else:
                     self._finish(event, streamed=streamed)
 

@@ -16,6 +16,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bots.slack.approvals import APPROVE_ACTION, DECLINE_ACTION, SlackApprovals
 from bots.slack.assistant import AssistantSurface
 from bots.slack.attachments import SlackAttachments
 from bots.slack.clients import SlackClients
@@ -77,6 +78,8 @@ class SlackBot:
         self.app = AsyncApp(
             client=client, signing_secret=signing_secret, process_before_response=True, name="parley", **oauth
         )
+        self.approvals = SlackApprovals(client=client, desk=core.approvals)
+        core.approvals.attach(self.approvals)
         self._register()
         if installs is not None:
             installs.attach(self.app, self.clients)
@@ -90,6 +93,8 @@ class SlackBot:
         self.app.view(CALLBACK_ID)(self.commands.on_form_submit)
         self.app.action(FEEDBACK_ACTION)(self.feedback.on_click)
         self.app.view(COMMENT_CALLBACK_ID)(self.feedback.on_comment)
+        for action_id in (APPROVE_ACTION, DECLINE_ACTION):
+            self.app.action(action_id)(self.approvals.on_action)
 
     async def on_message_event(
         self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext

@@ -29,6 +29,7 @@ from typing import Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_chat_stream import AsyncChatStream
+from slack_sdk.models.messages.chunk import TaskUpdateChunk
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.feedback import answer_blocks, fallback_text, feedback_blocks
@@ -98,6 +99,14 @@ class StreamedMessage:
         except SlackApiError as error:
             raise await self._unavailable(error) from error
         self._shown = text
+
+    async def task(self, *, task_id: str, title: str, status: str) -> None:
+        """A tool's progress as a task card in the stream (Slack's ``task_update`` chunk)."""
+        try:
+            stream = await self._started()
+            await stream.append(chunks=[TaskUpdateChunk(id=task_id, title=title, status=status)])
+        except SlackApiError as error:
+            raise await self._unavailable(error) from error
 
     async def finish(self, text: str, *, answer_id: str | None = None) -> None:
         try:

@@ -43,7 +43,10 @@ from core.access.texts import ANSWER_FILENAME, too_many_messages_notice
 from core.edit_pacer import EditPacer
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta
 from core.text_split import split_markdown
+from core.tools.values import ToolProgress
 
+# A tool's progress → the status of its task card in the stream (Slack's task_update chunk).
+TASK_STATUS = {"asking": "pending", "running": "in_progress", "done": "complete", "failed": "error", "declined": "error"}
 # slack_sdk and Slack's docs: markdown_text is limited to 12,000 characters per call,
 # and chat.postMessage / chat.update take one markdown_text each.
 MESSAGE_LIMIT = 12_000
@@ -91,6 +94,8 @@ class ReplyRenderer:
                 async for event in events:
                     if isinstance(event, TextDelta):
                         await self._grow(event.text)
+                    elif isinstance(event, ToolProgress):
+                        await self._tool_progress(event)
                     else:
                         await self._conclude(event)
                         return event.kind
@@ -117,6 +122,21 @@ class ReplyRenderer:
         except StreamUnavailable as gone:
             self._fall_back(gone)
             await self._live.show(text)
+        await self._note_live()
+
+    async def _tool_progress(self, progress: ToolProgress) -> None:
+        """A tool's progress as a task card in the streamed answer; where the answer cannot stream (a top-level
+        DM reply, streaming resting after a 429) nothing is shown until the answer (the approval question,
+        when there is one, is a message of its own)."""
+        if self._live is None:
+            self._live = self._new_live()
+        if not isinstance(self._live, StreamedMessage):
+            return
+        try:
+            await self._live.task(task_id=progress.tool, title=f"Tool {progress.tool}", status=TASK_STATUS[progress.state])
+        except StreamUnavailable as gone:
+            self._fall_back(gone)
+            return
         await self._note_live()
 
     async def _note_live(self) -> None:

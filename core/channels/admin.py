@@ -11,7 +11,7 @@ from core.channels.export import (
     EXPORT_MAX_BYTES, EXPORT_MAX_FEEDBACK, EXPORT_MAX_TURNS, JSONL_MIME_TYPE, export_filename, feedback_as_jsonl,
     settings_as_jsonl, turns_as_jsonl,
 )
-from core.ports import AccessStore, AuditLog, ChannelSettingsStore, Clock, ConversationStore, FeedbackStore
+from core.ports import AccessStore, AuditLog, ChannelSettingsStore, Clock, ConversationStore, FeedbackStore, ToolCallLog
 
 MAX_RETENTION_DAYS = 36_500
 
@@ -28,9 +28,11 @@ class ChannelAdmin:
         forgotten: ForgetMeLedger,
         feedback: FeedbackStore | None = None,
         access: AccessStore | None = None,
+        tool_calls: ToolCallLog | None = None,
     ) -> None:
         self._feedback = feedback
         self._access = access  # people's model choices: reset and forget-me remove them too
+        self._tool_calls = tool_calls  # the person's tool calls go with their turns (forget-me)
         self._forgotten = forgotten
         self._conversations = conversations
         self._settings = settings
@@ -152,9 +154,10 @@ class ChannelAdmin:
         choices = 0 if self._access is None else await self._access.forget_user_choices(
             actor.workspace_scope, user=actor.user
         )
-        await self._record(actor, "user.forget", actor.user, after={
-            "turns_deleted": deleted, "feedback_deleted": ratings, "model_choices_deleted": choices,
-        })
+        after = {"turns_deleted": deleted, "feedback_deleted": ratings, "model_choices_deleted": choices}
+        if self._tool_calls is not None:
+            after["tool_calls_deleted"] = await self._tool_calls.forget_user(actor.workspace_scope, user=actor.user)
+        await self._record(actor, "user.forget", actor.user, after=after)
         return deleted
 
     async def _record(self, actor: Actor, action: str, target: str, *, before=None, after=None) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import structlog
 
 from core.departures.departures import WorkspaceDepartures
-from core.ports import FeedbackStore, FilterDecisionLog
+from core.ports import FeedbackStore, FilterDecisionLog, ToolCallLog
 from core.ports import BudgetCounterStore, ChannelSettingsStore, Clock, ConversationStore, Inbox
 
 log = structlog.get_logger(__name__)
@@ -34,8 +34,10 @@ class RetentionPurger:
         budget_counters: BudgetCounterStore | None = None,
         departures: WorkspaceDepartures | None = None,
         feedback: FeedbackStore | None = None,
+        tool_calls: ToolCallLog | None = None,
     ) -> None:
         self._feedback = feedback
+        self._tool_calls = tool_calls
         self._conversations = conversations
         self._settings = settings
         self._inbox = inbox
@@ -57,6 +59,8 @@ class RetentionPurger:
             await self._feedback.forget_answers_before(now - RATEABLE_ANSWERS_KEPT)
         if self._filter_decisions is not None:
             await self._filter_decisions.forget_before(now - FILTER_DECISIONS_KEPT)
+        if self._tool_calls is not None:  # the tool-call audit is kept as long as the filter decisions
+            await self._tool_calls.forget_before(now - FILTER_DECISIONS_KEPT)
         if self._budget_counters is not None:
             released = await self._budget_counters.release_stale(now - BUDGET_HOLDS_KEPT)
             if released:

@@ -20,13 +20,17 @@ from core.chat.request import ChatRequest, OutputBlocked
 from core.chat.texts import EMPTY_ANSWER_TEXT, INTERNAL_ERROR_TEXT, OUTPUT_BLOCKED_TEXT
 from core.feedback.recording import FeedbackRecorder
 from core.files.intake import with_images
-from core.llm_types import CompletionRequest, ContextTooLong, LLMBusy, LLMError
+from core.llm_types import ChatMessage, CompletionRequest, ContextTooLong, LLMBusy, LLMError, ToolCall
 from core.messages import Outcome, OutcomeKind, ReplyEvent, TextDelta, Usage
 from core.observability.no_metrics import NoMetrics
 from core.observability.no_tracing import NoTracer
-from core.ports import Budget, Clock, ContentFilter, ConversationStore, LLMProvider, Metrics, TokenCounter, Tracer
+from core.ports import (
+    Budget, Clock, ContentFilter, ConversationStore, LLMProvider, Metrics, RateLimiter, TokenCounter, Tracer,
+)
 from core.records import LimitDecision, NewTurn
 from core.tokens import MESSAGE_OVERHEAD_TOKENS
+from core.tools.loop import ToolRunner
+from core.tools.values import ToolProgress
 
 
 class Generation:
@@ -47,10 +51,14 @@ class Generation:
         feedback: FeedbackRecorder | None = None,
         metrics: Metrics | None = None,
         tracer: Tracer | None = None,
+        rate_limiter: RateLimiter | None = None,
+        tools: ToolRunner | None = None,
     ) -> None:
         self._feedback = feedback
         self._metrics = metrics or NoMetrics()
         self._tracer = tracer or NoTracer()
+        self._rate_limiter = rate_limiter
+        self._tools = tools
         self._forgotten = forgotten
         self._conversations = conversations
         self._memory = memory
@@ -117,7 +125,7 @@ class Generation:
                     yield delta
                 return
             except ContextTooLong as exc:
-                if attempt == 2 or request.pieces:
+                if attempt == 2 or request.pieces or request.tool_rounds:
                     raise
                 window_budget = request.window.history_tokens // 2
                 request.log.warning("llm.context_too_long", cause=exc.cause, retry_budget=window_budget)
@@ -133,14 +141,65 @@ class Generation:
             await self._accounting.record(request, folded)
             await self._budget.charge(request.message, model=persona.model, usage=folded)
 
-    async def _stream(self, request: ChatRequest) -> AsyncIterator[TextDelta]:
-        """One LLM call: deltas out, usage into ``request``, output filters at checkpoints."""
+    async def _stream(self, request: ChatRequest) -> AsyncIterator[ReplyEvent | ToolProgress]:
+        """The LLM call, and with tools, one more per tool round (``core/tools``): deltas and tool progress
+        out, usage into ``request``, output filters at checkpoints. Each round before the last is charged,
+        settled and rate limited like an LLM call of its own; the last round is the answer's."""
         persona = request.persona
-        completion = CompletionRequest(
-            model=persona.model, messages=with_images(request.window.messages, request.images),
-            temperature=persona.temperature, max_tokens=persona.max_tokens,
+        toolset = await self._tools.offer(request.message, persona) if self._tools is not None else None
+        messages = with_images(request.window.messages, request.images)
+        while True:
+            offered = toolset.specs if toolset is not None and request.tool_rounds < self._tools.limits.max_rounds else ()
+            completion = CompletionRequest(
+                model=persona.model, messages=messages, temperature=persona.temperature,
+                max_tokens=persona.max_tokens, tools=offered,
+            )
+            calls: list[ToolCall] = []
+            async for delta in self._one_call(request, completion, calls):
+                yield delta
+            if not calls:
+                return
+            request.tool_rounds += 1
+            text = "".join(request.pieces[request.round_start:])
+            messages += (ChatMessage("assistant", text, tool_calls=tuple(calls)),)
+            async for event in self._tools.run(request.message, persona, calls, toolset):
+                if isinstance(event, ChatMessage):
+                    messages += (event,)
+                else:
+                    yield event
+            refusal = await self._next_round(request, messages)
+            if refusal is not None:
+                yield refusal
+                return
+
+    async def _next_round(self, request: ChatRequest, messages: tuple[ChatMessage, ...]) -> Outcome | None:
+        """The finished round charged and settled; the next one rate limited and reserved as an LLM call."""
+        usage = self._accounting.consumed(request)
+        await self._accounting.record(request, usage)
+        if request.hold is not None:
+            await self._budget.settle(request.hold, usage)
+            request.hold = None
+        request.usage = Usage(0, 0)
+        request.round_start = len(request.pieces)
+        if self._rate_limiter is not None:
+            limit = await self._rate_limiter.check(request.message, persona=request.persona)
+            if limit is not None:
+                return limited(limit, request)
+        model = request.persona.model
+        request.prompt_tokens = sum(self._tokens.count(m.content, model=model) + MESSAGE_OVERHEAD_TOKENS for m in messages)
+        decision = await self._budget.reserve(
+            request.message, model=model, max_tokens=request.persona.max_tokens, prompt_tokens=request.prompt_tokens,
         )
+        if isinstance(decision, LimitDecision):
+            return limited(decision, request)
+        request.hold = decision
+        return None
+
+    async def _one_call(
+        self, request: ChatRequest, completion: CompletionRequest, calls: list[ToolCall]
+    ) -> AsyncIterator[TextDelta]:
         checked_up_to = length = 0
+        persona = request.persona
         outcome = "stopped"  # an output filter or the reader ended it
         with self._tracer.llm_span(
             model=persona.model, max_tokens=persona.max_tokens, temperature=persona.temperature
@@ -151,6 +210,9 @@ class Generation:
                         request.usage = piece
                         span.set_attribute("gen_ai.usage.input_tokens", piece.prompt_tokens)
                         span.set_attribute("gen_ai.usage.output_tokens", piece.completion_tokens)
+                        continue
+                    if isinstance(piece, ToolCall):
+                        calls.append(piece)
                         continue
                     request.pieces.append(piece)
                     yield TextDelta(piece)

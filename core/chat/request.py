@@ -33,6 +33,8 @@ class ChatRequest:
     admitted_at: datetime | None = None  # the clock's time when the message was admitted
     images: tuple[ImagePart, ...] = ()  # attached images for the model (core/files); never stored
     image_tokens: int = 0  # what they cost by the provider's rule, for the budget's reservation
+    tool_rounds: int = 0  # tool rounds so far (core/tools): each was charged as an LLM call of its own
+    round_start: int = 0  # where the current round's text starts in ``pieces``
 
     @property
     def keeps_turns(self) -> bool:
@@ -47,6 +49,7 @@ class ChatRequest:
         """A new attempt: no text, no usage yet."""
         self.pieces = []
         self.usage = Usage(0, 0)
+        self.round_start = 0
 
     def elapsed_ms(self) -> int:
         return round((time.perf_counter() - self.started) * 1000)

@@ -48,6 +48,7 @@ from core.ports import (
 from core.observability.no_metrics import NoMetrics
 from core.observability.no_tracing import NoTracer
 from core.records import STORED, Acceptance, PendingMessage
+from core.tools.loop import ToolRunner
 
 log = structlog.get_logger(__name__)
 
@@ -79,6 +80,7 @@ class ChatService:
         metrics: Metrics | None = None,
         tracer: Tracer | None = None,
         files: FileIntake | None = None,
+        tools: ToolRunner | None = None,
     ) -> None:
         self._metrics = metrics = metrics or NoMetrics()
         self._tracer = tracer = tracer or NoTracer()
@@ -99,7 +101,7 @@ class ChatService:
             budget=budget,
             accounting=UsageAccounting(usage=usage, tokens=tokens, pricing=pricing, clock=clock, metrics=metrics),
             deliveries=deliveries, clock=clock, output_check_chars=output_check_chars, forgotten=forgotten,
-            feedback=feedback, metrics=metrics, tracer=tracer,
+            feedback=feedback, metrics=metrics, tracer=tracer, rate_limiter=rate_limiter, tools=tools,
         )
         self._clock = clock
 

@@ -62,6 +62,7 @@ class LocalProvider:
     """LLMProvider over one in-process ``llama_cpp.Llama``."""
 
     takes_images = False  # a text-only model: the core sends no images and says so in the footer (core/files)
+    supports_tools = False  # no tool calling: tools are off for every persona (said in /persona show)
 
     def __init__(self, llama: Any, *, model_path: Path, n_ctx: int, n_threads: int) -> None:
         self._llama = llama

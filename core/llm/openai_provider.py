@@ -24,9 +24,12 @@ from typing import Any
 import openai
 import structlog
 
-from core.llm_types import ChatMessage, CompletionRequest, ContextTooLong, LLMError, LLMRateLimited, LLMRejected, LLMTimeout
+from core.llm_types import (
+    ChatMessage, CompletionRequest, ContextTooLong, LLMError, LLMRateLimited, LLMRejected, LLMTimeout, ToolCall,
+)
 from core.messages import Usage
 from core.ports import TokenCounter
+from core.tools.openai_wire import ToolCallDeltas, tool_fields, tool_options
 from core.tokens import estimate_tokens
 
 log = structlog.get_logger(__name__)
@@ -147,8 +150,12 @@ class OpenAIProvider:
             return f"the LLM server is not reachable ({type(exc).__name__})"
         return None
 
-    async def stream(self, request: CompletionRequest) -> AsyncIterator[str | Usage]:
-        """Yield text deltas, then exactly one Usage. Raises core.llm_types.LLMError."""
+    supports_tools = True
+
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[str | ToolCall | Usage]:
+        """Yield text deltas, the tool calls the model asked for (if any), then exactly one Usage.
+
+        Raises core.llm_types.LLMError."""
         started = time.monotonic()
         log.info(
             "llm.request", model=request.model, messages=len(request.messages),
@@ -161,7 +168,10 @@ class OpenAIProvider:
                 yield content
         finally:
             await chunks.close()
-        yield self._usage_at_end(request, received, started)
+        usage = self._usage_at_end(request, received, started)
+        for call in received.tool_calls.calls():
+            yield call
+        yield usage
 
     async def _open(self, request: CompletionRequest, started: float) -> Any:
         """Start the streamed completion (the SDK retries this part); raises LLMError."""
@@ -173,6 +183,7 @@ class OpenAIProvider:
                 max_tokens=request.max_tokens,
                 stream=True,
                 stream_options={"include_usage": True},
+                **tool_options(request),
             )
         except Exception as exc:
             raise self._failed(exc, request, started, phase="open") from _chain(exc)
@@ -199,6 +210,8 @@ class OpenAIProvider:
             if choice.finish_reason:
                 received.finish_reason = choice.finish_reason
             content = choice.delta.content if choice.delta is not None else None
+            if choice.delta is not None and choice.delta.tool_calls:
+                received.tool_calls.add(choice.delta.tool_calls)
             if content:
                 received.parts.append(content)
                 yield content
@@ -270,14 +283,15 @@ class OpenAIProvider:
 
 def wire_message(message: ChatMessage) -> dict[str, Any]:
     """A message as the chat completions API takes it: its text, or with images a list of content parts
-    (the text, then each image as an ``image_url`` part with its ``data:`` URL)."""
+    (the text, then each image as an ``image_url`` part with its ``data:`` URL); with the tool calls it
+    asked for, or the id of the call it answers (``core/tools``)."""
     if not message.images:
-        return {"role": message.role, "content": message.content}
+        return {"role": message.role, "content": message.content, **tool_fields(message)}
     parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}] if message.content else []
     parts.extend(
         {"type": "image_url", "image_url": {"url": image.data_url, "detail": image.detail}} for image in message.images
     )
-    return {"role": message.role, "content": parts}
+    return {"role": message.role, "content": parts, **tool_fields(message)}
 
 
 @dataclass
@@ -287,6 +301,7 @@ class _Received:
     parts: list[str] = field(default_factory=list)
     usage: Usage | None = None
     finish_reason: str | None = None
+    tool_calls: ToolCallDeltas = field(default_factory=lambda: ToolCallDeltas())
 
 
 def http_client_for(transport: str) -> Any:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, replace
 
-from core.admin import Actor, AdminError, AdminPolicy, CommandReply, Conflict, NotFound, problem, record_change, where
+from core.admin import Actor, AdminError, CommandHandler, AdminPolicy, CommandReply, Conflict, NotFound, problem, record_change, where
 from core.personas.directory import PersonaDirectory
 from core.personas.values import (
     BUILTIN_NAME, ModelPolicy, Persona, PersonaForm, PersonaInvalid, parse_persona, validate_name,
@@ -16,7 +16,8 @@ from core.ports import AuditLog, ChannelSettingsStore, Clock, PersonaStore
 PERSONA_HELP = (
     "`/persona list` · `/persona show [name]` · `/persona use <name>` · `/persona default <name>` · "
     "`/persona delete <name>` · `/persona create <name> [model=…] [temperature=…] [max_tokens=…] "
-    "[memory_budget=…] [models=a,b] [choice=on|off] [vision=auto|on|off] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]`"
+    "[memory_budget=…] [models=a,b] [choice=on|off] [vision=auto|on|off] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]` · "
+    "`/persona tools <name> [<server|server.tool> <auto|ask|off>]`"
 )
 _OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget|models|choice|vision)=(\S+)$")
 _FIELD_OF_OPTION = {"choice": "model_choice"}
@@ -34,7 +35,11 @@ class PersonaAdmin:
         clock: Clock,
         default_model: str,
         models: ModelPolicy,
+        extra_commands: Mapping[str, CommandHandler] | None = None,
+        show_extra: Callable[[Actor, Persona], Awaitable[str]] | None = None,
     ) -> None:
+        self._extra_commands = dict(extra_commands or {})  # e.g. ``tools`` (core/tools/admin.py)
+        self._show_extra = show_extra  # more lines for ``/persona show`` (the persona's tools)
         self._default_model = default_model
         self._models = models
         self._directory = directory
@@ -55,7 +60,12 @@ class PersonaAdmin:
             lines = [f"{'→ ' if p.name == current.name else '• '}`{p.name}` ({p.model})" for p in personas]
             return CommandReply("Personas (→ this channel's):\n" + "\n".join(lines))
         if sub == "show":
-            return CommandReply(describe(await self.show(actor, name or None)))
+            persona = await self.show(actor, name or None)
+            extra = await self._show_extra(actor, persona) if self._show_extra is not None else ""
+            head, _, prompt = describe(persona).partition("\n>>> ")
+            return CommandReply(f"{head}{extra}\n>>> {prompt}")
+        if sub in self._extra_commands:
+            return await self._extra_commands[sub](actor, rest.strip())
         if sub in ("use", "default", "delete") and not name:
             return problem(f"Usage: `/persona {sub} <name>`.")
         if sub == "use":

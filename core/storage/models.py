@@ -498,5 +498,43 @@ class ModelChoiceRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ToolRuleRow(Base):
+    """A persona's use of an MCP server (``target`` = server) or of one tool (``server.tool``)."""
+
+    __tablename__ = "tool_rules"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "persona", "target", name="uq_tool_rules_target"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    persona: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255))
+    policy: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ToolCallRow(Base):
+    """One tool call, audited: who asked, which tool, when, a digest of the arguments, the result's size."""
+
+    __tablename__ = "tool_calls"
+    __table_args__ = (
+        Index("ix_tool_calls_workspace_created_at", "platform", "workspace", "created_at"),
+        Index("ix_tool_calls_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    user: Mapped[str] = mapped_column(String(128))
+    persona: Mapped[str] = mapped_column(String(64))
+    tool: Mapped[str] = mapped_column(String(255))
+    outcome: Mapped[str] = mapped_column(String(16))
+    arguments_digest: Mapped[str] = mapped_column(String(64))
+    result_chars: Mapped[int] = mapped_column(Integer)
+    approved_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 PARLEY_TABLES: tuple[str, ...] = tuple(table.name for table in Base.metadata.sorted_tables)
 """Every table this module defines (not ``alembic_version``)."""

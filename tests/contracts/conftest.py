@@ -23,6 +23,7 @@ from core.storage.inbox import SqlInbox
 from core.storage.limit_overrides import SqlLimitOverrideStore
 from core.storage.personas import SqlPersonaStore
 from core.storage.usage import SqlUsageStore
+from core.storage.tools import SqlToolCallLog, SqlToolSettingsStore
 from tests.core.fakes import memory_stores
 from tests.databases import BACKENDS, require_backend
 
@@ -59,7 +60,19 @@ def sql_stores(database: Database) -> Stores:
         departures=SqlDepartureStore(database),
         feedback=SqlFeedbackStore(database),
         access=SqlAccessStore(database),
+        tool_settings=SqlToolSettingsStore(database),
+        tool_calls=SqlToolCallLog(database),
     )
+
+
+@pytest.fixture
+def tool_settings(stores: Stores):
+    return stores.tool_settings
+
+
+@pytest.fixture
+def tool_calls(stores: Stores):
+    return stores.tool_calls
 
 
 @pytest.fixture

@@ -43,9 +43,9 @@ async def test_commands_are_synced_globally_by_default(parley):
     assert [c["name"] for c in synced] == ["persona", "parley"]
     subs = {c["name"]: [o["name"] for o in c["options"]] for c in synced}
     assert subs == {
-        "persona": ["list", "show", "use", "default", "delete", "create", "edit"],
+        "persona": ["list", "show", "use", "default", "delete", "create", "edit", "tools"],
         "parley": ["help", "reset", "usage", "forget-me", "retention", "limits", "memory", "export", "feedback", "filter",
-                   "access", "summon", "model"],
+                   "access", "summon", "model", "tools"],
     }
     (sync,) = parley.discord.calls_to("PUT", "/applications/{application_id}/commands")
     assert sync.params["application_id"] == str(BOT)

@@ -177,3 +177,23 @@ def feedback_click(message: Any, *, positive: bool, user: str, trigger_id: str) 
         "actions": [{"type": "feedback_buttons", "action_id": element.get("action_id", "x"), "block_id": "fb1",
                      "value": button["value"], "text": button["text"], "action_ts": next_ts()}],
     }
+
+
+def block_actions(message: dict[str, Any], *, action_id: str, value: str, user: str, channel: str = CHANNEL) -> dict[str, Any]:
+    """A ``block_actions`` payload: ``user`` pressed the button ``action_id`` of ``message`` (as the stand-in
+    stored it: ts, thread_ts, text, blocks)."""
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+        "api_app_id": APP_ID, "token": "verification-token-not-used",
+        "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel, "is_ephemeral": False},
+        "trigger_id": f"{next(_seq)}.1234.fedcba",
+        "team": {"id": TEAM, "domain": "parley-test"}, "enterprise": None, "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "general"},
+        "message": {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": message["ts"],
+                    "thread_ts": message.get("thread_ts"), "text": message["text"], "blocks": message["blocks"]},
+        "state": {"values": {}},
+        "response_url": "https://hooks.slack.com/actions/T0PARLEY/1/abc",
+        "actions": [{"action_id": action_id, "block_id": "parley_tool_buttons", "text": {"type": "plain_text", "text": "x"},
+                     "value": value, "type": "button", "action_ts": "1710000000.000300"}],
+    }

@@ -12,6 +12,7 @@ from tests.core.fakes.departures import MemoryDepartureStore
 from tests.core.fakes.filters import MemoryFilterDecisionLog, MemoryFilterSettingsStore
 from tests.core.fakes.records import MemoryAuditLog, MemoryInbox, MemoryUsageStore
 from tests.core.fakes.settings import MemoryChannelSettingsStore, MemoryLimitOverrideStore, MemoryPersonaStore
+from tests.core.fakes.tools import MemoryToolCallLog, MemoryToolSettingsStore
 
 
 def memory_stores(clock: Clock | None = None) -> Stores:
@@ -31,4 +32,6 @@ def memory_stores(clock: Clock | None = None) -> Stores:
         departures=MemoryDepartureStore(),
         feedback=MemoryFeedbackStore(),
         access=MemoryAccessStore(),
+        tool_settings=MemoryToolSettingsStore(),
+        tool_calls=MemoryToolCallLog(),
     )

@@ -107,7 +107,7 @@ async def test_export_forget_me_reset_and_retention_cover_feedback(world):
     forgot = await world.core.commands.run(actor("U2"), "parley", "forget-me")
     assert forgot.ok and "feedback" in forgot.text
     assert [v.user for v in world.stores.feedback.votes.values()] == ["U3"]
-    assert world.stores.audit.entries[-1].after == {"turns_deleted": 0, "feedback_deleted": 1, "model_choices_deleted": 0}
+    assert {"turns_deleted": 0, "feedback_deleted": 1}.items() <= world.stores.audit.entries[-1].after.items()
 
     assert (await world.core.commands.run(ADMIN, "parley", "retention 1")).ok
     world.clock.advance(days=2)

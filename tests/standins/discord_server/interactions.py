@@ -28,7 +28,7 @@ from tests.standins.discord_server.world import BOT, BOT_USER, GUILD_ID, User, c
 DEADLINE_SECONDS = 3.0  # for the first response
 TOKEN_SECONDS = 15 * 60  # for follow-ups and edits
 APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT = 2, 3, 5  # interaction types
-MESSAGE_REPLY, DEFERRED_REPLY, MODAL = 4, 5, 9  # callback types
+MESSAGE_REPLY, DEFERRED_REPLY, DEFERRED_UPDATE, UPDATE_MESSAGE, MODAL = 4, 5, 6, 7, 9  # callback types
 EPHEMERAL, LOADING = 1 << 6, 1 << 7  # message flags
 
 
@@ -50,6 +50,8 @@ class InteractionState:
     @property
     def answered(self) -> bool:
         """The person sees an answer: a modal, or a first message that is no longer "thinking…"."""
+        if self.response_type in (DEFERRED_UPDATE, UPDATE_MESSAGE):  # a button's press acknowledged on its message
+            return True
         return self.modal is not None or (self.original is not None and not self.original["flags"] & LOADING)
 
     def message(self, message_id: str) -> dict[str, Any] | None:
@@ -96,6 +98,14 @@ class InteractionRoutes(DiscordState):
         ]
         return await self._interact(MODAL_SUBMIT, user, channel_id, {"custom_id": custom_id, "components": components})
 
+    async def click_button(self, user: User, message_id: int, custom_id: str) -> int:
+        """``user`` presses the button ``custom_id`` of the bot's message ``message_id`` (it must be there)."""
+        message = self.messages[message_id]
+        buttons = [c for row in message.get("components") or [] for c in row.get("components", []) if c.get("type") == 2]
+        assert any(b.get("custom_id") == custom_id for b in buttons), f"no button {custom_id!r} on that message"
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(MESSAGE_COMPONENT, user, int(message["channel_id"]), data, message=message)
+
     def _opened_modal(self, custom_id: str) -> dict[str, Any]:
         opened = [s.modal for s in self.interactions.values() if s.modal and s.modal["custom_id"] == custom_id]
         assert opened, f"no modal {custom_id!r} was opened"
@@ -136,6 +146,8 @@ class InteractionRoutes(DiscordState):
             return errors.unknown_interaction()  # the token died: the person saw "The application did not respond"
         kind = body["type"]
         if kind == MODAL and state.kind == MODAL_SUBMIT:
+            return errors.invalid_form_body([(("type",), "INTERACTION_CALLBACK_TYPE_INVALID", "Invalid callback type.")])
+        if kind in (DEFERRED_UPDATE, UPDATE_MESSAGE) and state.kind != MESSAGE_COMPONENT:  # only for a component's message
             return errors.invalid_form_body([(("type",), "INTERACTION_CALLBACK_TYPE_INVALID", "Invalid callback type.")])
         state.response_type = kind
         self.callbacks[state.id] = body

@@ -95,6 +95,7 @@ class MessageRoutes(Permissions):
         message = self._message(author=BOT_USER, channel_id=channel_id, content=body.get("content") or "", reference=reference)
         message["components"] = body.get("components") or []
         message["attachments"] = content.new_attachments(request.get(UPLOADS, ()), self._snowflake)
+        message["components"] = body.get("components") or []  # buttons (checked against Discord's schema)
         self.messages[int(message["id"])] = message
         await self.dispatch("MESSAGE_CREATE", message)
         return 200, message

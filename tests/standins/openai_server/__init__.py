@@ -49,6 +49,7 @@ from tests.standins.openai_server.behaviours import (
     CONTEXT_LENGTH_MESSAGE,
     Behaviour,
     BreakMidStream,
+    CallTools,
     ContextLengthError,
     Flagged,
     ModerationBehaviour,
@@ -64,6 +65,7 @@ from tests.standins.openai_server.server import OpenAIStandIn, RecordedRequest
 
 __all__ = [
     "BreakMidStream",
+    "CallTools",
     "ContextLengthError",
     "Flagged",
     "MODERATION_CATEGORIES",

@@ -105,5 +105,18 @@ class Flagged:
     score: float = 0.97
 
 
-Behaviour = Reply | Status | ContextLengthError | Stall | BreakMidStream | NoUsage | Trickle
+@dataclass(frozen=True)
+class CallTools:
+    """Answer with tool calls instead of text: ``calls`` is ``((function name, arguments), ...)``.
+
+    Only to a request that offered tools, each of those names among them (else a 400, as a model cannot
+    call a tool it was not given). Streamed as OpenAI does: id and name first, the arguments in pieces,
+    then ``finish_reason: "tool_calls"``.
+    """
+
+    calls: tuple[tuple[str, Mapping[str, Any]], ...]
+    usage: tuple[int, int] = (10, 5)
+
+
+Behaviour = CallTools | Reply | Status | ContextLengthError | Stall | BreakMidStream | NoUsage | Trickle
 ModerationBehaviour = Flagged | Status | Stall

@@ -13,11 +13,12 @@ from typing import Any, NoReturn
 from aiohttp import web
 
 from tests.standins.openai_server.behaviours import (
-    Behaviour, ContextLengthError, ModerationBehaviour, Stall, Status,
+    Behaviour, CallTools, ContextLengthError, ModerationBehaviour, Stall, Status,
 )
 from tests.standins.openai_server.chat import Completion, completion_body, plan_answer, stream_answer
 from tests.standins.openai_server.content_parts import content_problem
 from tests.standins.openai_server.errors import context_length_response, error_response
+from tests.standins.openai_server.tools import check_tools, tool_call_deltas
 from tests.standins.openai_server.moderation import MODERATION_CATEGORIES, moderation_results
 from tests.standins.serving import HttpStandIn
 
@@ -216,6 +217,10 @@ class OpenAIStandIn(HttpStandIn):
     async def _answer(self, request: web.Request, body: dict[str, Any], behaviour: Behaviour | None) -> web.StreamResponse:
         if (refused := content_problem(body, vision_models=self.vision_models)) is not None:
             return refused
+        if (invalid := check_tools(body)) is not None:
+            return invalid
+        if isinstance(behaviour, CallTools):
+            return await self._call_tools(request, body, behaviour)
         if isinstance(behaviour, Status):
             return error_response(behaviour)
         if isinstance(behaviour, ContextLengthError):
@@ -244,6 +249,31 @@ class OpenAIStandIn(HttpStandIn):
             self._drop(request)
 
         return await stream_answer(request, plan, completion, park=park, drop=drop)
+
+    async def _call_tools(self, request: web.Request, body: dict[str, Any], behaviour: CallTools) -> web.StreamResponse:
+        offered = {t["function"]["name"] for t in body.get("tools") or []}
+        unknown = [name for name, _ in behaviour.calls if name not in offered]
+        if unknown:
+            return error_response(Status(400, message=f"stand-in: the test scripted a call of {unknown} but the "
+                                                      "request offered no such tool"))
+        completion = Completion(
+            id=f"chatcmpl-standin-{next(self._ids)}", model=str(body.get("model") or "stand-in-model"),
+            created=int(time.time()), include_usage=bool((body.get("stream_options") or {}).get("include_usage")),
+        )
+        usage = {"prompt_tokens": behaviour.usage[0], "completion_tokens": behaviour.usage[1],
+                 "total_tokens": sum(behaviour.usage)}
+        response = web.StreamResponse(status=200, headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        choice = lambda delta, finish=None: [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]  # noqa: E731
+        await response.write(completion.chunk(choice({"role": "assistant", "content": None})))
+        for delta in tool_call_deltas(behaviour.calls, first_id=next(self._ids)):
+            await response.write(completion.chunk(choice(delta)))
+        await response.write(completion.chunk(choice({}, "tool_calls")))
+        if completion.include_usage:
+            await response.write(completion.chunk([], usage))
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
 
     async def _absent(self, request: web.Request) -> web.StreamResponse:
         await self._record(request)

@@ -11,7 +11,14 @@ Slack's Block Kit reference:
 - ``feedback_buttons``: ``positive_button`` and ``negative_button`` required, each with ``text`` a
   ``plain_text`` object of 1–75 characters and ``value`` of 1–2,000, an optional
   ``accessibility_label`` ≤ 75; ``action_id`` ≤ 255 and unique in its block;
-- ``section`` (text 1–3,000) and ``context`` pass; any other type is refused (Parley sends no other).
+- ``actions`` block (the tool approval buttons): ``elements`` 1–25 buttons, each with ``text`` a
+  ``plain_text`` object of 1–75 characters, an ``action_id`` of 1–255 unique in the message, a
+  ``value`` ≤ 2,000 and a ``style`` of primary or danger if any;
+- ``section`` (text 1–3,000), ``context``, ``divider``, ``header`` and ``rich_text`` pass; any other
+  type is refused (Parley sends no other).
+
+A stream's ``task_update`` chunks (a tool's progress) need an ``id``, a ``title`` and a status of
+pending, in_progress, complete or error, else ``invalid_chunks``.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from typing import Any
 
 MAX_BLOCKS = 50
 MAX_MARKDOWN_BLOCKS_TEXT = 12_000
-KNOWN = ("markdown", "context_actions", "section", "context")
+KNOWN = ("markdown", "context_actions", "actions", "section", "context", "divider", "header", "rich_text")
+TASK_STATUSES = frozenset({"pending", "in_progress", "complete", "error"})
 
 
 def parse_blocks(raw: Any) -> tuple[list[dict[str, Any]] | None, str | None]:
@@ -81,6 +89,28 @@ def _context_actions(block: dict[str, Any], pointer: str) -> list[str]:
     return problems
 
 
+def _actions(block: dict[str, Any], pointer: str, action_ids: set[str]) -> list[str]:
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not 1 <= len(elements) <= 25:
+        return [f"[ERROR] must contain between 1 and 25 elements [json-pointer:{pointer}/elements]"]
+    problems: list[str] = []
+    for n, element in enumerate(elements):
+        at = f"{pointer}/elements/{n}"
+        if not isinstance(element, dict) or element.get("type") != "button":
+            problems.append(f"[ERROR] Parley sends only buttons in actions blocks [json-pointer:{at}/type]")
+            continue
+        problems += _plain_text(element.get("text"), f"{at}/text", most=75)
+        problems += _length(element.get("action_id"), f"{at}/action_id", most=255)
+        if element.get("action_id") in action_ids:
+            problems.append(f"[ERROR] action_id must be unique in a message [json-pointer:{at}/action_id]")
+        action_ids.add(str(element.get("action_id")))
+        if "value" in element:
+            problems += _length(element["value"], f"{at}/value", most=2_000)
+        if element.get("style") not in (None, "primary", "danger"):
+            problems.append(f"[ERROR] style must be primary or danger [json-pointer:{at}/style]")
+    return problems
+
+
 def block_problems(blocks: list[dict[str, Any]]) -> list[str]:
     """Why Slack would refuse these blocks (empty: they are fine)."""
     problems: list[str] = []
@@ -90,6 +120,7 @@ def block_problems(blocks: list[dict[str, Any]]) -> list[str]:
     if len(ids) != len(set(ids)):
         problems.append("[ERROR] block_id must be unique in a message [json-pointer:/blocks]")
     markdown_total = 0
+    action_ids: set[str] = set()
     for n, block in enumerate(blocks):
         pointer, kind = f"/blocks/{n}", block.get("type")
         if "block_id" in block:
@@ -99,6 +130,8 @@ def block_problems(blocks: list[dict[str, Any]]) -> list[str]:
             markdown_total += len(str(block.get("text") or ""))
         elif kind == "context_actions":
             problems += _context_actions(block, pointer)
+        elif kind == "actions":
+            problems += _actions(block, pointer, action_ids)
         elif kind == "section":
             problems += _length((block.get("text") or {}).get("text"), f"{pointer}/text/text", most=3_000)
         elif kind not in KNOWN:
@@ -111,3 +144,16 @@ def block_problems(blocks: list[dict[str, Any]]) -> list[str]:
 def markdown_of(blocks: list[dict[str, Any]]) -> str:
     """What a reader sees of the markdown blocks (the message's text, when it has them)."""
     return "\n".join(str(b.get("text") or "") for b in blocks if b.get("type") == "markdown")
+
+
+def task_updates(chunks: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """A stream's task_update chunks, or the error Slack answers about one."""
+    if isinstance(chunks, str):
+        chunks = json.loads(chunks)
+    found = []
+    for chunk in chunks or []:
+        if isinstance(chunk, dict) and chunk.get("type") == "task_update":
+            if not chunk.get("id") or not chunk.get("title") or chunk.get("status") not in TASK_STATUSES:
+                return [], "invalid_chunks"
+            found.append(chunk)
+    return found, None

@@ -33,7 +33,7 @@ import json
 from typing import Any
 
 from tests.standins.slack_server import markup
-from tests.standins.slack_server.blocks import block_problems, markdown_of, parse_blocks
+from tests.standins.slack_server.blocks import block_problems, markdown_of, parse_blocks, task_updates
 from tests.standins.slack_server.records import EphemeralMessage, StoredMessage
 from tests.standins.slack_server.state import SlackState
 
@@ -176,7 +176,11 @@ class ChatMethods(SlackState):
         text = _chunk_text(params)
         if len(text) > markup.MAX_MARKDOWN:
             return {"ok": False, "error": "msg_too_long"}
+        tasks, error = task_updates(params.get("chunks"))
+        if error:
+            return {"ok": False, "error": error}
         message = self._store(params, text, streaming=True)
+        message.tasks.update({t["id"]: (t["title"], t["status"]) for t in tasks})
         message.stream_started = self.clock()
         self._check_markdown("chat.startStream", message.text)
         return {"ok": True, "channel": message.channel, "ts": message.ts}
@@ -190,6 +194,10 @@ class ChatMethods(SlackState):
         piece = _chunk_text(params)
         if len(piece) > markup.MAX_MARKDOWN:
             return {"ok": False, "error": "msg_too_long"}
+        tasks, error = task_updates(params.get("chunks"))
+        if error:
+            return {"ok": False, "error": error}
+        message.tasks.update({t["id"]: (t["title"], t["status"]) for t in tasks})
         message.text += piece
         message.pieces.append(piece)
         self._check_markdown("chat.appendStream", message.text)

@@ -42,6 +42,7 @@ class StoredMessage:
     expired: bool = False  # its stream timed out unstopped: a "broken" message until chat.update replaces it
     blocks: list[dict[str, Any]] = field(default_factory=list)  # Block Kit blocks (checked: ``blocks.py``)
     fallback: str = ""  # the ``text`` sent with blocks (notifications), when the blocks hold the message
+    tasks: dict = field(default_factory=dict)  # a stream's task_update chunks: id → (title, status)
 
 
 @dataclass(frozen=True)
