@@ -19,6 +19,7 @@ from core.chat.locks import ConversationLocks
 from core.chat.memory import MemoryWindowBuilder
 from core.chat.recovery import Recovery
 from core.chat.service import ChatService
+from core.chat.thread_context import ThreadContext, ThreadContextLimits
 from core.commands import CommandRouter
 from core.filters.admin import FilterAdmin
 from core.filters.moderation import NoModeration
@@ -85,6 +86,7 @@ class CoreOptions:
     models: ModelPolicy = field(default_factory=ModelPolicy)  # ALLOWED_MODELS, PERSONA_MAX_TOKENS
     allowed_workspaces: frozenset[str] = frozenset()  # ALLOWED_WORKSPACES; empty: all
     lease_seconds: float = LEASE_SECONDS  # INBOX_LEASE_SECONDS
+    thread_context: ThreadContextLimits = field(default_factory=ThreadContextLimits)  # THREAD_CONTEXT_MAX_*
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,7 @@ class Core:
     usage: UsageAdmin
     deliveries: Deliveries
     recovery: Recovery
+    thread_context: ThreadContext | None = None  # the adapter attaches its history reader (``attach``)
 
 
 def assemble_core(
@@ -162,6 +165,10 @@ def assemble_core(
         inbox=stores.inbox, clock=clock, owner=owner or process_identity(), lease_seconds=options.lease_seconds
     )
     forgotten = ForgetMeLedger()
+    thread_context = ThreadContext(
+        conversations=stores.conversations, content_filter=content_filter or pipeline, tokens=tokens, clock=clock,
+        limits=options.thread_context,
+    )
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -180,6 +187,7 @@ def assemble_core(
         locks=conversation_locks or ConversationLocks(),
         workspaces=workspaces,
         forgotten=forgotten,
+        thread_context=thread_context,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
@@ -211,5 +219,5 @@ def assemble_core(
     return Core(
         chat=chat, commands=commands, personas=personas, channels=channels, purger=purger, policy=policy,
         limits=limits, filters=filters, usage=usage, deliveries=deliveries,
-        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock),
+        recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), thread_context=thread_context,
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import structlog
 
+from core.chat.thread_context import ThreadContextLimits
 from core.ttl_cache import DEFAULT_TTL_SECONDS, TtlCache
 from core.channels.cache import CachedChannelSettingsStore
 from core.limits.cache import CachedLimitOverrideStore
@@ -244,6 +245,9 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
             models=model_policy(settings, default_model=default_model, prices=limits.prices),
             allowed_workspaces=settings.allowed_workspaces,
             lease_seconds=settings.inbox_lease_seconds,
+            thread_context=ThreadContextLimits(
+                max_messages=settings.thread_context_max_messages, max_chars=settings.thread_context_max_chars
+            ),
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,

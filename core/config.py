@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # and how often every process looks for messages whose owner went away.
     inbox_lease_seconds: float = Field(default=60.0, ge=0.5, le=3_600)
     recovery_interval_seconds: float = Field(default=30.0, ge=0.05, le=3_600)
+    # Thread context: earlier messages of a thread Parley is mentioned in, read per request (0 messages: off)
+    thread_context_max_messages: int = Field(default=50, ge=0, le=1_000)
+    thread_context_max_chars: int = Field(default=20_000, ge=0, le=1_000_000)
 
     # Rate limits, budgets, upstream protection (see core/limits/)
     rate_limit_storage_url: str = "memory://"

@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
+from core.chat.history import HistoryRead
 from core.filters.values import Availability, BlockRule, FilterDecision, FilterPolicy, ModerationResult
 from core.llm_types import CompletionRequest
 from core.messages import ChannelScope, ConversationKey, IncomingMessage, ReplyEvent, Usage, WorkspaceScope
@@ -304,4 +305,15 @@ class Redelivery(Protocol):
 
     async def apologise(self, pending: PendingMessage, text: str) -> None:
         """End or replace what was half-shown, then tell the asker ``text`` where they asked."""
+        ...
+
+
+class ConversationHistory(Protocol):
+    """What was said before a message in the thread (or Discord reply chain) it was posted in: each adapter
+    reads its platform (``bots/<platform>/history.py``); nothing outside that thread is read."""
+
+    async def read(self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int) -> HistoryRead:
+        """At most ``limit`` of the newest messages before ``message`` (only those after the message id
+        ``after``, when given), oldest first; the platform may stop early once ``max_chars`` of text are in.
+        A missing scope or permission is ``HistoryRead.unavailable``, never an exception."""
         ...

@@ -19,6 +19,7 @@ from discord import app_commands
 from bots.discord.commands import install_commands
 from bots.discord.connection import DiscordOptions, build_client, invite_url
 from bots.discord.conversation import ConversationOptions, DiscordConversation
+from bots.discord.history import DiscordHistory
 from bots.discord.places import PLATFORM
 from bots.discord.redelivery import DiscordRedelivery
 from core.assembly import Core
@@ -41,6 +42,8 @@ class DiscordBot:
                 allow_bot_messages=options.allow_bot_messages, edit_interval=options.edit_interval_seconds
             ),
         )
+        if core.thread_context is not None:  # the threads' and reply chains' earlier messages, through this client
+            core.thread_context.attach(DiscordHistory(self.client))
         self.redelivery = DiscordRedelivery(
             chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds
         )

@@ -19,6 +19,7 @@ from bots.slack.assistant import AssistantSurface
 from bots.slack.commands import COMMANDS, SlackCommands
 from bots.slack.conversation import ConversationOptions, SlackConversation
 from bots.slack.forms import CALLBACK_ID
+from bots.slack.history import SlackHistory
 from bots.slack.rate_limits import Rests, ShortWaitRetry
 from bots.slack.redelivery import SlackRedelivery
 from bots.slack.translate import BotIdentity
@@ -54,6 +55,8 @@ class SlackBot:
         self.in_flight = InFlight()
         self.users = UserDirectory(client)
         self.rests = Rests(clock=clock)
+        if core.thread_context is not None:  # the threads' earlier messages, read through this client
+            core.thread_context.attach(SlackHistory(client, users=self.users, rests=self.rests))
         self.conversation = SlackConversation(
             chat=core.chat, client=client, users=self.users, in_flight=self.in_flight, options=options,
             rests=self.rests, clock=clock,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from core.chat.memory import MemoryWindow
 from core.messages import IncomingMessage, Usage
 from core.personas.values import Persona
-from core.records import BudgetHold, ChannelSettings
+from core.records import BudgetHold, ChannelSettings, NewTurn
 
 
 @dataclass
@@ -30,6 +30,7 @@ class ChatRequest:
     usage: Usage = field(default_factory=lambda: Usage(0, 0))
     started: float = field(default_factory=time.perf_counter)
     admitted_at: datetime | None = None  # the clock's time when the message was admitted
+    earlier: tuple[NewTurn, ...] = ()  # the thread's earlier messages, when memory does not keep them (thread_context)
 
     @property
     def keeps_turns(self) -> bool:

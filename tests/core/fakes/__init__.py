@@ -7,6 +7,7 @@ both.  One idea per module; every name is importable from ``tests.core.fakes``.
 from tests.core.fakes.budgets import MemoryBudgetCounterStore
 from tests.core.fakes.clock import FakeClock
 from tests.core.fakes.conversations import MemoryConversationStore, with_thread
+from tests.core.fakes.history import ScriptedHistory
 from tests.core.fakes.filters import FakeModerator, MemoryFilterDecisionLog, MemoryFilterSettingsStore
 from tests.core.fakes.llm import FakeLLM
 from tests.core.fakes.records import MemoryAuditLog, MemoryInbox, MemoryUsageStore, claim_event
@@ -28,6 +29,7 @@ __all__ = [
     "MemoryLimitOverrideStore",
     "MemoryPersonaStore",
     "MemoryUsageStore",
+    "ScriptedHistory",
     "memory_stores",
     "with_thread",
 ]

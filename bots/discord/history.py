@@ -1,0 +1,99 @@
+"""The earlier messages of a Discord thread or reply chain (the core's ``ConversationHistory`` port).
+
+- In a thread: the thread's history before the message (``GET /channels/{thread}/messages?before=``,
+  newest first, 100 a page, through discord.py's ``history``); after the last read, only what is newer.
+- A mention in a channel that replies to a message: the reply chain, message by message
+  (``message_reference``; the library's cache first, else ``GET /channels/{id}/messages/{id}``).
+- A mention in a channel that replies to nothing starts its thread: nothing is read.
+
+Discord lists no messages to a bot without Read Message History (an empty list, not an error) and
+refuses it a single message (403): where the library's view of the channel says the permission is
+missing, or Discord refuses, the refusal is a log line and the answer goes on without context.
+"""
+
+from __future__ import annotations
+
+import discord
+import structlog
+
+from bots.discord.translate import ANSWERABLE_TYPES
+from core.chat.history import EarlierMessage, HistoryRead
+from core.messages import IncomingMessage
+
+log = structlog.get_logger(__name__)
+
+MISSING_PERMISSION = "missing_permission:read_message_history"
+
+
+class DiscordHistory:
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def read(self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int) -> HistoryRead:
+        key = message.key
+        if message.is_dm or not key.thread or not message.event_id.isdigit():
+            return HistoryRead()
+        message_id = int(message.event_id)
+        try:
+            if key.thread != message.event_id:
+                return await self._thread(int(key.thread), before=message_id, after=after, limit=limit)
+            return await self._reply_chain(int(key.channel), message_id, after=after, limit=limit)
+        except discord.Forbidden as error:
+            log.warning("discord.history_forbidden", channel=key.channel, thread=key.thread, code=error.code,
+                        hint="give Parley Read Message History in this channel (README: thread context)")
+            return HistoryRead(unavailable=MISSING_PERMISSION)
+        except discord.NotFound as error:
+            log.info("discord.history_not_found", channel=key.channel, thread=key.thread, code=error.code)
+            return HistoryRead(unavailable="not_found", through=message.event_id)
+
+    async def _thread(self, thread_id: int, *, before: int, after: str | None, limit: int) -> HistoryRead:
+        channel = self._client.get_channel(thread_id)
+        if isinstance(channel, discord.Thread) and not channel.permissions_for(channel.guild.me).read_message_history:
+            log.warning("discord.history_forbidden", thread=thread_id, hint="give Parley Read Message History")
+            return HistoryRead(unavailable=MISSING_PERMISSION)
+        messageable = channel if isinstance(channel, discord.Thread) else self._client.get_partial_messageable(thread_id)
+        found = [
+            m async for m in messageable.history(
+                limit=limit + 1, before=discord.Object(before),
+                after=discord.Object(int(after)) if after else None, oldest_first=False,
+            )
+        ]
+        more = len(found) > limit
+        newest = list(reversed(found[:limit]))
+        return HistoryRead(messages=self._earlier(newest), through=str(before), more=more)
+
+    async def _reply_chain(self, channel_id: int, message_id: int, *, after: str | None, limit: int) -> HistoryRead:
+        """The messages the mention replies to, then what those reply to, newest first, oldest first returned."""
+        current = await self._message(channel_id, message_id)
+        chain: list[discord.Message] = []
+        stop = int(after) if after else 0
+        while current is not None and current.reference is not None and len(chain) <= limit:
+            reference = current.reference
+            if reference.message_id is None or reference.message_id <= stop:
+                break
+            resolved = reference.resolved if isinstance(reference.resolved, discord.Message) else None
+            current = resolved or await self._message(reference.channel_id or channel_id, reference.message_id)
+            if current is None:
+                break
+            chain.append(current)
+        more = len(chain) > limit
+        return HistoryRead(messages=self._earlier(list(reversed(chain[:limit]))), through=str(message_id), more=more)
+
+    async def _message(self, channel_id: int, message_id: int) -> discord.Message | None:
+        cached = discord.utils.get(self._client.cached_messages, id=message_id)
+        if cached is not None:
+            return cached
+        try:
+            return await self._client.get_partial_messageable(channel_id).fetch_message(message_id)
+        except discord.NotFound:
+            return None  # deleted: the chain ends there
+
+    def _earlier(self, messages: list[discord.Message]) -> tuple[EarlierMessage, ...]:
+        me = self._client.user
+        return tuple(
+            EarlierMessage(
+                id=str(m.id), author=str(m.author.id), author_name=m.author.display_name, text=m.clean_content,
+                is_bot=m.author.bot, is_parley=me is not None and m.author.id == me.id, at=m.created_at,
+            )
+            for m in messages if m.type.value in ANSWERABLE_TYPES
+        )

@@ -1,0 +1,139 @@
+"""The earlier messages of a Slack thread (the core's ``ConversationHistory`` port): ``conversations.replies``.
+
+Only the thread the message was posted in is read, and only what came before
+it (``latest`` = the message, not inclusive; after the last read, ``oldest``).
+``conversations.replies`` answers oldest first, a page at a time (``cursor``):
+at most ``max_pages`` pages of ``page_size`` are read, the newest ``limit``
+messages kept.  It is tier 3 (about 50 calls a minute per workspace): a 429
+is remembered (``Rests``) and the next reads in that workspace do without.
+The scope it needs depends on the channel (``channels:history``,
+``groups:history``, ``im:history``, ``mpim:history``); without it, or outside
+the channel, Slack refuses, and the refusal is a log line naming what is
+missing, then an answer without context.  Authors' names come from
+``UserDirectory`` (cached ``users.info``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack.markup import plain_text
+from bots.slack.rate_limits import Rests
+from bots.slack.translate import BOT_SUBTYPE, SPOKEN_SUBTYPES, BotIdentity
+from bots.slack.users import UserDirectory
+from core.chat.history import EarlierMessage, HistoryRead
+from core.messages import IncomingMessage
+
+log = structlog.get_logger(__name__)
+
+METHOD = "conversations.replies"
+PAGE_SIZE = 200  # Slack advises at most 200 per page
+MAX_PAGES = 5
+HISTORY_SCOPES = "channels:history, groups:history, im:history, mpim:history"
+
+
+def ts_key(ts: str) -> tuple[int, int]:
+    """A Slack ts ("1700000000.000100") as a sortable pair."""
+    seconds, _, micros = ts.partition(".")
+    return int(seconds or 0), int(micros or 0)
+
+
+class SlackHistory:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        users: UserDirectory,
+        rests: Rests,
+        page_size: int = PAGE_SIZE,
+        max_pages: int = MAX_PAGES,
+    ) -> None:
+        self._client = client
+        self._users = users
+        self._rests = rests
+        self._page_size = page_size
+        self._max_pages = max_pages
+        self._identity: BotIdentity | None = None
+
+    async def read(self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int) -> HistoryRead:
+        key = message.key
+        channel, _, ts = message.event_id.partition(":")
+        if message.is_dm or not key.thread or key.thread == ts or channel != key.channel:
+            return HistoryRead(through=ts)  # a message that starts its thread: nothing was said before it
+        team = key.workspace
+        if self._rests.resting(team, METHOD):
+            return HistoryRead(unavailable="rate_limited")
+        try:
+            raw, more = await self._pages(channel, thread_ts=key.thread, latest=ts, oldest=after)
+            bot = await self._bot()
+        except SlackApiError as error:
+            return HistoryRead(unavailable=self._refusal(error, team=team, channel=channel))
+        raw = [m for m in raw if ts_key(str(m.get("ts", "0"))) < ts_key(ts)
+               and (after is None or ts_key(str(m.get("ts", "0"))) > ts_key(after))]
+        more = more or len(raw) > limit
+        raw = raw[-limit:]
+        names = await self._users.names({str(m["user"]) for m in raw if m.get("user") and not m.get("bot_id")})
+        messages = tuple(m for m in (self._earlier(item, bot=bot, names=names) for item in raw) if m is not None)
+        return HistoryRead(messages=messages, through=ts, more=more)
+
+    async def _pages(
+        self, channel: str, *, thread_ts: str, latest: str, oldest: str | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The thread's messages before ``latest`` (after ``oldest``), oldest first; True when pages were left."""
+        found: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(self._max_pages):
+            params: dict[str, Any] = {
+                "channel": channel, "ts": thread_ts, "latest": latest, "inclusive": False, "limit": self._page_size,
+            }
+            if oldest is not None:
+                params["oldest"] = oldest
+            if cursor:
+                params["cursor"] = cursor
+            response = await self._client.conversations_replies(**params)
+            found.extend(response.get("messages") or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return found, False
+        return found, True
+
+    async def _bot(self) -> BotIdentity:
+        """Who Parley is here (``auth.test``, once): its own earlier answers are marked as its own."""
+        if self._identity is None:
+            response = await self._client.auth_test()
+            self._identity = BotIdentity(user_id=str(response.get("user_id") or ""), bot_id=str(response.get("bot_id") or ""))
+        return self._identity
+
+    def _earlier(self, item: dict[str, Any], *, bot: BotIdentity, names: dict[str, str]) -> EarlierMessage | None:
+        subtype = item.get("subtype")
+        if subtype is not None and subtype not in SPOKEN_SUBTYPES and subtype != BOT_SUBTYPE:
+            return None  # joins, topic changes, deletions: nothing anybody said
+        user, bot_id = str(item.get("user") or ""), str(item.get("bot_id") or "")
+        is_parley = (bool(user) and user == bot.user_id) or (bool(bot_id) and bot_id == bot.bot_id)
+        is_bot = is_parley or bool(bot_id) or subtype == BOT_SUBTYPE
+        if is_bot:
+            name = str(item.get("username") or (item.get("bot_profile") or {}).get("name") or names.get(user) or "a bot")
+        else:
+            name = names.get(user) or user
+        text = plain_text(str(item.get("text") or ""), bot_user_id=bot.user_id, names=names)
+        return EarlierMessage(
+            id=str(item.get("ts")), author=user or bot_id, author_name="Parley" if is_parley else name, text=text,
+            is_bot=is_bot, is_parley=is_parley,
+        )
+
+    def _refusal(self, error: SlackApiError, *, team: str, channel: str) -> str:
+        code = str(error.response.get("error") or "error")
+        if self._rests.note(team, METHOD, error):
+            log.warning("slack.history_rate_limited", team=team, channel=channel)
+            return "rate_limited"
+        if code == "missing_scope":
+            needed = str(error.response.get("needed") or HISTORY_SCOPES)
+            log.warning("slack.history_missing_scope", team=team, channel=channel, needed=needed,
+                        hint="add the history scopes to the Slack app and reinstall it (README: thread context)")
+            return f"missing_scope:{needed}"
+        log.warning("slack.history_refused", team=team, channel=channel, error=code)
+        return code
