@@ -36,14 +36,16 @@ class DiscordBot:
         self.tree = app_commands.CommandTree(self.client)
         install_commands(self.tree, router=core.commands)
         self.in_flight = InFlight()
+        self.history = DiscordHistory(self.client)
+        if core.thread_context is not None:  # the threads' and reply chains' earlier messages, through this client
+            core.thread_context.attach(self.history)
         self.conversation = DiscordConversation(
             chat=core.chat, client=self.client, in_flight=self.in_flight,
             options=ConversationOptions(
                 allow_bot_messages=options.allow_bot_messages, edit_interval=options.edit_interval_seconds
             ),
+            history=self.history,
         )
-        if core.thread_context is not None:  # the threads' and reply chains' earlier messages, through this client
-            core.thread_context.attach(DiscordHistory(self.client))
         self.redelivery = DiscordRedelivery(
             chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds
         )

@@ -8,6 +8,7 @@ import discord
 import structlog
 
 from bots.discord.apology import apologise_in
+from bots.discord.history import DiscordHistory
 from bots.discord.live_message import LiveMessage
 from bots.discord.places import Place, place_of
 from bots.discord.render import render_reply
@@ -40,7 +41,9 @@ class DiscordConversation:
         client: discord.Client,
         in_flight: InFlight,
         options: ConversationOptions,
+        history: DiscordHistory | None = None,
     ) -> None:
+        self._history = history
         self._chat = chat
         self._client = client
         self._in_flight = in_flight
@@ -68,6 +71,8 @@ class DiscordConversation:
             guild=place.guild_id, channel=place.channel_id, thread=decision.message.key.thread, message_id=message.id
         )
         target: discord.abc.Messageable = message.channel
+        if self._history is not None and (decision.start_thread or decision.reply_in_channel):
+            self._history.note_reply(message)  # a mention in a channel: its reply chain is read in the answer's turn
         try:
             answer_place = await self._answer_place(message, decision, event_log=event_log)
             if answer_place is None:

@@ -3,7 +3,8 @@
 - In a thread: the thread's history before the message (``GET /channels/{thread}/messages?before=``,
   newest first, 100 a page, through discord.py's ``history``); after the last read, only what is newer.
 - A mention in a channel that replies to a message: the reply chain, message by message
-  (``message_reference``; the library's cache first, else ``GET /channels/{id}/messages/{id}``).
+  (``message_reference``: the conversation notes a reply it hands to the core, ``note_reply``; each link
+  is then ``GET /channels/{id}/messages/{id}``, as Parley keeps no message cache).
 - A mention in a channel that replies to nothing starts its thread: nothing is read.
 
 Discord lists no messages to a bot without Read Message History (an empty list, not an error) and
@@ -12,6 +13,8 @@ missing, or Discord refuses, the refusal is a log line and the answer goes on wi
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 import discord
 import structlog
@@ -23,11 +26,22 @@ from core.messages import IncomingMessage
 log = structlog.get_logger(__name__)
 
 MISSING_PERMISSION = "missing_permission:read_message_history"
+NOTED_REPLIES = 1_000  # replies noted and not yet read (the oldest forgotten first)
 
 
 class DiscordHistory:
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, max_noted: int = NOTED_REPLIES) -> None:
         self._client = client
+        self._replies: OrderedDict[int, discord.Message] = OrderedDict()
+        self._max_noted = max_noted
+
+    def note_reply(self, message: discord.Message) -> None:
+        """A message about to go to the core that replies to another: its chain can be read without a fetch."""
+        if message.reference is None:
+            return
+        self._replies[message.id] = message
+        while len(self._replies) > self._max_noted:
+            self._replies.popitem(last=False)
 
     async def read(self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int) -> HistoryRead:
         key = message.key
@@ -48,7 +62,8 @@ class DiscordHistory:
 
     async def _thread(self, thread_id: int, *, before: int, after: str | None, limit: int) -> HistoryRead:
         channel = self._client.get_channel(thread_id)
-        if isinstance(channel, discord.Thread) and not channel.permissions_for(channel.guild.me).read_message_history:
+        me = channel.guild.me if isinstance(channel, discord.Thread) else None
+        if me is not None and not channel.permissions_for(me).read_message_history:  # Discord would list nothing
             log.warning("discord.history_forbidden", thread=thread_id, hint="give Parley Read Message History")
             return HistoryRead(unavailable=MISSING_PERMISSION)
         messageable = channel if isinstance(channel, discord.Thread) else self._client.get_partial_messageable(thread_id)
@@ -64,7 +79,7 @@ class DiscordHistory:
 
     async def _reply_chain(self, channel_id: int, message_id: int, *, after: str | None, limit: int) -> HistoryRead:
         """The messages the mention replies to, then what those reply to, newest first, oldest first returned."""
-        current = await self._message(channel_id, message_id)
+        current = self._replies.pop(message_id, None)  # a mention that replies to nothing starts its thread
         chain: list[discord.Message] = []
         stop = int(after) if after else 0
         while current is not None and current.reference is not None and len(chain) <= limit:
@@ -80,9 +95,6 @@ class DiscordHistory:
         return HistoryRead(messages=self._earlier(list(reversed(chain[:limit]))), through=str(message_id), more=more)
 
     async def _message(self, channel_id: int, message_id: int) -> discord.Message | None:
-        cached = discord.utils.get(self._client.cached_messages, id=message_id)
-        if cached is not None:
-            return cached
         try:
             return await self._client.get_partial_messageable(channel_id).fetch_message(message_id)
         except discord.NotFound:

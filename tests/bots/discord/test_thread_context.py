@@ -1,0 +1,75 @@
+"""Thread context on Discord: the real discord.py reads a thread's history and a reply chain."""
+
+from __future__ import annotations
+
+from tests.standins.discord_server import ALICE, BOB, BOT, GENERAL, HELPER_BOT, DiscordStandIn
+from tests.standins.discord_server.world import READ_MESSAGE_HISTORY
+
+HISTORY = "/channels/{channel_id}/messages"
+ONE_MESSAGE = "/channels/{channel_id}/messages/{message_id}"
+
+
+def mention(text: str) -> str:
+    return f"<@{BOT}> {text}"
+
+
+def non_system(request) -> list[dict]:
+    return [m for m in request.json["messages"] if m["role"] != "system"]
+
+
+async def answered(server: DiscordStandIn, channel_id: int) -> None:
+    await server.wait_for(lambda: any(m["content"].startswith("echo: ") and not m["content"] == "echo: "
+                                      for m in server.bot_messages(channel_id)))
+
+
+async def test_a_mention_in_a_thread_carries_its_earlier_messages_in_order_with_names(parley):
+    server = parley.discord
+    thread = await server.start_user_thread(BOB, GENERAL, "release")
+    await server.send_message(ALICE, thread, "the release is blocked on the migration")
+    await server.send_message(BOB, thread, "I can review it after lunch, mail bob@example.com")
+    await server.send_message(HELPER_BOT, thread, "build 812 passed")
+
+    await server.send_message(ALICE, thread, mention("so when do we ship?"))
+    await answered(server, thread)
+
+    assert non_system(parley.llm.chat_requests[-1]) == [
+        {"role": "user", "content": "[Alice] the release is blocked on the migration"},
+        {"role": "user", "content": "[Bob] I can review it after lunch, mail [email]"},
+        {"role": "user", "content": "[Helper (a bot)] build 812 passed"},
+        {"role": "user", "content": "so when do we ship?"},
+    ]
+    (listed,) = [c for c in server.calls_to("GET", HISTORY) if c.params["channel_id"] == str(thread)]
+    assert "before" in listed.query and "after" not in listed.query and 1 <= int(listed.query["limit"]) <= 100
+
+
+async def test_a_mention_replying_to_a_chain_carries_the_chain(start_parley, discord_server):
+    # Said before Parley connected: not in its cache, so each link is fetched (Read Message History).
+    first = await discord_server.send_message(ALICE, GENERAL, "the deploy broke last night")
+    second = await discord_server.send_message(BOB, GENERAL, "it was the cache", reply_to=int(first["id"]))
+    await discord_server.send_message(ALICE, GENERAL, "unrelated chatter")
+    parley = await start_parley()
+
+    asked = await discord_server.send_message(ALICE, GENERAL, mention("what broke?"), reply_to=int(second["id"]))
+    await answered(discord_server, int(asked["id"]))
+
+    assert non_system(parley.llm.chat_requests[-1]) == [
+        {"role": "user", "content": "[Alice] the deploy broke last night"},
+        {"role": "user", "content": "[Bob] it was the cache"},
+        {"role": "user", "content": "what broke?"},
+    ]
+    fetched = [c.params["message_id"] for c in discord_server.calls_to("GET", ONE_MESSAGE)]
+    assert fetched == [second["id"], first["id"]]  # each link (Parley keeps no message cache)
+
+
+async def test_without_read_message_history_the_answer_comes_without_context(start_parley, discord_server):
+    first = await discord_server.send_message(BOB, GENERAL, "the deploy broke last night")
+    discord_server.deny(GENERAL, READ_MESSAGE_HISTORY)
+    parley = await start_parley()
+
+    asked = await discord_server.send_message(ALICE, GENERAL, mention("what broke?"), reply_to=int(first["id"]))
+    await answered(discord_server, int(asked["id"]))
+
+    assert non_system(parley.llm.chat_requests[-1]) == [{"role": "user", "content": "what broke?"}]
+    assert {c.status for c in discord_server.calls_to("GET", ONE_MESSAGE)} == {403}
+    await parley.wait_logged("discord.history_forbidden")
+    await parley.wait_logged("thread_context.unavailable", reason="missing_permission:read_message_history")
