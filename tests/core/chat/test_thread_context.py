@@ -15,7 +15,7 @@ from core.filters.values import BlockRule
 from core.messages import OutcomeKind
 from core.records import ChannelSettings
 from core.tokens import EstimatingTokenCounter
-from tests.core.conftest import CHANNEL, build_world, msg
+from tests.core.conftest import CHANNEL, actor, build_world, msg
 from tests.core.fakes import ScriptedHistory
 
 THREAD = replace(CHANNEL, thread="100")
@@ -148,3 +148,15 @@ async def test_zero_messages_turns_reading_off():
     world = world_with(history, thread_context=ThreadContextLimits(max_messages=0))
     await world.send(msg("hi", key=THREAD, event_id="110", mentions_bot=True, is_dm=False))
     assert history.reads == [] and sent(world) == [("user", "hi")]
+
+
+async def test_forget_me_removes_what_a_person_said_in_a_thread_that_was_read():
+    history = ScriptedHistory()
+    history.write(THREAD, said(100, "my plan is secret", name="Grace", user="U2"), said(101, "ok", name="Ada", user="U1"))
+    world = world_with(history)
+    await world.send(msg("summarise", key=THREAD, event_id="110", mentions_bot=True, is_dm=False))
+
+    await world.core.commands.run(actor("U2"), "parley", "forget-me")
+
+    assert "my plan is secret" not in str(world.turns.contents(THREAD))
+    assert ("user", "[Ada] ok", "ok") in world.turns.contents(THREAD)
