@@ -312,8 +312,12 @@ class ConversationHistory(Protocol):
     """What was said before a message in the thread (or Discord reply chain) it was posted in: each adapter
     reads its platform (``bots/<platform>/history.py``); nothing outside that thread is read."""
 
-    async def read(self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int) -> HistoryRead:
+    async def read(
+        self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int, channel_messages: int = 0
+    ) -> HistoryRead:
         """At most ``limit`` of the newest messages before ``message`` (only those after the message id
         ``after``, when given), oldest first; the platform may stop early once ``max_chars`` of text are in.
+        A message that starts its thread has none; with ``channel_messages``, the channel's last that many
+        messages before it instead (the persona's ``channel_context``).
         A missing scope or permission is ``HistoryRead.unavailable``, never an exception."""
         ...

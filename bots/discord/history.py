@@ -5,7 +5,8 @@
 - A mention in a channel that replies to a message: the reply chain, message by message
   (``message_reference``: the conversation notes a reply it hands to the core, ``note_reply``; each link
   is then ``GET /channels/{id}/messages/{id}``, as Parley keeps no message cache).
-- A mention in a channel that replies to nothing starts its thread: nothing is read.
+- A mention in a channel that replies to nothing starts its thread: nothing is read, unless the persona's
+  ``channel_context`` asks for the channel's last few messages before it.
 
 Discord lists no messages to a bot without Read Message History (an empty list, not an error) and
 refuses it a single message (403): where the library's view of the channel says the permission is
@@ -43,7 +44,9 @@ class DiscordHistory:
         while len(self._replies) > self._max_noted:
             self._replies.popitem(last=False)
 
-    async def read(self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int) -> HistoryRead:
+    async def read(
+        self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int, channel_messages: int = 0
+    ) -> HistoryRead:
         key = message.key
         if message.is_dm or not key.thread or not message.event_id.isdigit():
             return HistoryRead()
@@ -51,7 +54,10 @@ class DiscordHistory:
         try:
             if key.thread != message.event_id:
                 return await self._thread(int(key.thread), before=message_id, after=after, limit=limit)
-            return await self._reply_chain(int(key.channel), message_id, after=after, limit=limit)
+            chain = await self._reply_chain(int(key.channel), message_id, after=after, limit=limit)
+            if chain.messages or channel_messages <= 0 or after is not None:
+                return chain
+            return await self._channel(int(key.channel), before=message_id, count=channel_messages)
         except discord.Forbidden as error:
             log.warning("discord.history_forbidden", channel=key.channel, thread=key.thread, code=error.code,
                         hint="give Parley Read Message History in this channel (README: thread context)")
@@ -76,6 +82,12 @@ class DiscordHistory:
         more = len(found) > limit
         newest = list(reversed(found[:limit]))
         return HistoryRead(messages=self._earlier(newest), through=str(before), more=more)
+
+    async def _channel(self, channel_id: int, *, before: int, count: int) -> HistoryRead:
+        """A mention that replies to nothing, with the persona's ``channel_context``: the channel's last few."""
+        messageable = self._client.get_partial_messageable(channel_id)
+        found = [m async for m in messageable.history(limit=count, before=discord.Object(before), oldest_first=False)]
+        return HistoryRead(messages=self._earlier(list(reversed(found))), through=str(before))
 
     async def _reply_chain(self, channel_id: int, message_id: int, *, after: str | None, limit: int) -> HistoryRead:
         """The messages the mention replies to, then what those reply to, newest first, oldest first returned."""

@@ -28,4 +28,5 @@ FORM_LABELS = {
     "temperature": "Temperature",
     "max_tokens": "Max tokens",
     "memory_budget": "Memory budget",
+    "channel_context": "Channel messages as context",
 }

@@ -9,7 +9,10 @@ is remembered (``Rests``) and the next reads in that workspace do without.
 The scope it needs depends on the channel (``channels:history``,
 ``groups:history``, ``im:history``, ``mpim:history``); without it, or outside
 the channel, Slack refuses, and the refusal is a log line naming what is
-missing, then an answer without context.  Authors' names come from
+missing, then an answer without context.  A mention at the top of a channel
+starts its thread; with the persona's ``channel_context`` the channel's last
+few messages before it are read instead (``conversations.history``, tier 3,
+same scopes).  Authors' names come from
 ``UserDirectory`` (cached ``users.info``).
 """
 
@@ -31,6 +34,7 @@ from core.messages import IncomingMessage
 log = structlog.get_logger(__name__)
 
 METHOD = "conversations.replies"
+CHANNEL_METHOD = "conversations.history"  # a top-level mention's channel messages (the persona's channel_context)
 PAGE_SIZE = 200  # Slack advises at most 200 per page
 MAX_PAGES = 5
 HISTORY_SCOPES = "channels:history, groups:history, im:history, mpim:history"
@@ -59,19 +63,29 @@ class SlackHistory:
         self._max_pages = max_pages
         self._identity: BotIdentity | None = None
 
-    async def read(self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int) -> HistoryRead:
+    async def read(
+        self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int, channel_messages: int = 0
+    ) -> HistoryRead:
         key = message.key
         channel, _, ts = message.event_id.partition(":")
-        if message.is_dm or not key.thread or key.thread == ts or channel != key.channel:
+        if message.is_dm or not key.thread or channel != key.channel:
+            return HistoryRead(through=ts)
+        starts_thread = key.thread == ts
+        if starts_thread and channel_messages <= 0:
             return HistoryRead(through=ts)  # a message that starts its thread: nothing was said before it
         team = key.workspace
-        if self._rests.resting(team, METHOD):
+        method = CHANNEL_METHOD if starts_thread else METHOD
+        if self._rests.resting(team, method):
             return HistoryRead(unavailable="rate_limited")
         try:
-            raw, more = await self._pages(channel, thread_ts=key.thread, latest=ts, oldest=after)
+            if starts_thread:  # the persona's channel_context: the channel's last few messages before it
+                raw, more = await self._channel(channel, latest=ts, count=channel_messages), False
+                limit = channel_messages
+            else:
+                raw, more = await self._pages(channel, thread_ts=key.thread, latest=ts, oldest=after)
             bot = await self._bot()
         except SlackApiError as error:
-            return HistoryRead(unavailable=self._refusal(error, team=team, channel=channel))
+            return HistoryRead(unavailable=self._refusal(error, team=team, channel=channel, method=method))
         raw = [m for m in raw if ts_key(str(m.get("ts", "0"))) < ts_key(ts)
                and (after is None or ts_key(str(m.get("ts", "0"))) > ts_key(after))]
         more = more or len(raw) > limit
@@ -101,6 +115,11 @@ class SlackHistory:
                 return found, False
         return found, True
 
+    async def _channel(self, channel: str, *, latest: str, count: int) -> list[dict[str, Any]]:
+        """The channel's last ``count`` messages before ``latest`` (conversations.history: newest first), oldest first."""
+        response = await self._client.conversations_history(channel=channel, latest=latest, inclusive=False, limit=count)
+        return list(reversed(response.get("messages") or []))
+
     async def _bot(self) -> BotIdentity:
         """Who Parley is here (``auth.test``, once): its own earlier answers are marked as its own."""
         if self._identity is None:
@@ -125,9 +144,9 @@ class SlackHistory:
             is_bot=is_bot, is_parley=is_parley,
         )
 
-    def _refusal(self, error: SlackApiError, *, team: str, channel: str) -> str:
+    def _refusal(self, error: SlackApiError, *, team: str, channel: str, method: str) -> str:
         code = str(error.response.get("error") or "error")
-        if self._rests.note(team, METHOD, error):
+        if self._rests.note(team, method, error):
             log.warning("slack.history_rate_limited", team=team, channel=channel)
             return "rate_limited"
         if code == "missing_scope":

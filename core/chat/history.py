@@ -39,5 +39,7 @@ class HistoryRead:
 class NoHistory:
     """A place with no history to read (the terminal chat; an adapter that has not attached its own)."""
 
-    async def read(self, message, *, after: str | None, limit: int, max_chars: int) -> HistoryRead:
+    async def read(
+        self, message, *, after: str | None, limit: int, max_chars: int, channel_messages: int = 0
+    ) -> HistoryRead:
         return HistoryRead()

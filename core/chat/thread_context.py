@@ -143,7 +143,10 @@ class ThreadContext:
         after = self._marks.get(key)
         if after is None and await self._conversations.has_assistant_turns(key):
             return  # answered here before (another process, a restart): its memory holds the context
-        read = await self._history.read(message, after=after, limit=limits.max_messages, max_chars=limits.max_chars)
+        read = await self._history.read(
+            message, after=after, limit=limits.max_messages, max_chars=limits.max_chars,
+            channel_messages=min(request.persona.channel_context, limits.max_messages),
+        )
         if read.unavailable:
             request.log.warning("thread_context.unavailable", reason=read.unavailable)
             return

@@ -16,9 +16,9 @@ from core.ports import AuditLog, ChannelSettingsStore, Clock, PersonaStore
 PERSONA_HELP = (
     "`/persona list` · `/persona show [name]` · `/persona use <name>` · `/persona default <name>` · "
     "`/persona delete <name>` · `/persona create <name> [model=…] [temperature=…] [max_tokens=…] "
-    "[memory_budget=…] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]`"
+    "[memory_budget=…] [channel_context=…] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]`"
 )
-_OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget)=(\S+)$")
+_OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget|channel_context)=(\S+)$")
 
 
 class PersonaAdmin:
@@ -81,6 +81,7 @@ class PersonaAdmin:
             temperature=fields.get("temperature"),
             max_tokens=fields.get("max_tokens"),
             memory_budget=fields.get("memory_budget"),
+            channel_context=fields.get("channel_context"),
         )
         refused = self._models.problems(persona)
         if refused:
@@ -183,7 +184,9 @@ def _unknown(name: str) -> str:
 def describe(p: Persona) -> str:
     return (
         f"**{p.name}** · model `{p.model}` · temperature {p.temperature:g} · max tokens {p.max_tokens:,} · "
-        f"memory {p.memory_budget:,} tokens\n>>> {p.system_prompt}"
+        f"memory {p.memory_budget:,} tokens"
+        + (f" · {p.channel_context} channel messages before a mention" if p.channel_context else "")
+        + f"\n>>> {p.system_prompt}"
     )
 
 

@@ -11,6 +11,7 @@ MAX_MODEL_CHARS = 128  # the personas.model column
 MAX_TOKENS_RANGE = (1, 32_000)
 TEMPERATURE_RANGE = (0.0, 2.0)
 MEMORY_BUDGET_RANGE = (0, 1_000_000)
+CHANNEL_CONTEXT_RANGE = (0, 20)  # channel messages read before a top-level mention
 BUILTIN_NAME = "default"
 
 BUILTIN_PROMPT = (
@@ -27,6 +28,7 @@ class Persona:
     temperature: float = 0.7
     max_tokens: int = 1_024
     memory_budget: int = 3_000  # tokens of conversation history sent with each request
+    channel_context: int = 0  # a mention at the top of a channel: this many channel messages before it as context
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ def parse_persona(
     temperature: str | float | None = None,
     max_tokens: str | int | None = None,
     memory_budget: str | int | None = None,
+    channel_context: str | int | None = None,
 ) -> Persona:
     """Build a Persona from raw form or command input, or raise PersonaInvalid."""
     errors: list[FieldError] = []
@@ -119,6 +122,7 @@ def parse_persona(
     temp = _number(temperature, float, "temperature", TEMPERATURE_RANGE, default=0.7, errors=errors)
     max_tok = _number(max_tokens, int, "max_tokens", MAX_TOKENS_RANGE, default=1_024, errors=errors)
     memory = _number(memory_budget, int, "memory_budget", MEMORY_BUDGET_RANGE, default=3_000, errors=errors)
+    context = _number(channel_context, int, "channel_context", CHANNEL_CONTEXT_RANGE, default=0, errors=errors)
     if errors:
         raise PersonaInvalid(errors)
     return Persona(
@@ -128,6 +132,7 @@ def parse_persona(
         temperature=float(temp),
         max_tokens=int(max_tok),
         memory_budget=int(memory),
+        channel_context=int(context),
     )
 
 

@@ -14,7 +14,8 @@ from core.storage.models import PersonaRow, utcnow
 
 Stored = PersonaRow
 PERSONA_COLUMNS = (
-    Stored.name, Stored.system_prompt, Stored.model, Stored.temperature, Stored.max_tokens, Stored.memory_budget
+    Stored.name, Stored.system_prompt, Stored.model, Stored.temperature, Stored.max_tokens, Stored.memory_budget,
+    Stored.channel_context,
 )
 
 
@@ -26,6 +27,7 @@ def _persona(row: Stored) -> Persona:
         temperature=row.temperature,
         max_tokens=row.max_tokens,
         memory_budget=row.memory_budget,
+        channel_context=row.channel_context or 0,
     )
 
 
@@ -64,6 +66,7 @@ class SqlPersonaStore:
             "temperature": float(persona.temperature),
             "max_tokens": persona.max_tokens,
             "memory_budget": persona.memory_budget,
+            "channel_context": persona.channel_context,
             "updated_at": now,
         }
 

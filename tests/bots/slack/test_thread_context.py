@@ -104,3 +104,23 @@ async def test_a_long_thread_is_read_a_page_at_a_time_and_only_the_newest_kept(s
     newer = await history.read(message, after=note_4, limit=4, max_chars=10_000)
     assert [m.text for m in newer.messages] == ["note 5", "note 6"] and not newer.more  # only what came after
     assert slack.calls_to("conversations.replies")[-1].params["oldest"] == note_4
+
+
+async def test_a_top_level_mention_gets_the_channel_messages_the_persona_asks_for(parley, slack, llm):
+    await parley.command("/persona", "create watcher channel_context=2 You watch the channel.", user=GRACE)
+    await slack.wait_for_call("response_url")
+    await parley.command("/persona", "use watcher", user=GRACE)
+    await slack.wait_for_call("response_url", count=2)
+    for user, text in [(ADA, "lunch at noon?"), (GRACE, "the build is red"), (ADA, "since the merge")]:
+        slack.add_message(CHANNEL, payloads.next_ts(), text, user=user)
+
+    await parley.deliver(payloads.app_mention(f"<@{BOT_USER}> why is it red?"))
+    await parley.handled(3)
+
+    assert non_system(llm.chat_requests[-1]) == [
+        {"role": "user", "content": "[grace] the build is red"},
+        {"role": "user", "content": "[ada] since the merge"},
+        {"role": "user", "content": "why is it red?"},
+    ]
+    (read,) = slack.calls_to("conversations.history")
+    assert read.params["limit"] == "2" and not slack.calls_to("conversations.replies")

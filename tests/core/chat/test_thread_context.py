@@ -160,3 +160,20 @@ async def test_forget_me_removes_what_a_person_said_in_a_thread_that_was_read():
 
     assert "my plan is secret" not in str(world.turns.contents(THREAD))
     assert ("user", "[Ada] ok", "ok") in world.turns.contents(THREAD)
+
+
+async def test_a_top_level_mention_reads_the_channel_only_when_the_persona_asks():
+    history = ScriptedHistory(channel=[said(90, "lunch at noon?"), said(91, "the build is red", name="Grace", user="U2")])
+    world = world_with(history)
+    top = replace(CHANNEL, thread="100")  # a mention at the top of a channel starts the thread under it
+    await world.send(msg("hi", key=top, event_id="100", mentions_bot=True, is_dm=False))
+    assert sent(world) == [("user", "hi")] and history.channel_reads == [0]
+
+    admin = actor("U_OWNER", is_admin=True)
+    await world.core.commands.run(admin, "persona", "create watcher channel_context=1 You watch the channel.")
+    await world.core.commands.run(admin, "persona", "use watcher")
+    other = replace(CHANNEL, thread="120")
+    await world.send(msg("why?", key=other, event_id="120", mentions_bot=True, is_dm=False))
+
+    assert history.channel_reads == [0, 1]
+    assert sent(world) == [("user", "[Grace] the build is red"), ("user", "why?")]

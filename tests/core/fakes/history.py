@@ -17,7 +17,17 @@ class ScriptedHistory:
     def write(self, key: ConversationKey, *messages: EarlierMessage) -> None:
         self.threads.setdefault(key, []).extend(messages)
 
-    async def read(self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int) -> HistoryRead:
+    channel: list[EarlierMessage] = field(default_factory=list)  # the channel's top-level messages
+    channel_reads: list[int] = field(default_factory=list)
+
+    async def read(
+        self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int, channel_messages: int = 0
+    ) -> HistoryRead:
+        if message.key.thread == message.event_id:  # the message starts its thread
+            self.channel_reads.append(channel_messages)
+            found = [m for m in self.channel if int(m.id) < int(message.event_id)]
+            return HistoryRead(messages=tuple(found[-channel_messages:]) if channel_messages else (),
+                               through=message.event_id)
         self.reads.append((message.key, after, limit))
         if self.unavailable:
             return HistoryRead(unavailable=self.unavailable)

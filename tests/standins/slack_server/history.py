@@ -1,4 +1,5 @@
-"""conversations.replies as Slack answers it: a thread's messages, oldest first, a page at a time.
+"""conversations.replies as Slack answers it: a thread's messages, oldest first, a page at a time; and
+conversations.history: a channel's top-level messages, newest first (limit at most 999), same scopes.
 
 Documented behaviour enforced: ``channel`` and ``ts`` required; ``ts`` must be
 an existing message in the channel (else ``thread_not_found``); the parent
@@ -22,6 +23,7 @@ from tests.standins.slack_server.state import SlackState
 
 HISTORY_SCOPES = frozenset({"channels:history", "groups:history", "im:history", "mpim:history"})
 MAX_LIMIT = 1_000
+CHANNEL_MAX_LIMIT = 999  # conversations.history
 
 
 def _ts(value: Any) -> tuple[int, int] | None:
@@ -100,6 +102,44 @@ class HistoryMethods(SlackState):
             "response_metadata": {"next_cursor": base64.b64encode(f"next:{start + limit}".encode()).decode() if more else ""},
         }
         return answer
+
+    def _m_conversations_history(self, params, token):
+        """A channel's top-level messages (a thread's parent, not its replies), newest first; limit at most 999."""
+        channel = str(params.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        needed = self._history_scope(channel)
+        if needed not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(sorted(self.scopes))}
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
+        latest, oldest = params.get("latest"), params.get("oldest")
+        if latest is not None and _ts(latest) is None:
+            return {"ok": False, "error": "invalid_ts_latest"}
+        if oldest is not None and _ts(oldest) is None:
+            return {"ok": False, "error": "invalid_ts_oldest"}
+        inclusive = str(params.get("inclusive") or "").lower() in ("1", "true")
+        limit = min(int(params.get("limit") or 100), CHANNEL_MAX_LIMIT)
+        listed = sorted(
+            (m for m in self.messages.values()
+             if m.channel == channel and (m.thread_ts is None or m.thread_ts == m.ts) and not m.streaming),
+            key=lambda m: _ts(m.ts) or (0, 0), reverse=True,
+        )
+        if latest is not None:
+            listed = [m for m in listed if _ts(m.ts) < _ts(latest) or (inclusive and _ts(m.ts) == _ts(latest))]
+        if oldest is not None:
+            listed = [m for m in listed if _ts(m.ts) > _ts(oldest) or (inclusive and _ts(m.ts) == _ts(oldest))]
+        start = 0
+        if params.get("cursor"):
+            try:
+                start = int(base64.b64decode(str(params["cursor"])).decode().removeprefix("next:"))
+            except ValueError:
+                return {"ok": False, "error": "invalid_cursor"}
+        page, more = listed[start:start + limit], start + limit < len(listed)
+        return {
+            "ok": True, "messages": [self._history_item(m) for m in page], "has_more": more,
+            "response_metadata": {"next_cursor": base64.b64encode(f"next:{start + limit}".encode()).decode() if more else ""},
+        }
 
     def _history_item(self, message) -> dict[str, Any]:
         item: dict[str, Any] = {"type": "message", "ts": message.ts, "text": message.text}
