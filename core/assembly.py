@@ -19,7 +19,10 @@ from core.chat.locks import ConversationLocks
 from core.chat.memory import MemoryWindowBuilder
 from core.chat.recovery import Recovery
 from core.chat.service import ChatService
+from core.chat.accounting import UsageAccounting
 from core.chat.thread_context import ThreadContext, ThreadContextLimits
+from core.summaries.summarizer import Summarizer
+from core.summaries.thread import SummaryLimits, ThreadSummaries
 from core.commands import CommandRouter
 from core.filters.admin import FilterAdmin
 from core.filters.moderation import NoModeration
@@ -87,6 +90,7 @@ class CoreOptions:
     allowed_workspaces: frozenset[str] = frozenset()  # ALLOWED_WORKSPACES; empty: all
     lease_seconds: float = LEASE_SECONDS  # INBOX_LEASE_SECONDS
     thread_context: ThreadContextLimits = field(default_factory=ThreadContextLimits)  # THREAD_CONTEXT_MAX_*
+    summaries: SummaryLimits = field(default_factory=SummaryLimits)  # SUMMARY_MAX_*
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +192,11 @@ def assemble_core(
         workspaces=workspaces,
         forgotten=forgotten,
         thread_context=thread_context,
+        summaries=ThreadSummaries(
+            thread_context=thread_context, summarizer=Summarizer(llm), budget=budget, tokens=tokens,
+            accounting=UsageAccounting(usage=stores.usage, tokens=tokens, pricing=pricing, clock=clock),
+            limits=options.summaries,
+        ),
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,

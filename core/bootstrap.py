@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import structlog
 
 from core.chat.thread_context import ThreadContextLimits
+from core.summaries.thread import SummaryLimits
 from core.ttl_cache import DEFAULT_TTL_SECONDS, TtlCache
 from core.channels.cache import CachedChannelSettingsStore
 from core.limits.cache import CachedLimitOverrideStore
@@ -247,6 +248,10 @@ async def start_core(settings: Settings, *, llm: LLMProvider | None = None) -> R
             lease_seconds=settings.inbox_lease_seconds,
             thread_context=ThreadContextLimits(
                 max_messages=settings.thread_context_max_messages, max_chars=settings.thread_context_max_chars
+            ),
+            summaries=SummaryLimits(
+                max_messages=settings.summary_max_messages, max_chars=settings.summary_max_chars,
+                message_chars=settings.summary_message_max_chars,
             ),
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # Thread context: earlier messages of a thread Parley is mentioned in, read per request (0 messages: off)
     thread_context_max_messages: int = Field(default=50, ge=0, le=1_000)
     thread_context_max_chars: int = Field(default=20_000, ge=0, le=1_000_000)
+    # Summaries ("@Parley summarize" in a thread): at most this many messages, characters, characters per message
+    summary_max_messages: int = Field(default=500, ge=1, le=1_000)
+    summary_max_chars: int = Field(default=60_000, ge=1, le=1_000_000)
+    summary_message_max_chars: int = Field(default=2_000, ge=1, le=40_000)
 
     # Rate limits, budgets, upstream protection (see core/limits/)
     rate_limit_storage_url: str = "memory://"

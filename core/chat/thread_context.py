@@ -87,6 +87,16 @@ def newest_within(messages: Sequence[EarlierMessage], *, max_messages: int, max_
     return kept, cut
 
 
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """A thread as lines ("[Name] text"), oldest first; whether older messages were left out; or why it could
+    not be read."""
+
+    lines: tuple[str, ...] = ()
+    left_out: bool = False
+    unavailable: str = ""
+
+
 class ReadMarks:
     """Per conversation, the id of the message the last read stopped before (bounded, oldest forgotten)."""
 
@@ -167,6 +177,24 @@ class ThreadContext:
             "thread_context.read", messages=len(turns), left_out=cut or read.more, stored=request.keeps_turns,
             only_new=after is not None,
         )
+
+    async def transcript(
+        self, request: ChatRequest, *, max_messages: int, max_chars: int, message_chars: int
+    ) -> Transcript:
+        """The whole thread before ``request``'s message (not only what is new), for a summary: each message cut
+        to ``message_chars``, the newest within both bounds, through the input filters, one line each."""
+        read = await self._history.read(request.message, after=None, limit=max_messages, max_chars=max_chars)
+        if read.unavailable:
+            request.log.warning("thread_context.unavailable", reason=read.unavailable)
+            return Transcript(unavailable=read.unavailable)
+        messages = [
+            replace(m, text=m.text if len(m.text) <= message_chars else m.text[: max(message_chars - 1, 0)] + "…")
+            for m in read.messages if m.text.strip()
+        ]
+        kept, cut = newest_within(messages, max_messages=max_messages, max_chars=max_chars)
+        turns = await self._filtered_turns(request, kept)
+        lines = tuple(t.content if t.role == "user" else f"[Parley] {t.content}" for t in turns)
+        return Transcript(lines=lines, left_out=cut or read.more)
 
     async def _filtered_turns(self, request: ChatRequest, messages: Sequence[EarlierMessage]) -> list[NewTurn]:
         """Each message through the input filters (blocked: left out; PII: redacted), as a turn."""

@@ -154,7 +154,7 @@ async def test_forget_me_removes_what_a_person_said_in_a_thread_that_was_read():
     history = ScriptedHistory()
     history.write(THREAD, said(100, "my plan is secret", name="Grace", user="U2"), said(101, "ok", name="Ada", user="U1"))
     world = world_with(history)
-    await world.send(msg("summarise", key=THREAD, event_id="110", mentions_bot=True, is_dm=False))
+    await world.send(msg("what now?", key=THREAD, event_id="110", mentions_bot=True, is_dm=False))
 
     await world.core.commands.run(actor("U2"), "parley", "forget-me")
 
