@@ -43,6 +43,7 @@ class Actor:
     user: str
     is_admin: bool = False
     is_dm: bool = False
+    thread: str = ""  # a command typed in a thread (Discord): the thread's id
 
     @property
     def workspace_scope(self) -> WorkspaceScope:

@@ -22,6 +22,7 @@ from core.chat.service import ChatService
 from core.chat.accounting import UsageAccounting
 from core.chat.thread_context import ThreadContext, ThreadContextLimits
 from core.summaries.summarizer import Summarizer
+from core.summaries.admin import SummaryAdmin
 from core.summaries.thread import SummaryLimits, ThreadSummaries
 from core.commands import CommandRouter
 from core.filters.admin import FilterAdmin
@@ -173,6 +174,11 @@ def assemble_core(
         conversations=stores.conversations, content_filter=content_filter or pipeline, tokens=tokens, clock=clock,
         limits=options.thread_context,
     )
+    summary_accounting = UsageAccounting(usage=stores.usage, tokens=tokens, pricing=pricing, clock=clock)
+    summaries = ThreadSummaries(
+        thread_context=thread_context, summarizer=Summarizer(llm), budget=budget, tokens=tokens,
+        accounting=summary_accounting, limits=options.summaries,
+    )
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -192,11 +198,12 @@ def assemble_core(
         workspaces=workspaces,
         forgotten=forgotten,
         thread_context=thread_context,
-        summaries=ThreadSummaries(
-            thread_context=thread_context, summarizer=Summarizer(llm), budget=budget, tokens=tokens,
-            accounting=UsageAccounting(usage=stores.usage, tokens=tokens, pricing=pricing, clock=clock),
-            limits=options.summaries,
-        ),
+        summaries=summaries,
+    )
+    summary_admin = SummaryAdmin(
+        summaries=summaries, thread_context=thread_context, channel_settings=stores.channel_settings,
+        personas=directory, rate_limiter=rate_limiter or request_limiter, content_filter=content_filter or pipeline,
+        accounting=summary_accounting, clock=clock,
     )
     personas = PersonaAdmin(
         directory=directory, personas=stores.personas, settings=stores.channel_settings,
@@ -218,7 +225,8 @@ def assemble_core(
     usage = UsageAdmin(usage=stores.usage, policy=policy, clock=clock)
     commands = CommandRouter(
         personas=personas,
-        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command},
+        parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command,
+                "summarize": summary_admin.command},
         workspaces=workspaces,
     )
     purger = RetentionPurger(

@@ -27,7 +27,9 @@ PARLEY_HELP = (
     "`/parley retention <days|off>` · `/parley memory <on|off>` · `/parley export` (this channel's stored "
     "messages, as a file sent to you) · `/parley limits show | set <user|channel|workspace> <limit> | "
     "clear <user|channel|workspace>` · `/parley filter show | set <pii|blocklist|moderation> "
-    "<on|off|block|redact|flag> | block <pattern> | unblock <pattern> | log`"
+    "<on|off|block|redact|flag> | block <pattern> | unblock <pattern> | log` · `/parley summarize [hours]` "
+    "(this channel's last hours, default 24, just for you; on Discord typed in a thread: that thread) · "
+    "mention me with `summarize` in a thread to summarise it there"
 )
 HELP_TEXT = (
     "**Talk to me** by mentioning me in a channel (I answer in a thread; follow-ups in that thread need "

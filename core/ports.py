@@ -321,3 +321,11 @@ class ConversationHistory(Protocol):
         messages before it instead (the persona's ``channel_context``).
         A missing scope or permission is ``HistoryRead.unavailable``, never an exception."""
         ...
+
+    async def recent(
+        self, scope: ChannelScope, *, thread: str, asker: str, since: datetime | None, limit: int, max_chars: int
+    ) -> HistoryRead:
+        """For a summary: the messages of ``thread``, or (``thread`` "") the channel's messages since ``since``;
+        the newest ``limit``, oldest first. Only what ``asker`` can see: otherwise ``unavailable`` is
+        ``NOT_VISIBLE`` and nothing is read."""
+        ...

@@ -152,6 +152,11 @@ class ParleyCommands(_RouterGroup, name="parley", description=PARLEY_DESCRIPTION
     ) -> None:
         await self.run(interaction, " ".join(part for part in ("filter", action, target, value) if part))
 
+    @app_commands.command(name="summarize", description="Summarise this channel's last hours (in a thread: the thread), for you")
+    @app_commands.describe(hours="How many hours back, 1 to 168 (default 24); ignored in a thread")
+    async def summarize(self, interaction: discord.Interaction, hours: Optional[str] = None) -> None:
+        await self.run(interaction, f"summarize {hours or ''}".strip())
+
 
 def install_commands(tree: app_commands.CommandTree, *, router: CommandRouter) -> None:
     tree.add_command(PersonaCommands(router=router))

@@ -36,10 +36,16 @@ class HistoryRead:
     more: bool = False  # older messages there were not read (the limit was reached)
 
 
+NOT_VISIBLE = "not_visible"  # the asker cannot see that channel or thread (not a member)
+
+
 class NoHistory:
     """A place with no history to read (the terminal chat; an adapter that has not attached its own)."""
 
     async def read(
         self, message, *, after: str | None, limit: int, max_chars: int, channel_messages: int = 0
     ) -> HistoryRead:
+        return HistoryRead()
+
+    async def recent(self, scope, *, thread: str, asker: str, since, limit: int, max_chars: int) -> HistoryRead:
         return HistoryRead()

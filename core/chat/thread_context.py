@@ -32,10 +32,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 import structlog
 
-from core.chat.history import EarlierMessage, NoHistory
+from core.chat.history import EarlierMessage, HistoryRead, NoHistory
 from core.chat.request import ChatRequest
 from core.messages import ConversationKey
 from core.ports import Clock, ContentFilter, ConversationHistory, ConversationStore, TokenCounter
@@ -184,6 +185,27 @@ class ThreadContext:
         """The whole thread before ``request``'s message (not only what is new), for a summary: each message cut
         to ``message_chars``, the newest within both bounds, through the input filters, one line each."""
         read = await self._history.read(request.message, after=None, limit=max_messages, max_chars=max_chars)
+        return await self.transcript_of(
+            request, read, max_messages=max_messages, max_chars=max_chars, message_chars=message_chars
+        )
+
+    async def recent(
+        self, request: ChatRequest, *, since: datetime | None, max_messages: int, max_chars: int, message_chars: int
+    ) -> Transcript:
+        """For ``/parley summarize``: the thread of ``request`` (its key's thread) or the channel since ``since``,
+        read only if the asker can see it."""
+        message = request.message
+        read = await self._history.recent(
+            message.key.channel_scope(), thread=message.key.thread, asker=message.user, since=since,
+            limit=max_messages, max_chars=max_chars,
+        )
+        return await self.transcript_of(
+            request, read, max_messages=max_messages, max_chars=max_chars, message_chars=message_chars
+        )
+
+    async def transcript_of(
+        self, request: ChatRequest, read: HistoryRead, *, max_messages: int, max_chars: int, message_chars: int
+    ) -> Transcript:
         if read.unavailable:
             request.log.warning("thread_context.unavailable", reason=read.unavailable)
             return Transcript(unavailable=read.unavailable)

@@ -8,3 +8,11 @@ SUMMARY_UNAVAILABLE = (
     "An admin can fix this; see the README, \"Thread context\"."
 )
 SUMMARY_FAILED = "I couldn't write the summary just now. Please try again in a moment."
+NOT_IN_A_DM = "`/parley summarize` works in a channel (or, on Discord, in a thread); there is nothing to summarise in a DM."
+BAD_HOURS = "`{given}` is not a number of hours: use a whole number from 1 to {most}, like `/parley summarize 8`."
+NOT_VISIBLE_TEXT = (
+    "I can only summarise a channel or thread for its members, and you are not a member of this one."
+)
+SUMMARY_BLOCKED = "The summary was held back by this workspace's content filters."
+CHANNEL_SUMMARY_TITLE = "**Summary of this channel, last {hours} hours** (only you can see this):"
+THREAD_SUMMARY_TITLE = "**Summary of this thread** (only you can see this):"

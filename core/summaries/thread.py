@@ -21,7 +21,7 @@ from functools import reduce
 
 from core.chat.accounting import UsageAccounting
 from core.chat.request import ChatRequest
-from core.chat.thread_context import LEFT_OUT_NOTICE, ThreadContext
+from core.chat.thread_context import LEFT_OUT_NOTICE, ThreadContext, Transcript
 from core.llm_types import LLMError
 from core.messages import Outcome, OutcomeKind, Usage
 from core.ports import Budget, TokenCounter
@@ -72,6 +72,14 @@ class ThreadSummaries:
         transcript = await self._thread_context.transcript(
             request, max_messages=limits.max_messages, max_chars=limits.max_chars, message_chars=limits.message_chars
         )
+        return await self.summarise_transcript(request, transcript)
+
+    @property
+    def limits(self) -> SummaryLimits:
+        return self._limits
+
+    async def summarise_transcript(self, request: ChatRequest, transcript: Transcript) -> Outcome | None:
+        """``transcript`` summarised into ``request`` (None), or the refusal."""
         if transcript.unavailable:
             return Outcome(OutcomeKind.FAILED, text=SUMMARY_UNAVAILABLE, reason="history_unavailable")
         if not transcript.lines:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.chat.history import EarlierMessage, HistoryRead
+from core.chat.history import NOT_VISIBLE, EarlierMessage, HistoryRead
 from core.messages import ConversationKey, IncomingMessage
 
 
@@ -19,6 +19,8 @@ class ScriptedHistory:
 
     channel: list[EarlierMessage] = field(default_factory=list)  # the channel's top-level messages
     channel_reads: list[int] = field(default_factory=list)
+    members: dict[str, set[str]] = field(default_factory=dict)  # channel → who may see it (absent: everyone)
+    recent_reads: list[tuple] = field(default_factory=list)
 
     async def read(
         self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int, channel_messages: int = 0
@@ -29,6 +31,22 @@ class ScriptedHistory:
             return HistoryRead(messages=tuple(found[-channel_messages:]) if channel_messages else (),
                                through=message.event_id)
         self.reads.append((message.key, after, limit))
+        return self._thread(message, after=after, limit=limit)
+
+    async def recent(self, scope, *, thread: str, asker: str, since, limit: int, max_chars: int) -> HistoryRead:
+        """A thread's messages or the channel's (``channel``, all of them: the fake has no times); only for
+        ``members`` when the channel has a member list."""
+        self.recent_reads.append((scope, thread, asker, since))
+        if scope.channel in self.members and asker not in self.members[scope.channel]:
+            return HistoryRead(unavailable=NOT_VISIBLE)
+        if thread:
+            key = ConversationKey(scope.platform, scope.workspace, scope.channel, thread)
+            found = self.threads.get(key, [])
+        else:
+            found = self.channel
+        return HistoryRead(messages=tuple(found[-limit:]), more=len(found) > limit)
+
+    def _thread(self, message: IncomingMessage, *, after: str | None, limit: int) -> HistoryRead:
         if self.unavailable:
             return HistoryRead(unavailable=self.unavailable)
         before = int(message.event_id)

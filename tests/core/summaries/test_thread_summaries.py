@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from core.chat.history import EarlierMessage
 from core.messages import OutcomeKind
 from core.summaries.summarizer import COMBINE_PARTS, SUMMARISE_PART
-from core.summaries.texts import NOTHING_TO_SUMMARISE, SUMMARY_UNAVAILABLE
+from core.summaries.texts import NOT_IN_A_DM, NOT_VISIBLE_TEXT, NOTHING_TO_SUMMARISE, SUMMARY_UNAVAILABLE
 from core.summaries.thread import SummaryLimits
-from tests.core.conftest import CHANNEL, build_world, msg
+from tests.core.conftest import CHANNEL, actor, build_world, msg
 from tests.core.fakes import ScriptedHistory
 
 THREAD = replace(CHANNEL, thread="100")
@@ -83,3 +84,42 @@ async def test_a_question_that_mentions_summarising_is_a_question():
     _, outcome = await world.send(msg("summarize the plan in French", key=THREAD, event_id="200", mentions_bot=True,
                                       is_dm=False))
     assert outcome.text == "echo: summarize the plan in French"
+
+
+# --- /parley summarize [hours] ---------------------------------------------------------------------
+
+async def test_a_channel_summary_of_the_last_hours_goes_to_the_asker_only_and_is_accounted():
+    history = ScriptedHistory(channel=[
+        EarlierMessage(id="1", author="U2", author_name="Grace", text="the build is red"),
+        EarlierMessage(id="2", author="U1", author_name="Ada", text="call me on 555-867-5309"),
+    ])
+    world = world_with(history)
+    world.llm.script = ["- the build is red"]
+
+    reply = await world.core.commands.run(actor("U1"), "parley", "summarize 8")
+
+    assert reply.ok and reply.text.splitlines()[1] == "- the build is red" and "last 8 hours" in reply.text
+    ((scope, thread, asker, since),) = history.recent_reads
+    assert (scope.channel, thread, asker) == ("C1", "", "U1") and since == world.clock.now() - timedelta(hours=8)
+    (call,) = world.llm.requests
+    assert call.messages[-1].content.splitlines() == ["[Grace] the build is red", "[Ada] call me on [phone]"]
+    assert len(world.stores.usage.records) == 1 and world.turns.turns == []  # accounted, nothing stored
+
+
+async def test_a_channel_summary_for_a_non_member_of_a_private_channel_is_refused():
+    history = ScriptedHistory(channel=[EarlierMessage(id="1", author="U2", author_name="Grace", text="secret plan")])
+    history.members["C1"] = {"U2"}
+    world = world_with(history)
+
+    reply = await world.core.commands.run(actor("U1"), "parley", "summarize")
+
+    assert not reply.ok and reply.text == NOT_VISIBLE_TEXT and world.llm.requests == []
+
+
+async def test_bad_hours_are_refused_naming_the_bounds_and_a_dm_has_nothing_to_summarise():
+    world = world_with(ScriptedHistory())
+    for bad in ("0", "200", "yesterday"):
+        reply = await world.core.commands.run(actor("U1"), "parley", f"summarize {bad}")
+        assert not reply.ok and "1 to 168" in reply.text
+    reply = await world.core.commands.run(actor("U1", channel="D1", is_dm=True), "parley", "summarize")
+    assert not reply.ok and reply.text == NOT_IN_A_DM
