@@ -12,12 +12,15 @@ the channel, Slack refuses, and the refusal is a log line naming what is
 missing, then an answer without context.  A mention at the top of a channel
 starts its thread; with the persona's ``channel_context`` the channel's last
 few messages before it are read instead (``conversations.history``, tier 3,
-same scopes).  Authors' names come from
+same scopes).  For a summary (``recent``), the asker must be a member of the
+channel (``conversations.members``: ``channels:read``, ``groups:read``,
+``mpim:read``), or nothing is read.  Authors' names come from
 ``UserDirectory`` (cached ``users.info``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -28,8 +31,8 @@ from bots.slack.markup import plain_text
 from bots.slack.rate_limits import Rests
 from bots.slack.translate import BOT_SUBTYPE, SPOKEN_SUBTYPES, BotIdentity
 from bots.slack.users import UserDirectory
-from core.chat.history import EarlierMessage, HistoryRead
-from core.messages import IncomingMessage
+from core.chat.history import NOT_VISIBLE, EarlierMessage, HistoryRead
+from core.messages import ChannelScope, IncomingMessage
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +40,7 @@ METHOD = "conversations.replies"
 CHANNEL_METHOD = "conversations.history"  # a top-level mention's channel messages (the persona's channel_context)
 PAGE_SIZE = 200  # Slack advises at most 200 per page
 MAX_PAGES = 5
+MEMBER_PAGES = 20  # conversations.members pages (1,000 each) looked through for the asker
 HISTORY_SCOPES = "channels:history, groups:history, im:history, mpim:history"
 
 
@@ -94,16 +98,72 @@ class SlackHistory:
         messages = tuple(m for m in (self._earlier(item, bot=bot, names=names) for item in raw) if m is not None)
         return HistoryRead(messages=messages, through=ts, more=more)
 
+    async def recent(
+        self, scope: ChannelScope, *, thread: str, asker: str, since: datetime | None, limit: int, max_chars: int
+    ) -> HistoryRead:
+        """For a summary: the thread, or the channel's messages since ``since``; only for a member of the channel
+        (``conversations.members``)."""
+        channel, team = scope.channel, scope.workspace
+        try:
+            if not await self._is_member(channel, asker):
+                log.info("slack.history_not_visible", team=team, channel=channel)
+                return HistoryRead(unavailable=NOT_VISIBLE)
+            if thread:
+                raw, more = await self._pages(channel, thread_ts=thread, latest=None, oldest=None)
+                more, raw = more or len(raw) > limit, raw[-limit:]
+            else:
+                raw, more = await self._since(channel, oldest=since, limit=limit)
+            bot = await self._bot()
+        except SlackApiError as error:
+            method = METHOD if thread else CHANNEL_METHOD
+            return HistoryRead(unavailable=self._refusal(error, team=team, channel=channel, method=method))
+        names = await self._users.names({str(m["user"]) for m in raw if m.get("user") and not m.get("bot_id")})
+        messages = tuple(m for m in (self._earlier(item, bot=bot, names=names) for item in raw) if m is not None)
+        return HistoryRead(messages=messages, more=more)
+
+    async def _is_member(self, channel: str, user: str) -> bool:
+        cursor: str | None = None
+        for _ in range(MEMBER_PAGES):
+            params: dict[str, Any] = {"channel": channel, "limit": 1000}
+            if cursor:
+                params["cursor"] = cursor
+            response = await self._client.conversations_members(**params)
+            if user in (response.get("members") or []):
+                return True
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return False
+        return False
+
+    async def _since(self, channel: str, *, oldest: datetime | None, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """The channel's newest ``limit`` messages after ``oldest`` (conversations.history, newest first), oldest first."""
+        found: list[dict[str, Any]] = []
+        cursor: str | None = None
+        more = False
+        for _ in range(self._max_pages):
+            params: dict[str, Any] = {"channel": channel, "limit": min(self._page_size, limit - len(found))}
+            if oldest is not None:
+                params["oldest"] = f"{oldest.timestamp():.6f}"
+            if cursor:
+                params["cursor"] = cursor
+            response = await self._client.conversations_history(**params)
+            found.extend(response.get("messages") or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            more = bool(cursor)
+            if not cursor or len(found) >= limit:
+                break
+        return list(reversed(found[:limit])), more
+
     async def _pages(
-        self, channel: str, *, thread_ts: str, latest: str, oldest: str | None
+        self, channel: str, *, thread_ts: str, latest: str | None, oldest: str | None
     ) -> tuple[list[dict[str, Any]], bool]:
         """The thread's messages before ``latest`` (after ``oldest``), oldest first; True when pages were left."""
         found: list[dict[str, Any]] = []
         cursor: str | None = None
         for _ in range(self._max_pages):
-            params: dict[str, Any] = {
-                "channel": channel, "ts": thread_ts, "latest": latest, "inclusive": False, "limit": self._page_size,
-            }
+            params: dict[str, Any] = {"channel": channel, "ts": thread_ts, "limit": self._page_size}
+            if latest is not None:
+                params.update(latest=latest, inclusive=False)
             if oldest is not None:
                 params["oldest"] = oldest
             if cursor:

@@ -31,6 +31,7 @@ SCOPES = {
     "chat:write",  # chat.postMessage, chat.update, chat.postEphemeral, chat.startStream/appendStream/stopStream
     "channels:history", "groups:history", "im:history",  # message.channels, message.groups, message.im
     "mpim:history",  # conversations.replies in a group DM (thread context; the others serve it too)
+    "channels:read", "groups:read", "mpim:read",  # conversations.members: a summary only for a channel's members
     "im:write",  # conversations.open: the DM a /parley export file goes to
     "users:read",  # users.info: names, the admin verdict
     "commands",  # /persona, /parley

@@ -1,5 +1,6 @@
 """conversations.replies as Slack answers it: a thread's messages, oldest first, a page at a time; and
-conversations.history: a channel's top-level messages, newest first (limit at most 999), same scopes.
+conversations.history: a channel's top-level messages, newest first (limit at most 999), same scopes; and
+conversations.members (``set_members``), with the channel kind's ``:read`` scope.
 
 Documented behaviour enforced: ``channel`` and ``ts`` required; ``ts`` must be
 an existing message in the channel (else ``thread_not_found``); the parent
@@ -140,6 +141,33 @@ class HistoryMethods(SlackState):
             "ok": True, "messages": [self._history_item(m) for m in page], "has_more": more,
             "response_metadata": {"next_cursor": base64.b64encode(f"next:{start + limit}".encode()).decode() if more else ""},
         }
+
+    def set_members(self, channel: str, *users: str) -> None:
+        """Who is in ``channel`` (the bot is added); a channel never set has every known user."""
+        self.members_of[channel] = [self.bot_user_id, *users]
+
+    def _read_scope(self, channel: str) -> str:
+        return self._history_scope(channel).replace(":history", ":read")
+
+    def _m_conversations_members(self, params, token):
+        """A channel's members, a page at a time (limit at most 1,000); needs the channel kind's ``:read`` scope."""
+        channel = str(params.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        needed = self._read_scope(channel)
+        if needed not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(sorted(self.scopes))}
+        members = self.members_of.get(channel, list(self.users))
+        limit = min(int(params.get("limit") or 100), MAX_LIMIT)
+        start = 0
+        if params.get("cursor"):
+            try:
+                start = int(base64.b64decode(str(params["cursor"])).decode().removeprefix("next:"))
+            except ValueError:
+                return {"ok": False, "error": "invalid_cursor"}
+        more = start + limit < len(members)
+        return {"ok": True, "members": members[start:start + limit], "response_metadata": {
+            "next_cursor": base64.b64encode(f"next:{start + limit}".encode()).decode() if more else ""}}
 
     def _history_item(self, message) -> dict[str, Any]:
         item: dict[str, Any] = {"type": "message", "ts": message.ts, "text": message.text}

@@ -71,7 +71,11 @@ class SlackState(HttpStandIn):
         self._changed: asyncio.Event | None = None
         self.add_user(bot_user_id, name="parley", is_bot=True)
         # conversations.replies (``history``): the app's history scopes, channels it is not in, group DMs, bot authors
-        self.scopes: set[str] = {"channels:history", "groups:history", "im:history", "mpim:history"}
+        self.scopes: set[str] = {
+            "channels:history", "groups:history", "im:history", "mpim:history", "channels:read", "groups:read",
+            "im:read", "mpim:read",
+        }
+        self.members_of: dict[str, list[str]] = {}
         self.outside: set[str] = set()
         self.group_dms: set[str] = set()
         self.bot_authors: dict[tuple[str, str], tuple[str, str]] = {}

@@ -1,0 +1,58 @@
+"""/parley summarize and "@Parley summarize" through the real bolt app and slack_sdk."""
+
+from __future__ import annotations
+
+import time
+
+from core.summaries.texts import NOT_VISIBLE_TEXT
+from tests.bots.slack import payloads
+from tests.bots.slack.payloads import ADA, BOT_USER, CHANNEL, GRACE
+from tests.standins.openai_server import Reply
+
+PRIVATE = "G0PRIVATE"
+
+
+def recent_ts() -> str:
+    """A ts within the last hour (the channel summary reads the last hours)."""
+    return f"{time.time() - 600:.6f}"
+
+
+async def test_a_channel_summary_for_a_non_member_of_a_private_channel_is_refused(parley, slack, llm):
+    slack.set_members(PRIVATE, GRACE)
+    slack.add_message(PRIVATE, recent_ts(), "the acquisition closes friday", user=GRACE)
+
+    await parley.command("/parley", "summarize", user=ADA, channel=PRIVATE, channel_name="board")
+    reply = await slack.wait_for_call("response_url")
+
+    assert reply.params["response_type"] == "ephemeral" and NOT_VISIBLE_TEXT in reply.params["text"]
+    assert llm.chat_requests == [] and not slack.calls_to("conversations.history")
+
+
+async def test_a_member_gets_the_channel_summary_privately(parley, slack, llm):
+    llm.script(Reply("- the build is red since the merge"))
+    slack.add_message(CHANNEL, recent_ts(), "the build is red", user=GRACE)
+
+    await parley.command("/parley", "summarize 2", user=ADA)
+    reply = await slack.wait_for_call("response_url")
+
+    assert reply.params["response_type"] == "ephemeral"
+    assert "- the build is red since the merge" in reply.params["text"]
+    (request,) = llm.chat_requests
+    assert request.json["messages"][-1]["content"] == "[grace] the build is red"
+    (read,) = slack.calls_to("conversations.history")
+    assert abs(float(read.params["oldest"]) - (time.time() - 2 * 3600)) < 60
+
+
+async def test_a_mention_saying_summarize_in_a_thread_posts_the_summary_there(parley, slack, llm):
+    llm.script(Reply("- Ada asked for a review; Grace will do it"))
+    root = payloads.next_ts()
+    slack.add_message(CHANNEL, root, "can someone review my PR?", user=ADA)
+    slack.add_message(CHANNEL, payloads.next_ts(), "after lunch", user=GRACE, thread_ts=root)
+
+    await parley.deliver(payloads.app_mention(f"<@{BOT_USER}> summarize", thread_ts=root))
+    await parley.handled(1)
+
+    (request,) = llm.chat_requests
+    assert request.json["messages"][-1]["content"] == "[ada] can someone review my PR?\n[grace] after lunch"
+    posted = [m for m in slack.messages.values() if m.user == BOT_USER and m.thread_ts == root]
+    assert [m.text for m in posted] == ["- Ada asked for a review; Grace will do it"]
