@@ -34,9 +34,9 @@ class DiscordBot:
         self._options = options
         self.client = build_client(options)
         self.tree = app_commands.CommandTree(self.client)
-        install_commands(self.tree, router=core.commands)
-        self.in_flight = InFlight()
         self.history = DiscordHistory(self.client)
+        install_commands(self.tree, router=core.commands, history=self.history)
+        self.in_flight = InFlight()
         if core.thread_context is not None:  # the threads' and reply chains' earlier messages, through this client
             core.thread_context.attach(self.history)
         self.conversation = DiscordConversation(

@@ -18,6 +18,7 @@ from discord import app_commands
 from bots.discord.apology import apologise
 from bots.discord.forms import PersonaForm
 from bots.discord.interaction_reply import reply_in_time
+from bots.discord.history import DiscordHistory
 from bots.discord.places import Place, actor_from, place_of
 from bots.discord.texts import COMMAND_FAILED, FORM_FIELD_TOO_LONG, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION
 from core.admin import Actor, CommandReply
@@ -33,9 +34,10 @@ def actor_of(interaction: discord.Interaction) -> Actor:
 class _RouterGroup(app_commands.Group):
     command_word = ""
 
-    def __init__(self, *, router: CommandRouter) -> None:
+    def __init__(self, *, router: CommandRouter, history: DiscordHistory | None = None) -> None:
         super().__init__()
         self._router = router
+        self._history = history
 
     async def run(self, interaction: discord.Interaction, args: str) -> None:
         work = self._router.run(actor_of(interaction), self.command_word, args)
@@ -155,12 +157,20 @@ class ParleyCommands(_RouterGroup, name="parley", description=PARLEY_DESCRIPTION
     @app_commands.command(name="summarize", description="Summarise this channel's last hours (in a thread: the thread), for you")
     @app_commands.describe(hours="How many hours back, 1 to 168 (default 24); ignored in a thread")
     async def summarize(self, interaction: discord.Interaction, hours: Optional[str] = None) -> None:
+        if self._history is not None and interaction.channel_id is not None:  # what Discord says this person may read
+            permissions = interaction.permissions
+            self._history.note_reader(
+                interaction.channel_id, interaction.user.id,
+                can_read=permissions.view_channel and permissions.read_message_history,
+            )
         await self.run(interaction, f"summarize {hours or ''}".strip())
 
 
-def install_commands(tree: app_commands.CommandTree, *, router: CommandRouter) -> None:
+def install_commands(
+    tree: app_commands.CommandTree, *, router: CommandRouter, history: DiscordHistory | None = None
+) -> None:
     tree.add_command(PersonaCommands(router=router))
-    tree.add_command(ParleyCommands(router=router))
+    tree.add_command(ParleyCommands(router=router, history=history))
     tree.error(_on_error)
 
 

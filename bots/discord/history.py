@@ -16,13 +16,14 @@ missing, or Discord refuses, the refusal is a log line and the answer goes on wi
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import datetime
 
 import discord
 import structlog
 
 from bots.discord.translate import ANSWERABLE_TYPES
-from core.chat.history import EarlierMessage, HistoryRead
-from core.messages import IncomingMessage
+from core.chat.history import NOT_VISIBLE, EarlierMessage, HistoryRead
+from core.messages import ChannelScope, IncomingMessage
 
 log = structlog.get_logger(__name__)
 
@@ -34,7 +35,36 @@ class DiscordHistory:
     def __init__(self, client: discord.Client, *, max_noted: int = NOTED_REPLIES) -> None:
         self._client = client
         self._replies: OrderedDict[int, discord.Message] = OrderedDict()
+        self._readers: OrderedDict[tuple[int, int], bool] = OrderedDict()
         self._max_noted = max_noted
+
+    def note_reader(self, channel_id: int, user_id: int, *, can_read: bool) -> None:
+        """Whether a person may read a channel's history, as Discord resolved it for their command."""
+        self._readers[(channel_id, user_id)] = can_read
+        self._readers.move_to_end((channel_id, user_id))
+        while len(self._readers) > self._max_noted:
+            self._readers.popitem(last=False)
+
+    async def recent(
+        self, scope: ChannelScope, *, thread: str, asker: str, since: datetime | None, limit: int, max_chars: int
+    ) -> HistoryRead:
+        """For a summary: the thread, or the channel's messages since ``since``; only if the asker may read it
+        (as Discord resolved it for their command, ``note_reader``)."""
+        channel_id = int(thread or scope.channel)
+        if not self._readers.get((channel_id, int(asker)), False):
+            log.info("discord.history_not_visible", channel=channel_id)
+            return HistoryRead(unavailable=NOT_VISIBLE)
+        after = discord.Object(discord.utils.time_snowflake(since, high=True)) if since and not thread else None
+        try:
+            found = [
+                m async for m in self._client.get_partial_messageable(channel_id).history(
+                    limit=limit + 1, after=after, oldest_first=False,
+                )
+            ]
+        except discord.Forbidden as error:
+            log.warning("discord.history_forbidden", channel=channel_id, code=error.code)
+            return HistoryRead(unavailable=MISSING_PERMISSION)
+        return HistoryRead(messages=self._earlier(list(reversed(found[:limit]))), more=len(found) > limit)
 
     def note_reply(self, message: discord.Message) -> None:
         """A message about to go to the core that replies to another: its chain can be read without a fetch."""

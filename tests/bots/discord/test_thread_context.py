@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.standins.discord_server import ALICE, BOB, BOT, GENERAL, HELPER_BOT, DiscordStandIn
 from tests.standins.discord_server.world import READ_MESSAGE_HISTORY
+from tests.standins.openai_server import Reply
 
 HISTORY = "/channels/{channel_id}/messages"
 ONE_MESSAGE = "/channels/{channel_id}/messages/{message_id}"
@@ -73,3 +74,19 @@ async def test_without_read_message_history_the_answer_comes_without_context(sta
     assert {c.status for c in discord_server.calls_to("GET", ONE_MESSAGE)} == {403}
     await parley.wait_logged("discord.history_forbidden")
     await parley.wait_logged("thread_context.unavailable", reason="missing_permission:read_message_history")
+
+
+async def test_parley_summarize_typed_in_a_thread_summarises_that_thread_for_the_asker(parley):
+    server = parley.discord
+    parley.llm.script(Reply("- Bob reviews after lunch"))
+    thread = await server.start_user_thread(BOB, GENERAL, "review")
+    await server.send_message(ALICE, thread, "can someone review my PR?")
+    await server.send_message(BOB, thread, "after lunch")
+
+    interaction_id = await server.run_command(ALICE, thread, "parley", "summarize")
+    state = await server.wait_for_answer(interaction_id)
+
+    (request,) = parley.llm.chat_requests
+    assert request.json["messages"][-1]["content"] == "[Alice] can someone review my PR?\n[Bob] after lunch"
+    shown = state.original["content"] if state.original else state.followups[0]["content"]
+    assert "- Bob reviews after lunch" in shown and state.original["flags"] & 64  # ephemeral: only Alice sees it
