@@ -44,7 +44,7 @@ async def test_commands_are_synced_globally_by_default(parley):
     subs = {c["name"]: [o["name"] for o in c["options"]] for c in synced}
     assert subs == {
         "persona": ["list", "show", "use", "default", "delete", "create", "edit"],
-        "parley": ["help", "reset", "usage", "forget-me", "retention", "limits", "memory", "export", "filter"],
+        "parley": ["help", "reset", "usage", "forget-me", "retention", "limits", "memory", "export", "filter", "summarize"],
     }
     (sync,) = parley.discord.calls_to("PUT", "/applications/{application_id}/commands")
     assert sync.params["application_id"] == str(BOT)
