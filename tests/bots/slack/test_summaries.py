@@ -56,3 +56,32 @@ async def test_a_mention_saying_summarize_in_a_thread_posts_the_summary_there(pa
     assert request.json["messages"][-1]["content"] == "[ada] can someone review my PR?\n[grace] after lunch"
     posted = [m for m in slack.messages.values() if m.user == BOT_USER and m.thread_ts == root]
     assert [m.text for m in posted] == ["- Ada asked for a review; Grace will do it"]
+
+
+def message_shortcut(*, user: str, channel: str, message_ts: str, thread_ts: str | None, response_url: str) -> dict:
+    """A message shortcut's payload (``message_action``), as Slack sends it."""
+    message = {"type": "message", "user": ADA, "ts": message_ts, "text": "after lunch"}
+    if thread_ts:
+        message["thread_ts"] = thread_ts
+    return {
+        "type": "message_action", "token": "verification-token-not-used", "action_ts": "1710000999.000001",
+        "team": {"id": payloads.TEAM, "domain": "parley-test"}, "user": {"id": user, "name": user.lower()},
+        "channel": {"id": channel, "name": "general"}, "is_enterprise_install": False, "enterprise": None,
+        "callback_id": "parley_summarize_thread", "trigger_id": "1234.5678.abcdef", "response_url": response_url,
+        "message_ts": message_ts, "message": message,
+    }
+
+
+async def test_the_message_shortcut_summarises_the_thread_in_the_thread(parley, slack, llm):
+    llm.script(Reply("- Grace reviews after lunch"))
+    root, reply_ts = payloads.next_ts(), payloads.next_ts()
+    slack.add_message(CHANNEL, root, "can someone review my PR?", user=ADA)
+    slack.add_message(CHANNEL, reply_ts, "after lunch", user=GRACE, thread_ts=root)
+
+    status, _ = await parley.interact(message_shortcut(
+        user=ADA, channel=CHANNEL, message_ts=reply_ts, thread_ts=root, response_url=slack.response_url()))
+    post = await slack.wait_for_call("chat.postMessage")
+
+    assert status == 200
+    assert post.params["thread_ts"] == root and "- Grace reviews after lunch" in post.params["text"]
+    assert llm.chat_requests[0].json["messages"][-1]["content"] == "[ada] can someone review my PR?\n[grace] after lunch"
