@@ -10,6 +10,7 @@ owners can still narrow either command in Server Settings → Integrations.
 """
 
 # No `from __future__ import annotations`: discord.py reads these signatures to build the options.
+from dataclasses import replace
 from typing import Literal, Optional
 
 import discord
@@ -20,7 +21,9 @@ from bots.discord.forms import PersonaForm
 from bots.discord.interaction_reply import reply_in_time
 from bots.discord.history import DiscordHistory
 from bots.discord.places import Place, actor_from, place_of
-from bots.discord.texts import COMMAND_FAILED, FORM_FIELD_TOO_LONG, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION
+from bots.discord.texts import (
+    COMMAND_FAILED, FORM_FIELD_TOO_LONG, NOT_IN_A_THREAD, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION, SUMMARIZE_THREAD_MENU,
+)
 from core.admin import Actor, CommandReply
 from core.commands import CommandRouter
 
@@ -166,11 +169,41 @@ class ParleyCommands(_RouterGroup, name="parley", description=PARLEY_DESCRIPTION
         await self.run(interaction, f"summarize {hours or ''}".strip())
 
 
+class ThreadSummaryMenu:
+    """The message command "Summarize thread": the thread the message is in, or the one started on it."""
+
+    def __init__(self, *, router: CommandRouter, history: DiscordHistory | None) -> None:
+        self._router = router
+        self._history = history
+
+    async def on_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        channel = message.channel
+        if isinstance(channel, discord.Thread):
+            thread = channel.id
+        elif message.flags.has_thread or message.thread is not None:
+            thread = message.id  # a thread started on a message has the message's id
+        else:
+            await reply_in_time(interaction, _just(CommandReply(NOT_IN_A_THREAD, ok=False)))
+            return
+        if self._history is not None:
+            permissions = interaction.permissions
+            self._history.note_reader(thread, interaction.user.id,
+                                      can_read=permissions.view_channel and permissions.read_message_history)
+        actor = replace(actor_of(interaction), thread=str(thread))
+        await reply_in_time(interaction, self._router.run(actor, "parley", "summarize"))
+
+
+async def _just(reply: CommandReply) -> CommandReply:
+    return reply
+
+
 def install_commands(
     tree: app_commands.CommandTree, *, router: CommandRouter, history: DiscordHistory | None = None
 ) -> None:
     tree.add_command(PersonaCommands(router=router))
     tree.add_command(ParleyCommands(router=router, history=history))
+    summarize = ThreadSummaryMenu(router=router, history=history)
+    tree.add_command(app_commands.ContextMenu(name=SUMMARIZE_THREAD_MENU, callback=summarize.on_message))
     tree.error(_on_error)
 
 

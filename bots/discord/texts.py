@@ -30,3 +30,6 @@ FORM_LABELS = {
     "memory_budget": "Memory budget",
     "channel_context": "Channel messages as context",
 }
+
+SUMMARIZE_THREAD_MENU = "Summarize thread"  # the message command (context menu) on any message
+NOT_IN_A_THREAD = "That message is not in a thread, and no thread was started on it: there is no thread to summarise."

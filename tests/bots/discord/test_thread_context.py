@@ -90,3 +90,29 @@ async def test_parley_summarize_typed_in_a_thread_summarises_that_thread_for_the
     assert request.json["messages"][-1]["content"] == "[Alice] can someone review my PR?\n[Bob] after lunch"
     shown = state.original["content"] if state.original else state.followups[0]["content"]
     assert "- Bob reviews after lunch" in shown and state.original["flags"] & 64  # ephemeral: only Alice sees it
+
+
+async def test_the_message_command_summarize_thread_works_from_any_message_of_it(parley):
+    server = parley.discord
+    parley.llm.script(Reply("- Bob reviews after lunch"))
+    thread = await server.start_user_thread(BOB, GENERAL, "review")
+    await server.send_message(ALICE, thread, "can someone review my PR?")
+    picked = await server.send_message(BOB, thread, "after lunch")
+    menu = [c for c in server.commands["global"] if c.get("type") == 3]
+    assert [c["name"] for c in menu] == ["Summarize thread"]
+
+    interaction_id = await server.run_message_command(ALICE, thread, "Summarize thread", int(picked["id"]))
+    state = await server.wait_for_answer(interaction_id)
+
+    assert parley.llm.chat_requests[0].json["messages"][-1]["content"] == (
+        "[Alice] can someone review my PR?\n[Bob] after lunch"
+    )
+    assert "- Bob reviews after lunch" in state.original["content"]
+
+
+async def test_the_message_command_on_a_message_outside_any_thread_says_so(parley):
+    server = parley.discord
+    plain = await server.send_message(ALICE, GENERAL, "just a message")
+    interaction_id = await server.run_message_command(BOB, GENERAL, "Summarize thread", int(plain["id"]))
+    state = await server.wait_for_answer(interaction_id)
+    assert "not in a thread" in state.original["content"] and parley.llm.chat_requests == []

@@ -71,6 +71,15 @@ class InteractionRoutes(DiscordState):
             data["guild_id"] = str(GUILD_ID)
         return await self._interact(APPLICATION_COMMAND, user, channel_id, data)
 
+    async def run_message_command(self, user: User, channel_id: int, name: str, message_id: int) -> int:
+        """``user`` picks the message command ``name`` (a context menu) on a message; returns the interaction id."""
+        target = self.messages[message_id]
+        data: dict[str, Any] = {"id": command_id(name), "name": name, "type": 3, "target_id": str(message_id),
+                                "resolved": {"messages": {str(message_id): target}}}
+        if guild_of(channel_id):
+            data["guild_id"] = str(GUILD_ID)
+        return await self._interact(APPLICATION_COMMAND, user, channel_id, data)
+
     async def submit_modal(self, user: User, channel_id: int, custom_id: str, values: dict[str, str]) -> int:
         """``user`` submits the opened modal ``custom_id``, typing ``values`` (untouched inputs keep their value)."""
         inputs = _text_inputs(self._opened_modal(custom_id))
@@ -104,7 +113,7 @@ class InteractionRoutes(DiscordState):
     async def _sync_commands(self, request, params, body):
         scope = params.get("guild_id") or "global"
         synced = [
-            {**command, "id": command_id(command["name"]), "application_id": str(BOT), "version": "1",
+            {"description": "", **command, "id": command_id(command["name"]), "application_id": str(BOT), "version": "1",
              **({"guild_id": scope} if scope != "global" else {})}
             for command in body or []
         ]
