@@ -69,11 +69,14 @@ class Summarizer:
     def part_chars(self) -> int:
         return self._part_chars
 
-    async def summarise(self, lines: Sequence[str], *, persona: Persona) -> SummaryResult:
-        """The summary of ``lines`` (not empty). Raises LLMError."""
+    async def summarise(self, lines: Sequence[str], *, persona: Persona, spent: list[Usage] | None = None) -> SummaryResult:
+        """The summary of ``lines`` (not empty). Raises LLMError; each finished call's usage is appended to
+        ``spent`` as it comes, so what a failure after some parts consumed is still charged."""
+        spent = [] if spent is None else spent
         parts = parts_of(lines, part_chars=self._part_chars)
         if len(parts) == 1:
             text, usage = await self._call(SUMMARISE_PART, "\n".join(parts[0]), persona=persona)
+            spent.append(usage)
             return SummaryResult(text=text, usage=usage)
         summaries: list[str] = []
         usages: list[Usage] = []
@@ -81,7 +84,9 @@ class Summarizer:
             text, usage = await self._call(SUMMARISE_PART, "\n".join(part), persona=persona)
             summaries.append(f"Part {number}:\n{text}")
             usages.append(usage)
+            spent.append(usage)
         text, usage = await self._call(COMBINE_PARTS, "\n\n".join(summaries), persona=persona)
+        spent.append(usage)
         return SummaryResult(text=text, usage=usage, earlier_usage=tuple(usages), parts=len(parts))
 
     async def _call(self, instruction: str, transcript: str, *, persona: Persona) -> tuple[str, Usage]:

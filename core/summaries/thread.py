@@ -94,17 +94,18 @@ class ThreadSummaries:
         if isinstance(decision, LimitDecision):
             request.log.info("message.limited", reason=decision.reason, retry_after=decision.retry_after)
             return Outcome(OutcomeKind.LIMITED, text=decision.text, reason=decision.reason, retry_after=decision.retry_after)
-        used = Usage(0, 0)
+        spent: list[Usage] = []
         try:
-            result = await self._summarizer.summarise(transcript.lines, persona=persona)
+            result = await self._summarizer.summarise(transcript.lines, persona=persona, spent=spent)
             for part in result.earlier_usage:
                 await self._accounting.record(request, part)
-            used = reduce(lambda a, b: a + b, result.earlier_usage, result.usage)
         except LLMError as exc:
             request.log.warning("summary.failed", error=type(exc).__name__, cause=exc.cause)
+            for part in spent:  # the parts that were summarised before it failed
+                await self._accounting.record(request, part)
             return Outcome(OutcomeKind.FAILED, text=SUMMARY_FAILED, reason=type(exc).__name__)
         finally:
-            await self._budget.settle(decision, used)
+            await self._budget.settle(decision, reduce(lambda a, b: a + b, spent, Usage(0, 0)))
         request.pieces = [result.text]
         request.usage = result.usage
         request.streamed = True

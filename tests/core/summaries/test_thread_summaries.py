@@ -123,3 +123,18 @@ async def test_bad_hours_are_refused_naming_the_bounds_and_a_dm_has_nothing_to_s
         assert not reply.ok and "1 to 168" in reply.text
     reply = await world.core.commands.run(actor("U1", channel="D1", is_dm=True), "parley", "summarize")
     assert not reply.ok and reply.text == NOT_IN_A_DM
+
+
+async def test_a_model_failure_after_some_parts_is_a_polite_refusal_and_what_was_used_is_charged():
+    from core.llm_types import LLMError
+    from core.summaries.texts import SUMMARY_FAILED
+
+    history = ScriptedHistory()
+    history.write(THREAD, *forty_long_messages())
+    world = world_with(history, summaries=SummaryLimits(message_chars=300))
+    world.llm.script = ["- first half", LLMError("upstream 500")]
+
+    _, outcome = await world.send(msg("summarize", key=THREAD, event_id="200", mentions_bot=True, is_dm=False))
+
+    assert outcome.kind is OutcomeKind.FAILED and outcome.text == SUMMARY_FAILED
+    assert len(world.stores.usage.records) == 1 and world.stores.usage.records[0].completion_tokens > 0
