@@ -72,6 +72,7 @@ class CommandReply:
     form: PersonaForm | None = None
     ok: bool = True
     file: CommandFile | None = None
+    share: str = ""  # text the person may choose to post in the channel for everyone (a button), e.g. a summary
 
 
 CommandHandler = Callable[["Actor", str], Awaitable[CommandReply]]

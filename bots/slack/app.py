@@ -20,6 +20,7 @@ from bots.slack.commands import COMMANDS, SlackCommands
 from bots.slack.conversation import ConversationOptions, SlackConversation
 from bots.slack.forms import CALLBACK_ID
 from bots.slack.history import SlackHistory
+from bots.slack.shares import SHARE_ACTION, SummaryShares
 from bots.slack.shortcuts import SUMMARIZE_THREAD, SlackShortcuts
 from bots.slack.rate_limits import Rests, ShortWaitRetry
 from bots.slack.redelivery import SlackRedelivery
@@ -62,7 +63,10 @@ class SlackBot:
             chat=core.chat, client=client, users=self.users, in_flight=self.in_flight, options=options,
             rests=self.rests, clock=clock,
         )
-        self.commands = SlackCommands(router=core.commands, users=self.users, in_flight=self.in_flight)
+        self.shares = SummaryShares(clock=clock)
+        self.commands = SlackCommands(
+            router=core.commands, users=self.users, in_flight=self.in_flight, shares=self.shares
+        )
         self.shortcuts = SlackShortcuts(router=core.commands, commands=self.commands, in_flight=self.in_flight)
         self.redelivery = SlackRedelivery(
             conversation=self.conversation, client=client, rests=self.rests, in_flight=self.in_flight
@@ -80,6 +84,7 @@ class SlackBot:
             self.app.command(command)(self.commands.on_command)
         self.app.view(CALLBACK_ID)(self.commands.on_form_submit)
         self.app.shortcut(SUMMARIZE_THREAD)(self.shortcuts.on_summarize_thread)
+        self.app.action(SHARE_ACTION)(self.shares.on_share)
 
     async def on_message_event(
         self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext

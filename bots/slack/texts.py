@@ -44,3 +44,9 @@ ASSISTANT_PROMPTS = (
     {"title": "Explain some code", "message": "Explain what this code does, step by step:\n```\n\n```"},
     {"title": "What can you do?", "message": "What can you help me with, and which commands do you know?"},
 )
+
+SHARE_OFFER = "Only you can see this summary. Share it with the channel?"
+SHARE_BUTTON = "Share in channel"
+SHARED = "Shared in the channel."
+SHARE_EXPIRED = "This summary can no longer be shared: run `/parley summarize` again."
+SHARE_FAILED = "I couldn't post the summary in the channel."

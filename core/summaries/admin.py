@@ -25,7 +25,7 @@ from core.messages import ConversationKey, IncomingMessage
 from core.personas.directory import PersonaDirectory
 from core.ports import ChannelSettingsStore, Clock, ContentFilter, RateLimiter
 from core.summaries.texts import (
-    BAD_HOURS, CHANNEL_SUMMARY_TITLE, NOT_IN_A_DM, NOT_VISIBLE_TEXT, SUMMARY_BLOCKED, THREAD_SUMMARY_TITLE,
+    BAD_HOURS, CHANNEL_SHARED_TITLE, CHANNEL_SUMMARY_TITLE, NOT_IN_A_DM, NOT_VISIBLE_TEXT, SUMMARY_BLOCKED, THREAD_SUMMARY_TITLE,
 )
 from core.summaries.thread import ThreadSummaries
 
@@ -94,7 +94,8 @@ class SummaryAdmin:
             raise AdminError(final.user_text or SUMMARY_BLOCKED)
         title = THREAD_SUMMARY_TITLE if actor.thread else CHANNEL_SUMMARY_TITLE.format(hours=hours)
         notes = "".join(f"\n_{notice}_" for notice in (*request.notices, *final.notices))
-        return CommandReply(f"{title}\n{final.text}{notes}")
+        share = "" if actor.thread else f"{CHANNEL_SHARED_TITLE.format(hours=hours)}\n{final.text}"
+        return CommandReply(f"{title}\n{final.text}{notes}", share=share)
 
     async def _request(self, actor: Actor) -> ChatRequest:
         scope = actor.channel_scope

@@ -16,3 +16,4 @@ NOT_VISIBLE_TEXT = (
 SUMMARY_BLOCKED = "The summary was held back by this workspace's content filters."
 CHANNEL_SUMMARY_TITLE = "**Summary of this channel, last {hours} hours** (only you can see this):"
 THREAD_SUMMARY_TITLE = "**Summary of this thread:**"
+CHANNEL_SHARED_TITLE = "**Summary of this channel, last {hours} hours:**"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from core.summaries.texts import NOT_VISIBLE_TEXT
@@ -41,6 +42,30 @@ async def test_a_member_gets_the_channel_summary_privately(parley, slack, llm):
     assert request.json["messages"][-1]["content"] == "[grace] the build is red"
     (read,) = slack.calls_to("conversations.history")
     assert abs(float(read.params["oldest"]) - (time.time() - 2 * 3600)) < 60
+
+    offer = await slack.wait_for_call("response_url", count=2)  # a button to share it with the channel
+    blocks = offer.params["blocks"]
+    (button,) = (json.loads(blocks) if isinstance(blocks, str) else blocks)[1]["elements"]
+    assert not slack.calls_to("chat.postMessage")  # nothing public yet
+
+    status, _ = await parley.interact(share_pressed(button, response_url=slack.response_url()))
+    shared = await slack.wait_for_call("chat.postMessage")
+    assert status == 200 and shared.params["channel"] == CHANNEL
+    assert "- the build is red since the merge" in shared.params["text"] and "last 2 hours" in shared.params["text"]
+    done = await slack.wait_for_call("response_url", count=3)
+    assert done.params["text"] == "Shared in the channel."
+
+
+def share_pressed(button: dict, *, response_url: str) -> dict:
+    """A block_actions payload: ADA pressed ``button`` under an ephemeral message in CHANNEL."""
+    return {
+        "type": "block_actions", "user": {"id": ADA, "team_id": payloads.TEAM}, "api_app_id": payloads.APP_ID,
+        "token": "verification-token-not-used", "team": {"id": payloads.TEAM, "domain": "parley-test"},
+        "container": {"type": "message", "message_ts": "1710000500.000100", "channel_id": CHANNEL, "is_ephemeral": True},
+        "trigger_id": "1234.5678.abcdef", "channel": {"id": CHANNEL, "name": "general"}, "response_url": response_url,
+        "actions": [{"action_id": button["action_id"], "block_id": "b1", "value": button["value"], "type": "button",
+                     "text": button["text"], "action_ts": "1710000600.000100"}],
+    }
 
 
 async def test_a_mention_saying_summarize_in_a_thread_posts_the_summary_there(parley, slack, llm):
