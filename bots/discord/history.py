@@ -16,6 +16,7 @@ missing, or Discord refuses, the refusal is a log line and the answer goes on wi
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import datetime
 
 import discord
@@ -85,9 +86,9 @@ class DiscordHistory:
             if key.thread != message.event_id:
                 return await self._thread(int(key.thread), before=message_id, after=after, limit=limit)
             chain = await self._reply_chain(int(key.channel), message_id, after=after, limit=limit)
-            if chain.messages or channel_messages <= 0 or after is not None:
-                return chain
-            return await self._channel(int(key.channel), before=message_id, count=channel_messages)
+            if not chain.messages and channel_messages > 0 and after is None:
+                chain = await self._channel(int(key.channel), before=message_id, count=channel_messages)
+            return replace(chain, starts_thread=True)  # the mention starts its thread (or is answered by a reply)
         except discord.Forbidden as error:
             log.warning("discord.history_forbidden", channel=key.channel, thread=key.thread, code=error.code,
                         hint="give Parley Read Message History in this channel (README: thread context)")

@@ -76,7 +76,7 @@ class SlackHistory:
             return HistoryRead(through=ts)
         starts_thread = key.thread == ts
         if starts_thread and channel_messages <= 0:
-            return HistoryRead(through=ts)  # a message that starts its thread: nothing was said before it
+            return HistoryRead(through=ts, starts_thread=True)  # a message that starts its thread: nothing before it
         team = key.workspace
         method = CHANNEL_METHOD if starts_thread else METHOD
         if self._rests.resting(team, method):
@@ -96,7 +96,7 @@ class SlackHistory:
         raw = raw[-limit:]
         names = await self._users.names({str(m["user"]) for m in raw if m.get("user") and not m.get("bot_id")})
         messages = tuple(m for m in (self._earlier(item, bot=bot, names=names) for item in raw) if m is not None)
-        return HistoryRead(messages=messages, through=ts, more=more)
+        return HistoryRead(messages=messages, through=ts, more=more, starts_thread=starts_thread)
 
     async def recent(
         self, scope: ChannelScope, *, thread: str, asker: str, since: datetime | None, limit: int, max_chars: int

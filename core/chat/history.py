@@ -34,6 +34,7 @@ class HistoryRead:
     through: str = ""
     unavailable: str = ""
     more: bool = False  # older messages there were not read (the limit was reached)
+    starts_thread: bool = False  # the message starts its thread (a top-level mention): its thread is Parley's own
 
 
 NOT_VISIBLE = "not_visible"  # the asker cannot see that channel or thread (not a member)

@@ -11,7 +11,9 @@ as a bot's, Parley's own earlier answers go in as its own (assistant) turns.
   thread the message came from is read.
 - **Once, then only what is new**: the id of the message answered is noted
   per conversation (in this process); the next message reads only what came
-  after it, without Parley's own answers (its memory holds them).  A
+  after it, without Parley's own answers (its memory holds them).  A thread
+  that a top-level mention started is Parley's own (every message in it comes
+  to Parley): it is not read again.  A
   conversation Parley already answered in, with no note here (another
   process, a restart), is not read again: its memory holds the context.
 - **Filtered**: each message passes the same input filters as a question
@@ -48,6 +50,7 @@ LEFT_OUT_NOTICE = "Older messages in this thread were not read: only the newest 
 DEFAULT_MAX_MESSAGES = 50
 DEFAULT_MAX_CHARS = 20_000
 MAX_MARKS = 10_000  # conversations whose last read this process remembers
+STARTED_HERE = "\x00started"  # the mark of a thread a top-level mention started: never read again
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,8 @@ class ThreadContext:
         if message.is_dm or not key.thread or limits.max_messages <= 0 or limits.max_chars <= 0:
             return
         after = self._marks.get(key)
+        if after == STARTED_HERE:
+            return  # a thread Parley started: every message in it comes to Parley, nothing to catch up on
         if after is None and await self._conversations.has_assistant_turns(key):
             return  # answered here before (another process, a restart): its memory holds the context
         read = await self._history.read(
@@ -161,7 +166,9 @@ class ThreadContext:
         if read.unavailable:
             request.log.warning("thread_context.unavailable", reason=read.unavailable)
             return
-        if read.through:
+        if read.starts_thread:
+            self._marks.put(key, STARTED_HERE)
+        elif read.through:
             self._marks.put(key, read.through)
         fresh = [m for m in read.messages if m.text.strip() and not (after is not None and m.is_parley)]
         kept, cut = newest_within(fresh, max_messages=limits.max_messages, max_chars=limits.max_chars)

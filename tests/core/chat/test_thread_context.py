@@ -177,3 +177,12 @@ async def test_a_top_level_mention_reads_the_channel_only_when_the_persona_asks(
 
     assert history.channel_reads == [0, 1]
     assert sent(world) == [("user", "[Grace] the build is red"), ("user", "why?")]
+
+
+async def test_a_thread_a_top_level_mention_started_is_not_read_again():
+    history = ScriptedHistory()
+    world = world_with(history)
+    top = replace(CHANNEL, thread="100")
+    await world.send(msg("hi", key=top, event_id="100", mentions_bot=True, is_dm=False))
+    await world.send(msg("and then?", key=top, event_id="105", is_dm=False))
+    assert history.channel_reads == [0] and history.reads == []  # the follow-up costs no platform call

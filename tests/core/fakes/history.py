@@ -29,7 +29,7 @@ class ScriptedHistory:
             self.channel_reads.append(channel_messages)
             found = [m for m in self.channel if int(m.id) < int(message.event_id)]
             return HistoryRead(messages=tuple(found[-channel_messages:]) if channel_messages else (),
-                               through=message.event_id)
+                               through=message.event_id, starts_thread=True)
         self.reads.append((message.key, after, limit))
         return self._thread(message, after=after, limit=limit)
 
