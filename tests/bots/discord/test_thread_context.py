@@ -116,3 +116,22 @@ async def test_the_message_command_on_a_message_outside_any_thread_says_so(parle
     interaction_id = await server.run_message_command(BOB, GENERAL, "Summarize thread", int(plain["id"]))
     state = await server.wait_for_answer(interaction_id)
     assert "not in a thread" in state.original["content"] and parley.llm.chat_requests == []
+
+
+async def test_a_channel_summary_is_private_with_a_button_that_shares_it_in_the_channel(parley):
+    server = parley.discord
+    parley.llm.script(Reply("- the build is red"))
+    await server.send_message(BOB, GENERAL, "the build is red")
+
+    interaction_id = await server.run_command(ALICE, GENERAL, "parley", "summarize", {"hours": "2"})
+    state = await server.wait_for(lambda: (s := server.interactions[interaction_id]).followups and s)
+
+    assert state.original["flags"] & 64 and "- the build is red" in state.original["content"]  # only Alice
+    offer = state.followups[-1]
+    (button,) = offer["components"][0]["components"]
+    assert offer["flags"] & 64 and not server.bot_messages(GENERAL)
+
+    pressed = await server.press_button(ALICE, GENERAL, offer, button["custom_id"])
+    await server.wait_for_answer(pressed)
+    (shared,) = server.bot_messages(GENERAL)
+    assert "- the build is red" in shared["content"] and "last 2 hours" in shared["content"]

@@ -26,7 +26,7 @@ from tests.standins.discord_server.world import BOT, BOT_USER, GUILD_ID, User, c
 
 DEADLINE_SECONDS = 3.0  # for the first response
 TOKEN_SECONDS = 15 * 60  # for follow-ups and edits
-APPLICATION_COMMAND, MODAL_SUBMIT = 2, 5  # interaction types
+APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT = 2, 3, 5  # interaction types
 MESSAGE_REPLY, DEFERRED_REPLY, MODAL = 4, 5, 9  # callback types
 EPHEMERAL, LOADING = 1 << 6, 1 << 7  # message flags
 
@@ -99,7 +99,16 @@ class InteractionRoutes(DiscordState):
         assert opened, f"no modal {custom_id!r} was opened"
         return opened[-1]
 
-    async def _interact(self, kind: int, user: User, channel_id: int, data: dict[str, Any]) -> int:
+    async def press_button(self, user: User, channel_id: int, message: dict[str, Any], custom_id: str) -> int:
+        """``user`` presses the button ``custom_id`` on ``message`` (an interaction's message); the interaction id."""
+        buttons = [c for row in message.get("components") or [] for c in row.get("components") or []]
+        assert any(b.get("custom_id") == custom_id for b in buttons), f"no button {custom_id} on that message"
+        return await self._interact(MESSAGE_COMPONENT, user, channel_id, {"custom_id": custom_id, "component_type": 2},
+                                    message=message)
+
+    async def _interact(
+        self, kind: int, user: User, channel_id: int, data: dict[str, Any], *, message: dict[str, Any] | None = None
+    ) -> int:
         interaction_id = self._snowflake()
         state = InteractionState(
             id=interaction_id, token=f"interaction-token-{uuid.uuid4().hex}", kind=kind, user=user,
@@ -107,6 +116,8 @@ class InteractionRoutes(DiscordState):
         )
         self.interactions[interaction_id] = state
         payload = payloads.interaction(interaction_id, kind, user, channel_id, self._channel(channel_id), data)
+        if message is not None:
+            payload["message"] = message
         await self.dispatch("INTERACTION_CREATE", {**payload, "token": state.token})
         return interaction_id
 
@@ -159,6 +170,8 @@ class InteractionRoutes(DiscordState):
                                 flags=flags)
         message["attachments"] = content.new_attachments(files, self._snowflake)
         message["interaction_id"] = str(state.id)
+        if data.get("components"):
+            message["components"] = data["components"]
         return message
 
 
