@@ -124,3 +124,21 @@ async def test_a_top_level_mention_gets_the_channel_messages_the_persona_asks_fo
     ]
     (read,) = slack.calls_to("conversations.history")
     assert read.params["limit"] == "2" and not slack.calls_to("conversations.replies")
+
+
+async def test_outside_the_channel_or_for_a_thread_that_is_gone_the_read_says_why(slack):
+    root = post_thread(slack, [(ADA, "hello")])
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.base_url)
+    history = SlackHistory(client, users=UserDirectory(client), rests=Rests())
+
+    def mention_in(thread: str) -> IncomingMessage:
+        asked = payloads.next_ts()
+        return IncomingMessage(event_id=f"{CHANNEL}:{asked}", key=ConversationKey("slack", TEAM, CHANNEL, thread),
+                               user=GRACE, text="?", mentions_bot=True)
+
+    gone = await history.read(mention_in("1700000000.000001"), after=None, limit=5, max_chars=1_000)
+    slack.leave_channel(CHANNEL)
+    outside = await history.read(mention_in(root), after=None, limit=5, max_chars=1_000)
+
+    assert (gone.unavailable, outside.unavailable) == ("thread_not_found", "not_in_channel")
+    assert gone.messages == outside.messages == ()
