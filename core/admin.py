@@ -43,6 +43,7 @@ class Actor:
     user: str
     is_admin: bool = False
     is_dm: bool = False
+    thread: str = ""  # a command typed in a thread (Discord): the thread's id
 
     @property
     def workspace_scope(self) -> WorkspaceScope:
@@ -71,6 +72,7 @@ class CommandReply:
     form: PersonaForm | None = None
     ok: bool = True
     file: CommandFile | None = None
+    share: str = ""  # text the person may choose to post in the channel for everyone (a button), e.g. a summary
 
 
 CommandHandler = Callable[["Actor", str], Awaitable[CommandReply]]

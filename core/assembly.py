@@ -24,6 +24,11 @@ from core.chat.locks import ConversationLocks
 from core.chat.memory import MemoryWindowBuilder
 from core.chat.recovery import Recovery
 from core.chat.service import ChatService
+from core.chat.accounting import UsageAccounting
+from core.chat.thread_context import ThreadContext, ThreadContextLimits
+from core.summaries.summarizer import Summarizer
+from core.summaries.admin import SummaryAdmin
+from core.summaries.thread import SummaryLimits, ThreadSummaries
 from core.commands import CommandRouter
 from core.departures.departures import WorkspaceDepartures
 from core.feedback.admin import FeedbackAdmin
@@ -121,6 +126,8 @@ class CoreOptions:
     files: FileLimits = field(default_factory=FileLimits)  # ATTACHMENT_*, IMAGE_*
     vision: VisionPolicy = field(default_factory=VisionPolicy)  # VISION_MODELS; the local model takes no images
     tools: ToolOptions = field(default_factory=lambda: ToolOptions())
+    thread_context: ThreadContextLimits = field(default_factory=ThreadContextLimits)  # THREAD_CONTEXT_MAX_*
+    summaries: SummaryLimits = field(default_factory=SummaryLimits)  # SUMMARY_MAX_*
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +151,7 @@ class Core:
     approvals: ApprovalDesk = field(default_factory=ApprovalDesk)  # adapters attach their buttons to it
     tools: ToolsAdmin | None = None
     tool_servers: McpServers | None = None
+    thread_context: ThreadContext | None = None  # the adapter attaches its history reader (``attach``)
     departures: WorkspaceDepartures | None = None
 
 
@@ -228,6 +236,15 @@ def assemble_core(
             content_filter=content_filter or pipeline, limits=options.tools.limits, clock=clock,
             unavailable=options.tools.unavailable,
         )
+    thread_context = ThreadContext(
+        conversations=stores.conversations, content_filter=content_filter or pipeline, tokens=tokens, clock=clock,
+        limits=options.thread_context,
+    )
+    summary_accounting = UsageAccounting(usage=stores.usage, tokens=tokens, pricing=pricing, clock=clock)
+    summaries = ThreadSummaries(
+        thread_context=thread_context, summarizer=Summarizer(llm), budget=budget, tokens=tokens,
+        accounting=summary_accounting, limits=options.summaries,
+    )
     chat = ChatService(
         deliveries=deliveries,
         conversations=stores.conversations,
@@ -253,6 +270,13 @@ def assemble_core(
         tracer=tracer,
         files=files,
         tools=tool_runner,
+        thread_context=thread_context,
+        summaries=summaries,
+    )
+    summary_admin = SummaryAdmin(
+        summaries=summaries, thread_context=thread_context, channel_settings=stores.channel_settings,
+        personas=directory, rate_limiter=rate_limiter or request_limiter, content_filter=content_filter or pipeline,
+        accounting=summary_accounting, clock=clock,
     )
     tools_admin = None
     persona_extras: dict = {}
@@ -288,6 +312,7 @@ def assemble_core(
         personas=personas,
         parley={**channels.commands(), "usage": usage.command, "limits": limits.command, "filter": filters.command,
                 "feedback": feedback_admin.command, **access.commands(), "model": model_choices.command,
+                "summarize": summary_admin.command,
                 **({"tools": tools_admin.parley_command} if tools_admin is not None else {})},
         workspaces=workspaces,
     )
@@ -308,4 +333,5 @@ def assemble_core(
         recovery=Recovery(chat=chat, deliveries=deliveries, clock=clock), departures=departures, feedback=feedback,
         feedback_admin=feedback_admin, access=access, model_choices=model_choices, files=files,
         approvals=approvals, tools=tools_admin, tool_servers=tool_servers,
+        thread_context=thread_context,
     )

@@ -14,6 +14,8 @@ from datetime import timedelta
 
 import structlog
 
+from core.chat.thread_context import ThreadContextLimits
+from core.summaries.thread import SummaryLimits
 from core.ttl_cache import DEFAULT_TTL_SECONDS, TtlCache
 from core.access.cache import CachedAccessStore
 from core.access.values import AccessDefaults, Effect, Kind, SummonMode
@@ -326,6 +328,13 @@ async def start_core(
             files=file_limits(settings),
             vision=VisionPolicy(models=settings.vision_models, llm_takes_images=getattr(llm, "takes_images", True)),
             tools=tools,
+            thread_context=ThreadContextLimits(
+                max_messages=settings.thread_context_max_messages, max_chars=settings.thread_context_max_chars
+            ),
+            summaries=SummaryLimits(
+                max_messages=settings.summary_max_messages, max_chars=settings.summary_max_chars,
+                message_chars=settings.summary_message_max_chars,
+            ),
         ),
         rate_limit_storage=limits_storage(settings.rate_limit_storage_url),
         moderator=moderator,

@@ -34,6 +34,9 @@ PARLEY_HELP = (
     "`/parley summon show | <mention|always|off> | threads <auto|mention>` · `/parley model [name|default]` "
     "(pick one of the persona's models for yourself here)"
     " · `/parley tools` (the tool servers) · `/parley tools log` (admins: the latest tool calls)"
+    " · `/parley summarize [hours]` "
+    "(this channel's last hours, default 24, just for you; on Discord typed in a thread: that thread) · "
+    "mention me with `summarize` in a thread to summarise it there"
 )
 HELP_TEXT = (
     "**Talk to me** by mentioning me in a channel (I answer in a thread; follow-ups in that thread need "

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     # and how often every process looks for messages whose owner went away.
     inbox_lease_seconds: float = Field(default=60.0, ge=0.5, le=3_600)
     recovery_interval_seconds: float = Field(default=30.0, ge=0.05, le=3_600)
+    # Thread context: earlier messages of a thread Parley is mentioned in, read per request (0 messages: off)
+    thread_context_max_messages: int = Field(default=50, ge=0, le=1_000)
+    thread_context_max_chars: int = Field(default=20_000, ge=0, le=1_000_000)
+    # Summaries ("@Parley summarize" in a thread): at most this many messages, characters, characters per message
+    summary_max_messages: int = Field(default=500, ge=1, le=1_000)
+    summary_max_chars: int = Field(default=60_000, ge=1, le=1_000_000)
+    summary_message_max_chars: int = Field(default=2_000, ge=1, le=40_000)
 
     # Rate limits, budgets, upstream protection (see core/limits/)
     rate_limit_storage_url: str = "memory://"
@@ -155,7 +162,8 @@ class Settings(BaseSettings):
     slack_redirect_uri: str | None = None  # https://your-host/slack/oauth_redirect (as in the app's settings)
     slack_scopes: Annotated[tuple[str, ...], NoDecode] = (
         "app_mentions:read", "assistant:write", "channels:history", "chat:write", "commands", "files:write",
-        "files:read", "groups:history", "im:history", "im:write", "usergroups:read", "users:read",
+        "channels:read", "files:read", "groups:history", "groups:read", "im:history", "im:write",
+        "mpim:history", "mpim:read", "usergroups:read", "users:read",
     )  # the bot scopes an install asks for: the manifests' list
     slack_uninstall_grace_days: float = Field(default=30.0, ge=0, le=3_650)
 

@@ -22,6 +22,7 @@ from bots.discord.attachments import DiscordAttachments
 from bots.discord.connection import DiscordOptions, build_client, invite_url
 from bots.discord.conversation import ConversationOptions, DiscordConversation
 from bots.discord.feedback import FeedbackButtons
+from bots.discord.history import DiscordHistory
 from bots.discord.places import PLATFORM
 from bots.discord.redelivery import DiscordRedelivery
 from core.assembly import Core
@@ -36,17 +37,21 @@ class DiscordBot:
         self._options = options
         self.client = build_client(options)
         self.tree = app_commands.CommandTree(self.client)
-        install_commands(self.tree, router=core.commands)
+        self.history = DiscordHistory(self.client)
+        install_commands(self.tree, router=core.commands, history=self.history)
         self.in_flight = InFlight()
         self.feedback = FeedbackButtons(core.feedback)
         self.client.add_dynamic_items(self.feedback.item)  # clicks on any answer's buttons, after any restart
         core.files.serve(PLATFORM, DiscordAttachments(self.client, cdn_url=options.cdn_url))
+        if core.thread_context is not None:  # the threads' and reply chains' earlier messages, through this client
+            core.thread_context.attach(self.history)
         self.conversation = DiscordConversation(
             chat=core.chat, client=self.client, in_flight=self.in_flight, feedback=self.feedback,
             options=ConversationOptions(
                 allow_bot_messages=options.allow_bot_messages, edit_interval=options.edit_interval_seconds,
                 max_answer_messages=options.max_answer_messages,
             ),
+            history=self.history,
         )
         self.redelivery = DiscordRedelivery(
             chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds,

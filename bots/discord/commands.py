@@ -10,6 +10,7 @@ owners can still narrow either command in Server Settings → Integrations.
 """
 
 # No `from __future__ import annotations`: discord.py reads these signatures to build the options.
+from dataclasses import replace
 from typing import Literal, Optional
 
 import discord
@@ -18,8 +19,11 @@ from discord import app_commands
 from bots.discord.apology import apologise
 from bots.discord.forms import PersonaForm
 from bots.discord.interaction_reply import reply_in_time
+from bots.discord.history import DiscordHistory
 from bots.discord.places import Place, actor_from, place_of
-from bots.discord.texts import COMMAND_FAILED, FORM_FIELD_TOO_LONG, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION
+from bots.discord.texts import (
+    COMMAND_FAILED, FORM_FIELD_TOO_LONG, NOT_IN_A_THREAD, PARLEY_DESCRIPTION, PERSONA_DESCRIPTION, SUMMARIZE_THREAD_MENU,
+)
 from core.admin import Actor, CommandReply
 from core.commands import CommandRouter
 
@@ -33,9 +37,10 @@ def actor_of(interaction: discord.Interaction) -> Actor:
 class _RouterGroup(app_commands.Group):
     command_word = ""
 
-    def __init__(self, *, router: CommandRouter) -> None:
+    def __init__(self, *, router: CommandRouter, history: DiscordHistory | None = None) -> None:
         super().__init__()
         self._router = router
+        self._history = history
 
     async def run(self, interaction: discord.Interaction, args: str) -> None:
         work = self._router.run(actor_of(interaction), self.command_word, args)
@@ -205,10 +210,53 @@ class ParleyCommands(_RouterGroup, name="parley", description=PARLEY_DESCRIPTION
     async def tools(self, interaction: discord.Interaction, action: Literal["servers", "log"] = "servers") -> None:
         await self.run(interaction, "tools log" if action == "log" else "tools")
 
+    @app_commands.command(name="summarize", description="Summarise this channel's last hours (in a thread: the thread), for you")
+    @app_commands.describe(hours="How many hours back, 1 to 168 (default 24); ignored in a thread")
+    async def summarize(self, interaction: discord.Interaction, hours: Optional[str] = None) -> None:
+        if self._history is not None and interaction.channel_id is not None:  # what Discord says this person may read
+            permissions = interaction.permissions
+            self._history.note_reader(
+                interaction.channel_id, interaction.user.id,
+                can_read=permissions.view_channel and permissions.read_message_history,
+            )
+        await self.run(interaction, f"summarize {hours or ''}".strip())
 
-def install_commands(tree: app_commands.CommandTree, *, router: CommandRouter) -> None:
+
+class ThreadSummaryMenu:
+    """The message command "Summarize thread": the thread the message is in, or the one started on it."""
+
+    def __init__(self, *, router: CommandRouter, history: DiscordHistory | None) -> None:
+        self._router = router
+        self._history = history
+
+    async def on_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        channel = message.channel
+        if isinstance(channel, discord.Thread):
+            thread = channel.id
+        elif message.flags.has_thread or message.thread is not None:
+            thread = message.id  # a thread started on a message has the message's id
+        else:
+            await reply_in_time(interaction, _just(CommandReply(NOT_IN_A_THREAD, ok=False)))
+            return
+        if self._history is not None:
+            permissions = interaction.permissions
+            self._history.note_reader(thread, interaction.user.id,
+                                      can_read=permissions.view_channel and permissions.read_message_history)
+        actor = replace(actor_of(interaction), thread=str(thread))
+        await reply_in_time(interaction, self._router.run(actor, "parley", "summarize"))
+
+
+async def _just(reply: CommandReply) -> CommandReply:
+    return reply
+
+
+def install_commands(
+    tree: app_commands.CommandTree, *, router: CommandRouter, history: DiscordHistory | None = None
+) -> None:
     tree.add_command(PersonaCommands(router=router))
-    tree.add_command(ParleyCommands(router=router))
+    tree.add_command(ParleyCommands(router=router, history=history))
+    summarize = ThreadSummaryMenu(router=router, history=history)
+    tree.add_command(app_commands.ContextMenu(name=SUMMARIZE_THREAD_MENU, callback=summarize.on_message))
     tree.error(_on_error)
 
 

@@ -9,6 +9,7 @@ import structlog
 
 from bots.discord.apology import apologise_in
 from bots.discord.feedback import FeedbackButtons
+from bots.discord.history import DiscordHistory
 from bots.discord.live_message import LiveMessage
 from bots.discord.places import Place, place_of
 from bots.discord.render import render_reply
@@ -43,8 +44,10 @@ class DiscordConversation:
         in_flight: InFlight,
         options: ConversationOptions,
         feedback: FeedbackButtons | None = None,
+        history: DiscordHistory | None = None,
     ) -> None:
         self._feedback = feedback
+        self._history = history
         self._chat = chat
         self._client = client
         self._in_flight = in_flight
@@ -79,6 +82,8 @@ class DiscordConversation:
         if not decision.message.is_dm and not await self._admitted(message, decision, event_log=event_log):
             return
         target: discord.abc.Messageable = message.channel
+        if self._history is not None and (decision.start_thread or decision.reply_in_channel):
+            self._history.note_reply(message)  # a mention in a channel: its reply chain is read in the answer's turn
         try:
             answer_place = await self._answer_place(message, decision, event_log=event_log)
             if answer_place is None:

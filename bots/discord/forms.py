@@ -26,6 +26,7 @@ class PersonaForm(discord.ui.Modal):
         self._actor_of = actor_of
         self._editing = persona.name if persona else None
         self._memory_budget = str(persona.memory_budget) if persona else ""
+        self._channel_context = str(persona.channel_context) if persona else ""  # kept: a modal has 5 fields
         self._inputs: dict[str, discord.ui.TextInput] = {}
         if persona is None:
             self._add("name", description="1–32 of a-z 0-9 _ -", max_length=32, placeholder="pirate")
@@ -57,6 +58,8 @@ class PersonaForm(discord.ui.Modal):
         values = {field: text_input.value or "" for field, text_input in self._inputs.items()}
         if self._memory_budget:
             values["memory_budget"] = self._memory_budget
+        if self._channel_context:
+            values["channel_context"] = self._channel_context
         return values
 
     async def on_submit(self, interaction: discord.Interaction) -> None:

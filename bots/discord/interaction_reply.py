@@ -23,7 +23,8 @@ import structlog
 from discord.utils import MISSING
 
 from bots.discord.live_message import MESSAGE_LIMIT
-from bots.discord.texts import FORM_TOO_LATE
+from bots.discord.share import ShareView
+from bots.discord.texts import FORM_TOO_LATE, SHARE_OFFER
 from core.admin import CommandReply
 from core.text_split import split_markdown
 
@@ -80,6 +81,8 @@ async def send_reply(interaction: discord.Interaction, reply: CommandReply) -> N
         await interaction.response.send_message(pieces[0], file=file or MISSING, ephemeral=ephemeral)
     for piece in pieces[1:]:
         await interaction.followup.send(piece, ephemeral=ephemeral)
+    if reply.ok and reply.share and interaction.guild_id is not None:  # a summary the person may share
+        await interaction.followup.send(SHARE_OFFER, view=ShareView(text=reply.share), ephemeral=True)
 
 
 async def _defer(interaction: discord.Interaction, task: asyncio.Future[CommandReply], *, waited: float) -> None:

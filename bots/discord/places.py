@@ -68,4 +68,5 @@ def actor_from(place: Place, *, user_id: int, manages_guild: bool) -> Actor:
         user=str(user_id),
         is_admin=manages_guild and not place.is_dm,
         is_dm=place.is_dm,
+        thread=str(place.channel_id) if place.is_thread else "",
     )

@@ -30,4 +30,12 @@ FORM_LABELS = {
     "temperature": "Temperature",
     "max_tokens": "Max tokens",
     "memory_budget": "Memory budget",
+    "channel_context": "Channel messages as context",
 }
+
+SUMMARIZE_THREAD_MENU = "Summarize thread"  # the message command (context menu) on any message
+NOT_IN_A_THREAD = "That message is not in a thread, and no thread was started on it: there is no thread to summarise."
+SHARE_OFFER = "Only you can see this summary. Share it with the channel?"
+SHARE_BUTTON = "Share in channel"
+SHARED = "Shared in the channel."
+SHARE_FAILED = "I couldn't post the summary in the channel."

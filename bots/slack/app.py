@@ -25,6 +25,9 @@ from bots.slack.conversation import ConversationOptions, SlackConversation
 from bots.slack.feedback import ACTION_ID as FEEDBACK_ACTION, COMMENT_CALLBACK_ID, SlackFeedback
 from bots.slack.forms import CALLBACK_ID
 from bots.slack.install import Installs
+from bots.slack.history import SlackHistory
+from bots.slack.shares import SHARE_ACTION, SummaryShares
+from bots.slack.shortcuts import SUMMARIZE_THREAD, SlackShortcuts
 from bots.slack.rate_limits import Rests, ShortWaitRetry
 from bots.slack.redelivery import SlackRedelivery
 from bots.slack.translate import PLATFORM, BotIdentity
@@ -65,11 +68,17 @@ class SlackBot:
         core.files.serve(PLATFORM, SlackAttachments(token=client.token or "", api_url=client.base_url))
         self.rests = Rests(clock=clock)
         self.users = UserDirectory(self.clients, rests=self.rests)
+        if core.thread_context is not None:  # the threads' earlier messages, read through this client
+            core.thread_context.attach(SlackHistory(self.clients, users=self.users, rests=self.rests))
         self.conversation = SlackConversation(
             chat=core.chat, clients=self.clients, users=self.users, in_flight=self.in_flight, options=options,
             rests=self.rests, clock=clock,
         )
-        self.commands = SlackCommands(router=core.commands, users=self.users, in_flight=self.in_flight)
+        self.shares = SummaryShares(clock=clock)
+        self.commands = SlackCommands(
+            router=core.commands, users=self.users, in_flight=self.in_flight, shares=self.shares
+        )
+        self.shortcuts = SlackShortcuts(router=core.commands, commands=self.commands, in_flight=self.in_flight)
         self.feedback = SlackFeedback(recorder=core.feedback, in_flight=self.in_flight)
         self.redelivery = SlackRedelivery(conversation=self.conversation, rests=self.rests, in_flight=self.in_flight)
         # process_before_response=True: bolt acks when a listener returns, and each listener returns once its
@@ -95,6 +104,8 @@ class SlackBot:
         self.app.view(COMMENT_CALLBACK_ID)(self.feedback.on_comment)
         for action_id in (APPROVE_ACTION, DECLINE_ACTION):
             self.app.action(action_id)(self.approvals.on_action)
+        self.app.shortcut(SUMMARIZE_THREAD)(self.shortcuts.on_summarize_thread)
+        self.app.action(SHARE_ACTION)(self.shares.on_share)
 
     async def on_message_event(
         self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext

@@ -32,6 +32,7 @@ from bots.slack.forms import (
     FormContext, field_errors, fits_in_form, loading_view, persona_view, result_view, submitted_fields,
 )
 from bots.slack.outgoing import markdown, mrkdwn, mrkdwn_pieces
+from bots.slack.shares import SummaryShares
 from bots.slack.translate import PLATFORM
 from bots.slack.users import UserDirectory
 from core.admin import Actor, CommandReply
@@ -60,7 +61,10 @@ def opens_a_form(name: str, args: str) -> bool:
 
 
 class SlackCommands:
-    def __init__(self, *, router: CommandRouter, users: UserDirectory, in_flight: InFlight) -> None:
+    def __init__(
+        self, *, router: CommandRouter, users: UserDirectory, in_flight: InFlight, shares: SummaryShares | None = None
+    ) -> None:
+        self._shares = shares
         self._router = router
         self._users = users
         self._in_flight = in_flight
@@ -128,6 +132,9 @@ class SlackCommands:
         if modal.is_open and await modal.show(result_view(mrkdwn(text))):
             return
         await _respond(respond, reply, text=text, log=log)
+        fits = len(mrkdwn_pieces(text)) < RESPONSE_URL_USES  # the offer is one more message at the response_url
+        if reply.ok and reply.share and self._shares is not None and not actor.is_dm and fits:
+            await self._shares.offer(respond, channel=actor.channel, text=reply.share)
 
     async def on_form_submit(
         self, ack: AsyncAck, body: Mapping[str, Any], view: Mapping[str, Any], client: AsyncWebClient

@@ -21,13 +21,13 @@ from core.personas.values import MAX_MODEL_CHARS, MAX_PROMPT_CHARS, Persona, Per
 
 CALLBACK_ID = "parley_persona_form"
 ACTION_ID = "value"
-FIELDS = ("name", "system_prompt", "model", "temperature", "max_tokens", "memory_budget")
-OPTIONAL = frozenset({"model", "temperature", "max_tokens", "memory_budget"})
+FIELDS = ("name", "system_prompt", "model", "temperature", "max_tokens", "memory_budget", "channel_context")
+OPTIONAL = frozenset({"model", "temperature", "max_tokens", "memory_budget", "channel_context"})
 SLACK_INPUT_MAX = 3_000  # Slack's limit for one plain_text_input
 PROMPT_LIMIT = min(MAX_PROMPT_CHARS, SLACK_INPUT_MAX)  # the longest system prompt the form holds
 FIELD_LIMITS = {  # each input's max_length
     "name": 32, "system_prompt": PROMPT_LIMIT, "model": MAX_MODEL_CHARS,
-    "temperature": 20, "max_tokens": 20, "memory_budget": 20,
+    "temperature": 20, "max_tokens": 20, "memory_budget": 20, "channel_context": 20,
 }
 
 
@@ -74,7 +74,7 @@ def persona_view(persona: Persona | None, *, context: FormContext) -> dict[str, 
     else:
         blocks.append(_input("name"))
     blocks.append(_input("system_prompt", initial=initial.get("system_prompt"), multiline=True))
-    for field in ("model", "temperature", "max_tokens", "memory_budget"):
+    for field in ("model", "temperature", "max_tokens", "memory_budget", "channel_context"):
         blocks.append(_input(field, initial=initial.get(field)))
     return {
         "type": "modal",
@@ -130,6 +130,7 @@ def _initial_values(persona: Persona | None) -> dict[str, str]:
         "temperature": f"{persona.temperature:g}",
         "max_tokens": str(persona.max_tokens),
         "memory_budget": str(persona.memory_budget),
+        "channel_context": str(persona.channel_context),
     }
 
 

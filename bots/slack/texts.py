@@ -26,6 +26,7 @@ FORM_LABELS = {
     "temperature": "Temperature",
     "max_tokens": "Max tokens",
     "memory_budget": "Memory budget (tokens)",
+    "channel_context": "Channel messages as context",
 }
 FORM_HINTS = {
     "name": "1–32 characters: lowercase letters, digits, '-' or '_'.",
@@ -33,6 +34,7 @@ FORM_HINTS = {
     "temperature": "0 to 2; empty for 0.7.",
     "max_tokens": "Longest answer, in tokens; empty for 1024.",
     "memory_budget": "Tokens of conversation history sent with each request; empty for 3000.",
+    "channel_context": "A mention at the top of a channel also gets this many earlier channel messages (0–20); empty for 0.",
 }
 
 ASSISTANT_THINKING = "is thinking…"
@@ -42,3 +44,9 @@ ASSISTANT_PROMPTS = (
     {"title": "Explain some code", "message": "Explain what this code does, step by step:\n```\n\n```"},
     {"title": "What can you do?", "message": "What can you help me with, and which commands do you know?"},
 )
+
+SHARE_OFFER = "Only you can see this summary. Share it with the channel?"
+SHARE_BUTTON = "Share in channel"
+SHARED = "Shared in the channel."
+SHARE_EXPIRED = "This summary can no longer be shared: run `/parley summarize` again."
+SHARE_FAILED = "I couldn't post the summary in the channel."

@@ -134,7 +134,7 @@ class Generation:
         persona = request.persona
         request.window = await self._memory.build(
             request.message.key, persona=persona, user_text=request.text, budget=budget,
-            remember=request.settings.memory_enabled,
+            remember=request.settings.memory_enabled, earlier=request.earlier,
         )
         folded = request.window.summary_usage
         if folded is not None:  # old turns were summarised: that call is paid for too

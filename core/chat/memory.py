@@ -11,7 +11,7 @@ the reply's footer says so.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 
@@ -20,7 +20,7 @@ from core.llm_types import ChatMessage, CompletionRequest, LLMError
 from core.messages import ConversationKey, Usage
 from core.personas.values import Persona
 from core.ports import ConversationStore, LLMProvider, TokenCounter
-from core.records import Summary, Turn
+from core.records import NewTurn, Summary, Turn
 from core.tokens import MESSAGE_OVERHEAD_TOKENS
 
 log = structlog.get_logger(__name__)
@@ -68,13 +68,15 @@ class MemoryWindowBuilder:
         user_text: str,
         budget: int | None = None,
         remember: bool = True,
+        earlier: Sequence[NewTurn] = (),
     ) -> MemoryWindow:
-        """The messages for one request. ``remember=False`` sends the new message alone."""
+        """The messages for one request. ``remember=False`` sends the new message alone (with ``earlier``, the
+        thread's messages that are not stored, newest first within what the budget leaves)."""
         system = ChatMessage("system", persona.system_prompt)
         new = ChatMessage("user", user_text)
-        if not remember:
-            return MemoryWindow(messages=(system, new))
         budget = persona.memory_budget if budget is None else budget
+        if not remember:
+            return with_earlier(MemoryWindow(messages=(system, new)), earlier, budget=budget)
         summary, turns = await self._conversations.load_window(key, limit=self._fetch_limit)
         more_unread = len(turns) == self._fetch_limit
         summary_cost = summary.token_count if summary else 0
@@ -103,9 +105,10 @@ class MemoryWindowBuilder:
             history_tokens += summary.token_count
         messages.extend(ChatMessage("assistant" if t.role == "assistant" else "user", t.content) for t in kept)
         messages.append(new)
-        return MemoryWindow(
+        window = MemoryWindow(
             messages=tuple(messages), notices=notices, summary_usage=summary_usage, history_tokens=history_tokens
         )
+        return with_earlier(window, earlier, budget=budget)
 
     async def _fold(
         self, key: ConversationKey, *, persona: Persona, previous: Summary | None, turns: Sequence[Turn]
@@ -148,3 +151,28 @@ def _first_fitting(turns: Sequence[Turn], budget: int) -> int:
         used += cost
         index -= 1
     return index
+
+
+def with_earlier(window: MemoryWindow, earlier: Sequence[NewTurn], *, budget: int) -> MemoryWindow:
+    """``window`` with the unstored ``earlier`` turns that fit what the budget leaves, newest first, just before
+    the new message; the others left out, and the footer says so."""
+    if not earlier:
+        return window
+    room = max(budget - window.history_tokens, 0)
+    kept: list[NewTurn] = []
+    for turn in reversed(earlier):
+        cost = turn.token_count + MESSAGE_OVERHEAD_TOKENS
+        if cost > room:
+            break
+        room -= cost
+        kept.append(turn)
+    kept.reverse()
+    notices = window.notices
+    if len(kept) < len(earlier) and DROPPED_NOTICE not in notices:
+        notices += (DROPPED_NOTICE,)
+    added = tuple(ChatMessage("assistant" if t.role == "assistant" else "user", t.content) for t in kept)
+    messages = (*window.messages[:-1], *added, window.messages[-1])
+    return replace(
+        window, messages=messages, notices=notices,
+        history_tokens=window.history_tokens + sum(t.token_count + MESSAGE_OVERHEAD_TOKENS for t in kept),
+    )

@@ -10,7 +10,7 @@ from core.chat.memory import MemoryWindow
 from core.llm_types import ImagePart
 from core.messages import IncomingMessage, Usage
 from core.personas.values import Persona
-from core.records import BudgetHold, ChannelSettings
+from core.records import BudgetHold, ChannelSettings, NewTurn
 
 
 @dataclass
@@ -35,6 +35,7 @@ class ChatRequest:
     image_tokens: int = 0  # what they cost by the provider's rule, for the budget's reservation
     tool_rounds: int = 0  # tool rounds so far (core/tools): each was charged as an LLM call of its own
     round_start: int = 0  # where the current round's text starts in ``pieces``
+    earlier: tuple[NewTurn, ...] = ()  # the thread's earlier messages, when memory does not keep them (thread_context)
 
     @property
     def keeps_turns(self) -> bool:

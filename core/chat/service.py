@@ -34,6 +34,8 @@ from core.chat.input_text import check_text, clean_text, valid_text
 from core.chat.memory import MemoryWindowBuilder
 from core.chat.request import Accepted, ChatRequest
 from core.feedback.recording import FeedbackRecorder
+from core.chat.thread_context import ThreadContext
+from core.summaries.thread import ThreadSummaries
 from core.chat.texts import DELAYED_NOTICE, INPUT_BLOCKED_TEXT, INTERNAL_ERROR_TEXT
 from core.files.intake import FileIntake, with_files
 from core.files.values import FileLimits, VisionPolicy
@@ -81,10 +83,14 @@ class ChatService:
         tracer: Tracer | None = None,
         files: FileIntake | None = None,
         tools: ToolRunner | None = None,
+        thread_context: ThreadContext | None = None,
+        summaries: ThreadSummaries | None = None,
     ) -> None:
         self._metrics = metrics = metrics or NoMetrics()
         self._tracer = tracer = tracer or NoTracer()
         self._files = files or FileIntake(limits=FileLimits(), vision=VisionPolicy())
+        self._thread_context = thread_context
+        self._summaries = summaries
         self._deliveries = deliveries
         self._conversations = conversations
         self._channel_settings = channel_settings
@@ -315,6 +321,12 @@ class ChatService:
             return
         request.text = verdict.text  # redacted: what the LLM sees and what is stored, never the original
         request.notices += verdict.notices
+        if self._summaries is not None and self._summaries.asks(request):  # "@Parley summarize": a command
+            refusal = await self._summaries.summarise(request)
+            yield refusal if refusal is not None else await self._generation.finish(request)
+            return
+        if self._thread_context is not None:
+            await self._thread_context.gather(request)
         async with aclosing(self._generation.generate(request)) as events:
             async for event in events:
                 yield event

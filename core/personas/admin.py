@@ -16,10 +16,11 @@ from core.ports import AuditLog, ChannelSettingsStore, Clock, PersonaStore
 PERSONA_HELP = (
     "`/persona list` · `/persona show [name]` · `/persona use <name>` · `/persona default <name>` · "
     "`/persona delete <name>` · `/persona create <name> [model=…] [temperature=…] [max_tokens=…] "
-    "[memory_budget=…] [models=a,b] [choice=on|off] [vision=auto|on|off] <system prompt>` · `/persona edit <name> [field=value …] [new system prompt]` · "
+    "[memory_budget=…] [models=a,b] [choice=on|off] [vision=auto|on|off] [channel_context=…] <system prompt>` · "
+    "`/persona edit <name> [field=value …] [new system prompt]` · "
     "`/persona tools <name> [<server|server.tool> <auto|ask|off>]`"
 )
-_OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget|models|choice|vision)=(\S+)$")
+_OPTION = re.compile(r"^(model|temperature|max_tokens|memory_budget|models|choice|vision|channel_context)=(\S+)$")
 _FIELD_OF_OPTION = {"choice": "model_choice"}
 
 
@@ -100,6 +101,7 @@ class PersonaAdmin:
             models=fields.get("models"),
             model_choice=fields.get("model_choice"),
             vision=fields.get("vision") or None,
+            channel_context=fields.get("channel_context"),
         )
         refused = self._models.problems(persona)
         if refused:
@@ -202,16 +204,21 @@ def _unknown(name: str) -> str:
 def describe(p: Persona) -> str:
     return (
         f"**{p.name}** · model `{p.model}` · temperature {p.temperature:g} · max tokens {p.max_tokens:,} · "
-        f"memory {p.memory_budget:,} tokens · vision {p.vision}{_choices(p)}\n>>> {p.system_prompt}"
+        f"memory {p.memory_budget:,} tokens · vision {p.vision}{_choices(p)}"
+        + (f" · {p.channel_context} channel messages before a mention" if p.channel_context else "")
+        + f"\n>>> {p.system_prompt}"
     )
 
 
-FORMLESS_FIELDS = frozenset({"models", "model_choice", "vision"})
+FORMLESS_FIELDS = frozenset({"models", "model_choice", "vision", "channel_context"})
 
 
 def _formless_fields(p: Persona) -> dict[str, str]:
     """A persona's settings that the persona forms have no field for, as form values."""
-    return {"models": ",".join(p.models), "model_choice": _on_off(p.model_choice), "vision": p.vision}
+    return {
+        "models": ",".join(p.models), "model_choice": _on_off(p.model_choice), "vision": p.vision,
+        "channel_context": str(p.channel_context),
+    }
 
 
 def _choices(p: Persona) -> str:

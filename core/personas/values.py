@@ -14,6 +14,7 @@ MEMORY_BUDGET_RANGE = (0, 1_000_000)
 MAX_CHOOSABLE_MODELS = 10
 ON_WORDS, OFF_WORDS = frozenset({"on", "yes", "true", "1"}), frozenset({"off", "no", "false", "0"})
 VISION_CHOICES = ("auto", "on", "off")  # images go to the model: from VISION_MODELS, always, never
+CHANNEL_CONTEXT_RANGE = (0, 20)  # channel messages read before a top-level mention
 BUILTIN_NAME = "default"
 
 BUILTIN_PROMPT = (
@@ -38,6 +39,7 @@ class Persona:
     def choosable_models(self) -> tuple[str, ...]:
         """The persona's own model, then the others a person may pick (none when picking is forbidden)."""
         return tuple(dict.fromkeys((self.model, *self.models))) if self.model_choice else (self.model,)
+    channel_context: int = 0  # a mention at the top of a channel: this many channel messages before it as context
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,7 @@ def parse_persona(
     models: str | tuple[str, ...] | None = None,
     model_choice: str | bool | None = None,
     vision: str | None = None,
+    channel_context: str | int | None = None,
 ) -> Persona:
     """Build a Persona from raw form or command input, or raise PersonaInvalid."""
     errors: list[FieldError] = []
@@ -142,6 +145,7 @@ def parse_persona(
     vision = (vision or "auto").strip().lower()
     if vision not in VISION_CHOICES:
         errors.append(FieldError("vision", "must be auto, on or off"))
+    context = _number(channel_context, int, "channel_context", CHANNEL_CONTEXT_RANGE, default=0, errors=errors)
     if errors:
         raise PersonaInvalid(errors)
     return Persona(
@@ -154,6 +158,7 @@ def parse_persona(
         models=tuple(m for m in others if m != model),
         model_choice=choice,
         vision=vision,
+        channel_context=int(context),
     )
 
 

@@ -138,6 +138,7 @@ class PersonaRow(Base):
     max_tokens: Mapped[int] = mapped_column(Integer)
     memory_budget: Mapped[int] = mapped_column(Integer)
     vision: Mapped[str] = mapped_column(String(8), server_default="auto")  # auto | on | off (0010)
+    channel_context: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Migration 0006: other models people may pick (``/parley model``), comma-separated; may they pick at all.

@@ -15,7 +15,7 @@ from core.storage.models import PersonaRow, utcnow
 Stored = PersonaRow
 PERSONA_COLUMNS = (
     Stored.name, Stored.system_prompt, Stored.model, Stored.temperature, Stored.max_tokens, Stored.memory_budget,
-    Stored.models, Stored.model_choice, Stored.vision,
+    Stored.models, Stored.model_choice, Stored.vision, Stored.channel_context,
 )
 
 
@@ -30,6 +30,7 @@ def _persona(row: Stored) -> Persona:
         models=tuple(model for model in (row.models or "").split(",") if model),
         model_choice=bool(row.model_choice),
         vision=row.vision or "auto",
+        channel_context=row.channel_context or 0,
     )
 
 
@@ -71,6 +72,7 @@ class SqlPersonaStore:
             "models": ",".join(persona.models),
             "model_choice": persona.model_choice,
             "vision": persona.vision,
+            "channel_context": persona.channel_context,
             "updated_at": now,
         }
 

@@ -14,7 +14,8 @@ WS = WorkspaceScope(platform="slack", workspace="T1")
 OTHER_WS = WorkspaceScope(platform="discord", workspace="T1")
 
 PIRATE = Persona(
-    name="pirate", system_prompt="Arr.", model="gpt-4o-mini", temperature=1.3, max_tokens=200, memory_budget=0
+    name="pirate", system_prompt="Arr.", model="gpt-4o-mini", temperature=1.3, max_tokens=200, memory_budget=0,
+    channel_context=5,
 )
 
 

@@ -40,12 +40,12 @@ async def create_pirate(server: DiscordStandIn) -> None:
 
 async def test_commands_are_synced_globally_by_default(parley):
     synced = parley.discord.commands["global"]
-    assert [c["name"] for c in synced] == ["persona", "parley"]
-    subs = {c["name"]: [o["name"] for o in c["options"]] for c in synced}
+    assert [c["name"] for c in synced] == ["persona", "parley", "Summarize thread"]
+    subs = {c["name"]: [o["name"] for o in c["options"]] for c in synced if c.get("type", 1) == 1}
     assert subs == {
         "persona": ["list", "show", "use", "default", "delete", "create", "edit", "tools"],
         "parley": ["help", "reset", "usage", "forget-me", "retention", "limits", "memory", "export", "feedback", "filter",
-                   "access", "summon", "model", "tools"],
+                   "access", "summon", "model", "tools", "summarize"],
     }
     (sync,) = parley.discord.calls_to("PUT", "/applications/{application_id}/commands")
     assert sync.params["application_id"] == str(BOT)
@@ -53,7 +53,7 @@ async def test_commands_are_synced_globally_by_default(parley):
 
 async def test_commands_sync_to_the_development_guild_when_set(start_parley):
     parley = await start_parley(discord_guild_id=GUILD_ID)
-    assert [c["name"] for c in parley.discord.commands[str(GUILD_ID)]] == ["persona", "parley"]
+    assert [c["name"] for c in parley.discord.commands[str(GUILD_ID)]] == ["persona", "parley", "Summarize thread"]
     assert "global" not in parley.discord.commands
 
 

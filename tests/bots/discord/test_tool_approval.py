@@ -39,10 +39,10 @@ async def test_only_the_asker_can_approve_and_the_tool_then_runs(start_parley, t
     assert "calc.add" in question["content"]
     approve = question["components"][0]["components"][0]["custom_id"]
 
-    refused = await server.wait_for_answer(await server.click_button(ALICE, int(question["id"]), approve))
+    refused = await server.wait_for_answer(await server.click(ALICE, int(question["id"]), approve))
     assert refused.original["flags"] & EPHEMERAL and "Only the person who asked" in refused.original["content"]
 
-    await server.wait_for_answer(await server.click_button(BOB, int(question["id"]), approve))
+    await server.wait_for_answer(await server.click(BOB, int(question["id"]), approve))
     await answer_in(server, thread_id, "The sum is 42.")
 
     shown = [c.json.get("content", "") for c in server.calls if c.method in ("POST", "PATCH") and isinstance(c.json, dict)]

@@ -77,7 +77,7 @@ async def open_create_form(parley, slack, *, user: str) -> dict:
 async def test_persona_create_opens_a_modal_and_a_bad_temperature_is_a_field_error(parley, slack):
     view = await open_create_form(parley, slack, user=GRACE)
     assert [b["block_id"] for b in view["blocks"]] == [
-        "name", "system_prompt", "model", "temperature", "max_tokens", "memory_budget"
+        "name", "system_prompt", "model", "temperature", "max_tokens", "memory_budget", "channel_context"
     ]
     assert next(b for b in view["blocks"] if b["block_id"] == "system_prompt")["element"]["multiline"] is True
 

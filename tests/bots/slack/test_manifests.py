@@ -30,6 +30,8 @@ SCOPES = {
     "app_mentions:read",  # app_mention events
     "chat:write",  # chat.postMessage, chat.update, chat.postEphemeral, chat.startStream/appendStream/stopStream
     "channels:history", "groups:history", "im:history",  # message.channels, message.groups, message.im
+    "mpim:history",  # conversations.replies in a group DM (thread context; the others serve it too)
+    "channels:read", "groups:read", "mpim:read",  # conversations.members: a summary only for a channel's members
     "im:write",  # conversations.open: the DM a /parley export file goes to
     "users:read",  # users.info: names, the admin verdict
     "usergroups:read",  # usergroups.users.list: access rules naming user groups

@@ -10,6 +10,7 @@ from tests.core.fakes.clock import FakeClock
 from tests.core.fakes.feedback import MemoryFeedbackStore
 from tests.core.fakes.conversations import MemoryConversationStore, with_thread
 from tests.core.fakes.files import FakeFetcher
+from tests.core.fakes.history import ScriptedHistory
 from tests.core.fakes.filters import FakeModerator, MemoryFilterDecisionLog, MemoryFilterSettingsStore
 from tests.core.fakes.llm import FakeLLM
 from tests.core.fakes.records import MemoryAuditLog, MemoryInbox, MemoryUsageStore, claim_event
@@ -34,6 +35,7 @@ __all__ = [
     "MemoryLimitOverrideStore",
     "MemoryPersonaStore",
     "MemoryUsageStore",
+    "ScriptedHistory",
     "memory_stores",
     "with_thread",
 ]

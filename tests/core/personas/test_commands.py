@@ -83,3 +83,17 @@ async def test_personas_are_per_workspace(world):
     reply = await world.core.commands.run(elsewhere, "persona", "show poet")
     assert not reply.ok
     assert await world.stores.personas.get(WorkspaceScope("slack", "T1"), "poet") is not None
+
+
+def test_channel_context_is_a_whole_number_from_0_to_20():
+    from core.personas.values import PersonaInvalid, parse_persona
+
+    assert parse_persona(name="p", system_prompt="x", model="m", channel_context="3").channel_context == 3
+    assert parse_persona(name="p", system_prompt="x", model="m").channel_context == 0
+    for bad in ("21", "-1", "a few"):
+        try:
+            parse_persona(name="p", system_prompt="x", model="m", channel_context=bad)
+        except PersonaInvalid as invalid:
+            assert [e.field for e in invalid.errors] == ["channel_context"]
+        else:
+            raise AssertionError(f"{bad!r} was accepted")

@@ -77,12 +77,16 @@ class InteractionRoutes(DiscordState):
     async def click(self, user: User, message_id: int, custom_id: str) -> int:
         """``user`` clicks the button ``custom_id`` on a message; returns the interaction id."""
         message = self.messages[message_id]
-        buttons = [c for row in message.get("components") or [] for c in row.get("components") or []]
-        assert any(b.get("type") == 2 and b.get("custom_id") == custom_id for b in buttons), (
-            f"the message has no button {custom_id!r}"
-        )
-        data = {"custom_id": custom_id, "component_type": 2}
-        return await self._interact(MESSAGE_COMPONENT, user, int(message["channel_id"]), data, message=message)
+        return await self.press_button(user, int(message["channel_id"]), message, custom_id)
+
+    async def run_message_command(self, user: User, channel_id: int, name: str, message_id: int) -> int:
+        """``user`` picks the message command ``name`` (a context menu) on a message; returns the interaction id."""
+        target = self.messages[message_id]
+        data: dict[str, Any] = {"id": command_id(name), "name": name, "type": 3, "target_id": str(message_id),
+                                "resolved": {"messages": {str(message_id): target}}}
+        if guild_of(channel_id):
+            data["guild_id"] = str(GUILD_ID)
+        return await self._interact(APPLICATION_COMMAND, user, channel_id, data)
 
     async def submit_modal(self, user: User, channel_id: int, custom_id: str, values: dict[str, str]) -> int:
         """``user`` submits the opened modal ``custom_id``, typing ``values`` (untouched inputs keep their value)."""
@@ -98,18 +102,17 @@ class InteractionRoutes(DiscordState):
         ]
         return await self._interact(MODAL_SUBMIT, user, channel_id, {"custom_id": custom_id, "components": components})
 
-    async def click_button(self, user: User, message_id: int, custom_id: str) -> int:
-        """``user`` presses the button ``custom_id`` of the bot's message ``message_id`` (it must be there)."""
-        message = self.messages[message_id]
-        buttons = [c for row in message.get("components") or [] for c in row.get("components", []) if c.get("type") == 2]
-        assert any(b.get("custom_id") == custom_id for b in buttons), f"no button {custom_id!r} on that message"
-        data = {"custom_id": custom_id, "component_type": 2}
-        return await self._interact(MESSAGE_COMPONENT, user, int(message["channel_id"]), data, message=message)
-
     def _opened_modal(self, custom_id: str) -> dict[str, Any]:
         opened = [s.modal for s in self.interactions.values() if s.modal and s.modal["custom_id"] == custom_id]
         assert opened, f"no modal {custom_id!r} was opened"
         return opened[-1]
+
+    async def press_button(self, user: User, channel_id: int, message: dict[str, Any], custom_id: str) -> int:
+        """``user`` presses the button ``custom_id`` on ``message`` (an interaction's message); the interaction id."""
+        buttons = [c for row in message.get("components") or [] for c in row.get("components") or []]
+        assert any(b.get("custom_id") == custom_id for b in buttons), f"no button {custom_id} on that message"
+        return await self._interact(MESSAGE_COMPONENT, user, channel_id, {"custom_id": custom_id, "component_type": 2},
+                                    message=message)
 
     async def _interact(
         self, kind: int, user: User, channel_id: int, data: dict[str, Any], *, message: dict[str, Any] | None = None
@@ -129,7 +132,7 @@ class InteractionRoutes(DiscordState):
     async def _sync_commands(self, request, params, body):
         scope = params.get("guild_id") or "global"
         synced = [
-            {**command, "id": command_id(command["name"]), "application_id": str(BOT), "version": "1",
+            {"description": "", **command, "id": command_id(command["name"]), "application_id": str(BOT), "version": "1",
              **({"guild_id": scope} if scope != "global" else {})}
             for command in body or []
         ]
@@ -177,6 +180,8 @@ class InteractionRoutes(DiscordState):
                                 flags=flags)
         message["attachments"] = content.new_attachments(files, self._snowflake)
         message["interaction_id"] = str(state.id)
+        if data.get("components"):
+            message["components"] = data["components"]
         return message
 
 

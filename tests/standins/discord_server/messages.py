@@ -1,6 +1,8 @@
 """REST routes for login, the gateway's address, channels, messages and threads; what other users do.
 
     GET  /users/@me, /oauth2/applications/@me, /gateway, /gateway/bot, /channels/{id}
+    GET  /channels/{id}/messages (before|after|around, limit 1–100; empty without Read Message History),
+         /channels/{id}/messages/{mid} (403 without Read Message History)
     POST /channels/{id}/messages, /channels/{id}/typing
     PATCH|DELETE /channels/{id}/messages/{mid}
     POST /channels/{id}/messages/{mid}/threads (thread id = message id)
@@ -32,9 +34,13 @@ from tests.standins.discord_server.world import (
 
 
 class MessageRoutes(Permissions):
-    async def send_message(self, author: User, channel_id: int, content: str) -> dict[str, Any]:
-        """``author`` posts ``content`` (mentions parsed from it): stored and dispatched."""
-        message = self._message(author=author, channel_id=channel_id, content=content)
+    async def send_message(
+        self, author: User, channel_id: int, content: str, *, reply_to: int | None = None
+    ) -> dict[str, Any]:
+        """``author`` posts ``content`` (mentions parsed from it), a reply to ``reply_to`` if given: stored and
+        dispatched."""
+        reference = {"message_id": reply_to, "channel_id": channel_id} if reply_to else None
+        message = self._message(author=author, channel_id=channel_id, content=content, reference=reference)
         self.messages[int(message["id"])] = message
         await self.dispatch("MESSAGE_CREATE", message)
         return message
@@ -144,6 +150,49 @@ class MessageRoutes(Permissions):
         if self._channel(channel_id) is None:
             return errors.unknown_channel()
         return self._refused_unless(channel_id, VIEW_CHANNEL) or (204, None)
+
+    async def _list_messages(self, request, params, body):
+        """GET /channels/{id}/messages: newest first; ``before``, ``after``, ``around`` exclusive; limit 1–100.
+        Without Read Message History the list is empty (Discord: "no messages will be returned")."""
+        channel_id, query = int(params["channel_id"]), request.query
+        if self._channel(channel_id) is None:
+            return errors.unknown_channel()
+        if (refused := self._refused_unless(channel_id, VIEW_CHANNEL)) is not None:
+            return refused
+        anchors = [name for name in ("before", "after", "around") if name in query]
+        limit = query.get("limit", "50")
+        problems = []
+        if len(anchors) > 1:
+            problems.append(((anchors[1],), "BASE_TYPE_BAD_VALUE", "before, after and around are mutually exclusive"))
+        if not limit.isdigit() or not 1 <= int(limit) <= 100:
+            problems.append((("limit",), "NUMBER_TYPE_MAX", "Must be between 1 and 100."))
+        if problems:
+            return errors.invalid_form_body(problems)
+        bits = self.bot_permissions(channel_id)
+        if bits is not None and not bits & READ_MESSAGE_HISTORY:
+            return 200, []
+        listed = sorted((m for m in self.messages.values() if int(m["channel_id"]) == channel_id), key=lambda m: int(m["id"]))
+        count = int(limit)
+        if "after" in query:
+            listed = [m for m in listed if int(m["id"]) > int(query["after"])][:count]
+        elif "around" in query:
+            at = next((i for i, m in enumerate(listed) if int(m["id"]) >= int(query["around"])), len(listed))
+            listed = listed[max(0, at - count // 2):at - count // 2 + count]
+        else:
+            if "before" in query:
+                listed = [m for m in listed if int(m["id"]) < int(query["before"])]
+            listed = listed[-count:]
+        return 200, list(reversed(listed))
+
+    async def _get_message(self, request, params, body):
+        """GET /channels/{id}/messages/{mid}: needs Read Message History (403 50013 without)."""
+        channel_id = int(params["channel_id"])
+        if self._channel(channel_id) is None:
+            return errors.unknown_channel()
+        if (refused := self._refused_unless(channel_id, READ_MESSAGE_HISTORY)) is not None:
+            return refused
+        message = self._message_in(params)
+        return (200, message) if message is not None else errors.unknown_message()
 
     def _message_in(self, params) -> dict[str, Any] | None:
         """The message of the route's message_id, if it is in the route's channel."""

@@ -38,6 +38,8 @@ class DiscordStandIn(Rest, Gateway, MessageRoutes, InteractionRoutes, WebhookRou
             ("GET", "/gateway/bot", self._gateway_info),
             ("GET", "/channels/{channel_id}", self._get_channel),
             ("POST", "/channels/{channel_id}/messages", self._create_message),
+            ("GET", "/channels/{channel_id}/messages", self._list_messages),
+            ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message),
             ("PATCH", "/channels/{channel_id}/messages/{message_id}", self._edit_message),
             ("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_message),
             ("POST", "/channels/{channel_id}/messages/{message_id}/threads", self._start_thread),

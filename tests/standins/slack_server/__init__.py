@@ -18,7 +18,7 @@ form or a JSON body (merged), the token from ``Authorization: Bearer`` (or a
 ``token`` parameter).  Every call is recorded as a ``SlackCall`` (with the
 answer and its HTTP status).  Answered: auth.test (the team of the token: installs in ``oauth``,
 with oauth.v2.access and ``approve`` for the consent page), users.info,
-conversations.replies, chat.postMessage, chat.update, chat.postEphemeral,
+conversations.replies (``history``: pages, scopes, membership), chat.postMessage, chat.update, chat.postEphemeral,
 chat.startStream / appendStream / stopStream, views.open, views.update,
 assistant.threads.setStatus / setSuggestedPrompts / setTitle,
 apps.connections.open, conversations.open (a DM with the bot: ``dm_of(user)``),

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 TIER_CALLS_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 METHOD_TIERS = {
-    "chat.startStream": 2, "chat.stopStream": 2, "chat.update": 3, "conversations.open": 3,
+    "chat.startStream": 2, "chat.stopStream": 2, "chat.update": 3, "conversations.open": 3, "conversations.replies": 3, "conversations.history": 3, "conversations.members": 4,
     "chat.appendStream": 4, "chat.postEphemeral": 4, "users.info": 4, "views.open": 4, "views.update": 4,
     "files.getUploadURLExternal": 4, "files.completeUploadExternal": 4, "usergroups.users.list": 2,
 }

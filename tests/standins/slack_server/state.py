@@ -88,6 +88,15 @@ class SlackState(HttpStandIn):
         self.token_teams: dict[str, str] = {}  # installed bot token → its team
         self.revoked_tokens: set[str] = set()
         self.add_user(bot_user_id, name="parley", is_bot=True)
+        # conversations.replies (``history``): the app's history scopes, channels it is not in, group DMs, bot authors
+        self.scopes: set[str] = {
+            "channels:history", "groups:history", "im:history", "mpim:history", "channels:read", "groups:read",
+            "im:read", "mpim:read",
+        }
+        self.members_of: dict[str, list[str]] = {}
+        self.outside: set[str] = set()
+        self.group_dms: set[str] = set()
+        self.bot_authors: dict[tuple[str, str], tuple[str, str]] = {}
 
     @property
     def violations(self) -> list[str]:

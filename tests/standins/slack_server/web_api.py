@@ -14,11 +14,12 @@ from typing import Any
 
 from tests.standins.slack_server.chat import ChatMethods
 from tests.standins.slack_server.oauth import OAuthMethods
+from tests.standins.slack_server.history import HistoryMethods
 from tests.standins.slack_server.records import UploadedFile
 from tests.standins.slack_server.views import ViewMethods
 
 
-class WebApiMethods(ChatMethods, ViewMethods, OAuthMethods):
+class WebApiMethods(ChatMethods, ViewMethods, OAuthMethods, HistoryMethods):
     def fail(self, method: str, error: str, *, times: int | None = None, status: int = 200) -> None:
         """Answer the next ``times`` calls (all, when None) with ``error``; status 429 adds ``Retry-After: 0``."""
         self._failures[method] = (error, times, status)
@@ -56,14 +57,6 @@ class WebApiMethods(ChatMethods, ViewMethods, OAuthMethods):
         if user and token in self.token_teams and user["team_id"] != self.token_teams[token]:
             user = None  # an installed workspace's token sees its own people (Slack Connect aside)
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
-
-    def _m_conversations_replies(self, params, token):
-        thread = str(params.get("ts"))
-        found = [m for m in self.messages.values()
-                 if m.channel == params.get("channel") and thread in (m.ts, m.thread_ts)]
-        messages = [{"type": "message", "ts": m.ts, "thread_ts": m.thread_ts, "text": m.text, "user": m.user}
-                    for m in found]
-        return {"ok": True, "messages": messages, "has_more": False}
 
     def _m_assistant_threads_setStatus(self, params, token):
         return {"ok": True}
