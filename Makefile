@@ -52,6 +52,7 @@ bench: install install-local
 	$(PY) -m bench.local_model
 	$(PY) -m bench.limit_check
 	$(PY) -m bench.filters
+	$(PY) -m bench.slack_burst
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
