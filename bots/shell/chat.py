@@ -20,7 +20,10 @@ PLATFORM = "shell"
 WORKSPACE = "local"
 CHANNEL = "terminal"
 # /reset = /parley reset, and so on
-SHORT_ALIASES = frozenset({"reset", "usage", "help", "forget-me", "retention", "memory", "export", "filter", "feedback"})
+SHORT_ALIASES = frozenset({
+    "reset", "usage", "help", "forget-me", "retention", "memory", "export", "limits", "filter", "feedback", "access",
+    "summon", "model", "tools", "summarize",
+})
 QUIT = {"quit", "exit"}
 PROMPT = "you> "
 

@@ -100,8 +100,10 @@ async def test_an_unreachable_database_is_one_clear_line(tmp_path):
 
 async def test_export_writes_the_file_to_the_current_directory_and_prints_its_path(tmp_path, llm):
     env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "test-key-not-real"}
-    code, out, err = await run_shell(tmp_path, ["call me at +44 20 7946 0958", "/export", "/filter log", "/usage"], **env)
+    typed = ["call me at +44 20 7946 0958", "/export", "/filter log", "/usage", "/access"]
+    code, out, err = await run_shell(tmp_path, typed, **env)
     assert code == 0, err
+    assert "no rules: everyone, in every channel" in out  # /access is short for /parley access, as the rest
     (chart,) = tmp_path.glob("parley-usage-*.png")  # /usage's chart, written as a file too
     assert f"Saved to {chart}" in out
     with Image.open(chart) as image:
