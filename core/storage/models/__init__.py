@@ -3,7 +3,10 @@
 The schema itself is created by the hand-written alembic migrations in
 ``migrations/versions``; these models must stay in step with them (a test
 compares the two).  Every datetime column is stored as UTC and read back as a
-timezone-aware UTC datetime on every backend (see ``UTCDateTime``).
+timezone-aware UTC datetime on every backend (see ``UTCDateTime``).  The
+foundation's tables are here; each later feature's are in a module of its own
+in this package (``access``, ``feedback``, ``slack_installs``, ``tools``),
+imported below so that ``Base.metadata`` and ``PARLEY_TABLES`` hold them all.
 """
 
 from __future__ import annotations
@@ -323,219 +326,18 @@ class FilterDecisionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-# -- Slack installs for many workspaces (migration 0008).  The three slack_* tables are slack_sdk's own
-# (its SQLAlchemy installation and OAuth state stores read and write them; naive UTC datetimes, as it
-# writes them), except that the token columns are Text: they hold Fernet ciphertext, never a token.
+# The tables of this wave's features, each in its own module (they need ``Base`` above).
+from core.storage.models.access import AccessRuleRow, ChannelSummoningRow, ModelChoiceRow  # noqa: E402
+from core.storage.models.feedback import FeedbackAnswerRow, FeedbackRow  # noqa: E402
+from core.storage.models.slack_installs import (  # noqa: E402
+    SlackBotRow, SlackInstallationRow, SlackOAuthStateRow, WorkspaceDepartureRow,
+)
+from core.storage.models.tools import ToolCallRow, ToolRuleRow  # noqa: E402
 
-
-class SlackInstallationRow(Base):
-    __tablename__ = "slack_installations"
-    __table_args__ = (
-        Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    client_id: Mapped[str] = mapped_column(String(32))
-    app_id: Mapped[str] = mapped_column(String(32))
-    enterprise_id: Mapped[str | None] = mapped_column(String(32))
-    enterprise_name: Mapped[str | None] = mapped_column(String(200))
-    enterprise_url: Mapped[str | None] = mapped_column(String(200))
-    team_id: Mapped[str | None] = mapped_column(String(32))
-    team_name: Mapped[str | None] = mapped_column(String(200))
-    bot_token: Mapped[str | None] = mapped_column(Text)
-    bot_id: Mapped[str | None] = mapped_column(String(32))
-    bot_user_id: Mapped[str | None] = mapped_column(String(32))
-    bot_scopes: Mapped[str | None] = mapped_column(String(1000))
-    bot_refresh_token: Mapped[str | None] = mapped_column(Text)
-    bot_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
-    user_id: Mapped[str] = mapped_column(String(32))
-    user_token: Mapped[str | None] = mapped_column(Text)
-    user_scopes: Mapped[str | None] = mapped_column(String(1000))
-    user_refresh_token: Mapped[str | None] = mapped_column(Text)
-    user_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
-    incoming_webhook_url: Mapped[str | None] = mapped_column(Text)
-    incoming_webhook_channel: Mapped[str | None] = mapped_column(String(200))
-    incoming_webhook_channel_id: Mapped[str | None] = mapped_column(String(200))
-    incoming_webhook_configuration_url: Mapped[str | None] = mapped_column(String(200))
-    is_enterprise_install: Mapped[bool] = mapped_column(Boolean, default=False)
-    token_type: Mapped[str | None] = mapped_column(String(32))
-    installed_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class SlackBotRow(Base):
-    __tablename__ = "slack_bots"
-    __table_args__ = (Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    client_id: Mapped[str] = mapped_column(String(32))
-    app_id: Mapped[str] = mapped_column(String(32))
-    enterprise_id: Mapped[str | None] = mapped_column(String(32))
-    enterprise_name: Mapped[str | None] = mapped_column(String(200))
-    team_id: Mapped[str | None] = mapped_column(String(32))
-    team_name: Mapped[str | None] = mapped_column(String(200))
-    bot_token: Mapped[str | None] = mapped_column(Text)
-    bot_id: Mapped[str | None] = mapped_column(String(32))
-    bot_user_id: Mapped[str | None] = mapped_column(String(32))
-    bot_scopes: Mapped[str | None] = mapped_column(String(1000))
-    bot_refresh_token: Mapped[str | None] = mapped_column(Text)
-    bot_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
-    is_enterprise_install: Mapped[bool] = mapped_column(Boolean, default=False)
-    installed_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class SlackOAuthStateRow(Base):
-    """One install started (GET /slack/install) and not finished yet; single use, 10 minutes."""
-
-    __tablename__ = "slack_oauth_states"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    state: Mapped[str] = mapped_column(String(200))
-    expire_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class WorkspaceDepartureRow(Base):
-    """A workspace that removed the app: its data is erased once the grace period after ``left_at`` ends."""
-
-    __tablename__ = "workspace_departures"
-    __table_args__ = (UniqueConstraint("platform", "workspace", name="uq_workspace_departures_workspace"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(64))
-    workspace: Mapped[str] = mapped_column(String(128))
-    left_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    reason: Mapped[str] = mapped_column(String(64))
-class FeedbackAnswerRow(Base):
-    """An answer people may rate (migration 0007): where, and the persona and model that wrote it; no text."""
-
-    __tablename__ = "feedback_answers"
-    __table_args__ = (
-        Index("ix_feedback_answers_channel", "platform", "workspace", "channel"),
-        Index("ix_feedback_answers_created_at", "created_at"),
-    )
-
-    platform: Mapped[str] = mapped_column(String(64), primary_key=True)
-    answer_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    workspace: Mapped[str] = mapped_column(String(128))
-    channel: Mapped[str] = mapped_column(String(128))
-    thread: Mapped[str] = mapped_column(String(128), default="", server_default="")
-    persona: Mapped[str] = mapped_column(String(64))
-    model: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class FeedbackRow(Base):
-    """One person's 👍 / 👎 on one answer (migration 0007), with the answer's persona and model copied in."""
-
-    __tablename__ = "feedback"
-    __table_args__ = (
-        UniqueConstraint("platform", "answer_id", "user", name="uq_feedback_vote"),
-        Index("ix_feedback_workspace_updated_at", "platform", "workspace", "updated_at"),
-        Index("ix_feedback_user", "platform", "workspace", "user"),
-        Index("ix_feedback_channel", "platform", "workspace", "channel"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(64))
-    answer_id: Mapped[str] = mapped_column(String(255))
-    user: Mapped[str] = mapped_column(String(128))
-    workspace: Mapped[str] = mapped_column(String(128))
-    channel: Mapped[str] = mapped_column(String(128))
-    thread: Mapped[str] = mapped_column(String(128), default="", server_default="")
-    persona: Mapped[str] = mapped_column(String(64))
-    model: Mapped[str] = mapped_column(String(128))
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    rating: Mapped[str] = mapped_column(String(8))
-    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class AccessRuleRow(Base):
-    """An admin's allow or deny of a user, group/role or channel in a workspace (migration 0006)."""
-
-    __tablename__ = "access_rules"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "kind", "subject", name="uq_access_rules_subject"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(64))
-    workspace: Mapped[str] = mapped_column(String(128))
-    kind: Mapped[str] = mapped_column(String(16))
-    subject: Mapped[str] = mapped_column(String(128))
-    effect: Mapped[str] = mapped_column(String(8))
-    author: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class ChannelSummoningRow(Base):
-    """How a channel summons the bot: mention | always | off, and auto | mention in threads (migration 0006)."""
-
-    __tablename__ = "channel_summoning"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", name="uq_channel_summoning_channel"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(64))
-    workspace: Mapped[str] = mapped_column(String(128))
-    channel: Mapped[str] = mapped_column(String(128))
-    mode: Mapped[str] = mapped_column(String(16))
-    threads: Mapped[str] = mapped_column(String(16))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class ModelChoiceRow(Base):
-    """The model a person picked for themselves in a channel (``/parley model``; migration 0006)."""
-
-    __tablename__ = "model_choices"
-    __table_args__ = (
-        UniqueConstraint("platform", "workspace", "channel", "user", name="uq_model_choices_person"),
-        Index("ix_model_choices_user", "platform", "workspace", "user"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(64))
-    workspace: Mapped[str] = mapped_column(String(128))
-    channel: Mapped[str] = mapped_column(String(128))
-    user: Mapped[str] = mapped_column(String(128))
-    model: Mapped[str] = mapped_column(String(128))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class ToolRuleRow(Base):
-    """A persona's use of an MCP server (``target`` = server) or of one tool (``server.tool``)."""
-
-    __tablename__ = "tool_rules"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "persona", "target", name="uq_tool_rules_target"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(64))
-    workspace: Mapped[str] = mapped_column(String(128))
-    persona: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str] = mapped_column(String(255))
-    policy: Mapped[str] = mapped_column(String(8))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class ToolCallRow(Base):
-    """One tool call, audited: who asked, which tool, when, a digest of the arguments, the result's size."""
-
-    __tablename__ = "tool_calls"
-    __table_args__ = (
-        Index("ix_tool_calls_workspace_created_at", "platform", "workspace", "created_at"),
-        Index("ix_tool_calls_created_at", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(64))
-    workspace: Mapped[str] = mapped_column(String(128))
-    channel: Mapped[str] = mapped_column(String(128))
-    user: Mapped[str] = mapped_column(String(128))
-    persona: Mapped[str] = mapped_column(String(64))
-    tool: Mapped[str] = mapped_column(String(255))
-    outcome: Mapped[str] = mapped_column(String(16))
-    arguments_digest: Mapped[str] = mapped_column(String(64))
-    result_chars: Mapped[int] = mapped_column(Integer)
-    approved_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
+__all__ = [  # the rows defined above, and those of the feature modules
+    "AccessRuleRow", "ChannelSummoningRow", "FeedbackAnswerRow", "FeedbackRow", "ModelChoiceRow", "SlackBotRow",
+    "SlackInstallationRow", "SlackOAuthStateRow", "ToolCallRow", "ToolRuleRow", "WorkspaceDepartureRow",
+]
 
 PARLEY_TABLES: tuple[str, ...] = tuple(table.name for table in Base.metadata.sorted_tables)
 """Every table this module defines (not ``alembic_version``)."""
