@@ -94,7 +94,10 @@ class SummaryAdmin:
             raise AdminError(final.user_text or SUMMARY_BLOCKED)
         title = THREAD_SUMMARY_TITLE if actor.thread else CHANNEL_SUMMARY_TITLE.format(hours=hours)
         notes = "".join(f"\n_{notice}_" for notice in (*request.notices, *final.notices))
-        share = "" if actor.thread else f"{CHANNEL_SHARED_TITLE.format(hours=hours)}\n{final.text}"
+        # Shown privately with a button that posts it for everyone: in the channel, or in the thread where a
+        # platform's thread command answers privately (Discord); Slack's shortcut and mentions post it at once.
+        shared_title = THREAD_SUMMARY_TITLE if actor.thread else CHANNEL_SHARED_TITLE.format(hours=hours)
+        share = f"{shared_title}\n{final.text}"
         return CommandReply(f"{title}\n{final.text}{notes}", share=share)
 
     async def _request(self, actor: Actor) -> ChatRequest:

@@ -84,12 +84,18 @@ async def test_parley_summarize_typed_in_a_thread_summarises_that_thread_for_the
     await server.send_message(BOB, thread, "after lunch")
 
     interaction_id = await server.run_command(ALICE, thread, "parley", "summarize")
-    state = await server.wait_for_answer(interaction_id)
+    state = await server.wait_for(lambda: (s := server.interactions[interaction_id]).followups and s)
 
     (request,) = parley.llm.chat_requests
     assert request.json["messages"][-1]["content"] == "[Alice] can someone review my PR?\n[Bob] after lunch"
     shown = state.original["content"] if state.original else state.followups[0]["content"]
     assert "- Bob reviews after lunch" in shown and state.original["flags"] & 64  # ephemeral: only Alice sees it
+    offer = state.followups[-1]  # and a button that posts it in the thread for everyone
+    (button,) = offer["components"][0]["components"]
+    pressed = await server.press_button(ALICE, thread, offer, button["custom_id"])
+    await server.wait_for_answer(pressed)
+    (shared,) = server.bot_messages(thread)
+    assert "- Bob reviews after lunch" in shared["content"] and "Summary of this thread" in shared["content"]
 
 
 async def test_the_message_command_summarize_thread_works_from_any_message_of_it(parley):
