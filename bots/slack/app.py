@@ -30,6 +30,7 @@ from bots.slack.shares import SHARE_ACTION, SummaryShares
 from bots.slack.shortcuts import SUMMARIZE_THREAD, SlackShortcuts
 from bots.slack.rate_limits import Rests, ShortWaitRetry
 from bots.slack.redelivery import SlackRedelivery
+from bots.slack.shared_tiers import SharedTiers
 from bots.slack.translate import PLATFORM, BotIdentity
 from bots.slack.users import UserDirectory
 from core.assembly import Core
@@ -59,6 +60,7 @@ class SlackBot:
         options: ConversationOptions,
         clock: Callable[[], float] = time.monotonic,
         installs: Installs | None = None,
+        tiers: SharedTiers | None = None,
     ) -> None:
         self.client = client
         self.installs = installs
@@ -66,7 +68,7 @@ class SlackBot:
         self.clients = SlackClients(client, installations=installs.store if installs is not None else None)
         self.in_flight = InFlight()
         core.files.serve(PLATFORM, SlackAttachments(token=client.token or "", api_url=client.base_url))
-        self.rests = Rests(clock=clock)
+        self.rests = Rests(clock=clock, shared=tiers)  # with Redis, Slack's tiers are counted for every process
         self.users = UserDirectory(self.clients, rests=self.rests)
         if core.thread_context is not None:  # the threads' earlier messages, read through this client
             core.thread_context.attach(SlackHistory(self.clients, users=self.users, rests=self.rests))
@@ -134,4 +136,5 @@ def build_bot(
         ),
         clock=clock,
         installs=installs,
+        tiers=None if settings.rate_limit_storage_url.startswith("memory://") else SharedTiers(settings.rate_limit_storage_url),
     )

@@ -81,7 +81,7 @@ class SlackHistory:
             return HistoryRead(through=ts, starts_thread=True)  # a message that starts its thread: nothing before it
         team = key.workspace
         method = CHANNEL_METHOD if starts_thread else METHOD
-        if not self._rests.take(team, method):  # resting after a 429, or its tier used up this minute
+        if not await self._rests.take(team, method):  # resting after a 429, or its tier used up this minute
             return HistoryRead(unavailable="rate_limited")
         try:
             client = await self._clients.for_team(team)

@@ -91,7 +91,7 @@ class StreamedMessage:
         what was skipped)."""
         if not text.startswith(self._shown) or text == self._shown:
             return
-        if self._stream is not None and not self._rests.take(self._place.workspace, "chat.appendStream"):
+        if self._stream is not None and not await self._rests.take(self._place.workspace, "chat.appendStream"):
             return
         try:
             stream = await self._started()
@@ -193,7 +193,7 @@ class EditedMessage:
         """An intermediate text: skipped while edits rest after a 429 (the final text carries it)."""
         if not self._live or (text == self._shown and self._ts is not None):
             return
-        if self._ts is not None and not self._rests.take(self._place.workspace, EDITING):
+        if self._ts is not None and not await self._rests.take(self._place.workspace, EDITING):
             return
         try:
             await self._put(text)

@@ -17,9 +17,9 @@ fits its documented tier (``METHOD_TIERS``).  Under a burst the renderer
 streams only the answers whose chat.startStream *and* chat.stopStream fit,
 posts the others once they are complete, skips intermediate appends and edits
 that do not fit, and ``UserDirectory`` does without a display name rather than
-call users.info over its tier.  The allowance is per process: several
-processes behind one app share Slack's limit, and a 429 is then still
-remembered (``note``) and done without.
+call users.info over its tier.  With several processes (Redis configured) the
+allowance is counted in Redis (``SharedTiers``), since Slack's limit is the
+app's, not a process's; a 429 is still remembered (``note``) and done without.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+
+from bots.slack.shared_tiers import SharedTiers
 
 MAX_WAIT = 10.0
 # Slack's documented tiers (calls a minute per method and workspace) of the tiered methods Parley calls.
@@ -74,29 +76,38 @@ class ShortWaitRetry(AsyncRateLimitErrorRetryHandler):
 
 
 class Rests:
-    """What Slack's rate limits allow now, per workspace (one per process): each tiered method's calls of
-    the last minute, and until when a method rests after Slack answered it 429."""
+    """What Slack's rate limits allow now, per workspace: each tiered method's calls of the last minute
+    (in this process, or shared by every process in Redis: ``SharedTiers``), and until when a method rests
+    after Slack answered it 429."""
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, shared: SharedTiers | None = None) -> None:
         self._clock = clock
+        self._shared = shared
         self._until: dict[tuple[str, str], float] = {}
         self._calls: dict[tuple[str, str], deque[float]] = {}
 
-    def take(self, team: str, *methods: str, spare: int = 0) -> bool:
+    async def take(self, team: str, *methods: str, spare: int = 0) -> bool:
         """One call of each of ``methods`` fits its tier now, leaving ``spare`` calls of it for callers that
         cannot wait (and none rests): counted, True; else nothing counted, False."""
+        if any(self.resting(team, method) for method in methods):
+            return False
+        tiered = [(m, TIER_CALLS_PER_MINUTE[METHOD_TIERS[m]] - spare) for m in methods if m in METHOD_TIERS]
+        if not tiered:
+            return True
+        if self._shared is not None:
+            shared = await self._shared.take(team, tiered)
+            if shared is not None:
+                return shared
+        return self._take_here(team, tiered)
+
+    def _take_here(self, team: str, tiered: list[tuple[str, int]]) -> bool:
         now = self._clock()
         windows = []
-        for method in methods:
-            tier = METHOD_TIERS.get(method)
-            if self.resting(team, method):
-                return False
-            if tier is None:
-                continue
+        for method, allowed in tiered:
             window = self._calls.setdefault((team, method), deque())
             while window and window[0] <= now - 60.0:
                 window.popleft()
-            if len(window) >= TIER_CALLS_PER_MINUTE[tier] - spare:
+            if len(window) >= allowed:
                 return False
             windows.append(window)
         for window in windows:

@@ -116,7 +116,7 @@ class ReplyRenderer:
 
     async def _show(self, text: str) -> None:
         if self._live is None:
-            self._live = self._new_live()
+            self._live = await self._new_live()
         try:
             await self._live.show(text)
         except StreamUnavailable as gone:
@@ -129,7 +129,7 @@ class ReplyRenderer:
         DM reply, streaming resting after a 429) nothing is shown until the answer (the approval question,
         when there is one, is a message of its own)."""
         if self._live is None:
-            self._live = self._new_live()
+            self._live = await self._new_live()
         if not isinstance(self._live, StreamedMessage):
             return
         try:
@@ -182,16 +182,16 @@ class ReplyRenderer:
             self._fall_back(gone)
             await self._live.finish(text, answer_id=answer_id)
 
-    def _new_live(self) -> LiveMessage:
+    async def _new_live(self) -> LiveMessage:
         # A top-level DM reply cannot be streamed; nor can anything while streaming rests after a 429, nor
         # more streams than chat.startStream's and chat.stopStream's tier allows (a burst): those answers
         # are posted and edited while chat.update's tier has room for their final edit, else posted whole.
         workspace = self._place.workspace
-        if self._place.thread_ts and not self._rests.resting(workspace, STREAMING) and self._rests.take(
+        if self._place.thread_ts and not self._rests.resting(workspace, STREAMING) and await self._rests.take(
             workspace, "chat.startStream", "chat.stopStream"
         ):
             return StreamedMessage(self._client, place=self._place, rests=self._rests)
-        live = self._rests.take(workspace, EDITING)
+        live = await self._rests.take(workspace, EDITING)
         return EditedMessage(self._client, place=self._place, rests=self._rests, live=live)
 
     def _fall_back(self, gone: StreamUnavailable) -> None:

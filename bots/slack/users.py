@@ -92,9 +92,11 @@ class UserDirectory:
         pending = self._pending.get(user_id)
         if pending is None:
             spare = 0 if essential else SPARE_FOR_COMMANDS
-            if not self._rests.take(team, "users.info", spare=spare) and not essential:
+            if not await self._rests.take(team, "users.info", spare=spare) and not essential:
                 log.debug("slack.user_lookup_deferred", user=user_id, reason="users.info rate tier")
                 return SlackUser(id=user_id, name=user_id)  # not remembered: the next message asks again
+            pending = self._pending.get(user_id)  # another caller may have started it meanwhile
+        if pending is None:
             pending = asyncio.ensure_future(self._look_up(user_id, team=team))
             self._pending[user_id] = pending
             pending.add_done_callback(lambda _: self._pending.pop(user_id, None))
