@@ -53,6 +53,7 @@ bench: install install-local
 	$(PY) -m bench.limit_check
 	$(PY) -m bench.filters
 	$(PY) -m bench.slack_burst
+	$(PY) -m bench.discord_burst
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
