@@ -1,4 +1,4 @@
-"""Moderation (the ``Moderator`` port is in core/ports.py): a classifier that scores text by category (OpenAI's moderation endpoint).
+"""Moderation (the ``Moderator`` port is in core/ports/): a classifier that scores text by category (OpenAI's moderation endpoint).
 
 Three states, and they are not the same thing:
 - available: the endpoint answers (or has not been asked yet);

@@ -1,4 +1,4 @@
-"""The filter package's vocabulary: policies, rules, decisions, moderation results (the stores are in core/ports.py)."""
+"""The filter package's vocabulary: policies, rules, decisions, moderation results (the stores are in core/ports/)."""
 
 from __future__ import annotations
 

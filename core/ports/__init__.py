@@ -5,7 +5,10 @@ Production implementations live in ``core/storage`` (SQLAlchemy), ``core/llm``
 swap in fakes at exactly these seams and nowhere else (``tests/core/fakes/``),
 and ``tests/contracts`` runs the same behaviour against the fakes and the SQL
 stores.  The values they speak are in ``core/messages.py``, ``core/records.py``,
-``core/llm_types.py`` and each feature's ``values.py``.
+``core/llm_types.py`` and each feature's ``values.py``.  The foundation's ports
+are here; each later feature's are in a module of its own in this package
+(``access``, ``departures``, ``feedback``, ``files``, ``history``,
+``observability``, ``tools``), re-exported below: import them from ``core.ports``.
 """
 
 from __future__ import annotations
@@ -15,15 +18,10 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
-from core.feedback.values import Feedback, FeedbackCount, RatedAnswer, Rating, Recorded
-from core.access.values import AccessRule, Kind, Summoning
-from core.chat.history import HistoryRead
 from core.filters.values import Availability, BlockRule, FilterDecision, FilterPolicy, ModerationResult
 from core.llm_types import CompletionRequest
 from core.messages import ChannelScope, ConversationKey, IncomingMessage, ReplyEvent, Usage, WorkspaceScope
-from core.messages import Attachment
 from core.personas.values import Persona
-from core.tools.values import ApprovalPrompt, ApprovalVerdict, ToolCallEntry, ToolRule
 from core.records import (
     Acceptance, AuditEntry, BudgetHold, BudgetKey, BudgetLine, ChannelSettings, FilterVerdict, LimitDecision, NewTurn, Summary,
     DailyUsage, PendingMessage, StoredAnswer, Turn, UsageRecord, UsageRow,
@@ -180,52 +178,6 @@ class UsageStore(Protocol):
         ...
 
 
-class FeedbackStore(Protocol):
-    """Answers people may rate (persona, model, where; no text) and each person's 👍 / 👎 on them."""
-
-    async def note_answer(self, answer: RatedAnswer) -> None:
-        """Remember an answer that can be rated; noting it again changes nothing."""
-        ...
-
-    async def find_answer(self, *, platform: str, answer_id: str) -> RatedAnswer | None: ...
-
-    async def rate(self, answer: RatedAnswer, *, user: str, rating: Rating, at: datetime) -> Recorded:
-        """One rating per person per answer: NEW, CHANGED (a 👍 drops a 👎's comment), or SAME."""
-        ...
-
-    async def comment(self, *, platform: str, answer_id: str, user: str, comment: str, at: datetime) -> bool:
-        """The comment on the person's 👎 of that answer; False when they have no 👎 on it."""
-        ...
-
-    async def counts(self, scope: WorkspaceScope, *, since: datetime) -> list[FeedbackCount]:
-        """👍 and 👎 given (or last changed) since ``since``, by persona and model, sorted by them."""
-        ...
-
-    async def latest_comments(self, scope: WorkspaceScope, *, limit: int) -> list[Feedback]:
-        """The workspace's feedback with a comment, newest first."""
-        ...
-
-    async def channel_feedback(self, scope: ChannelScope, *, limit: int) -> list[Feedback]:
-        """The channel's feedback, oldest first (for ``/parley export``)."""
-        ...
-
-    async def delete_user(self, scope: WorkspaceScope, *, user: str) -> int:
-        """Delete the person's feedback in the workspace; returns how many."""
-        ...
-
-    async def delete_channel(self, scope: ChannelScope) -> int:
-        """Delete the channel's feedback and noted answers; returns feedback deleted."""
-        ...
-
-    async def delete_before(self, scope: ChannelScope, *, before: datetime) -> int:
-        """Delete the channel's feedback and noted answers older than ``before`` (retention); feedback deleted."""
-        ...
-
-    async def forget_answers_before(self, before: datetime) -> int:
-        """Forget answers noted before ``before`` (every workspace; they cannot be rated any more)."""
-        ...
-
-
 class AuditLog(Protocol):
     async def record(self, entry: AuditEntry) -> None: ...
 
@@ -365,183 +317,15 @@ class Redelivery(Protocol):
         ...
 
 
-class DepartureStore(Protocol):
-    """Workspaces that removed the app, until their data is erased (``core/departures``)."""
+from core.ports.access import AccessStore  # noqa: E402
+from core.ports.departures import DepartureStore  # noqa: E402
+from core.ports.feedback import FeedbackStore  # noqa: E402
+from core.ports.files import AttachmentFetcher  # noqa: E402
+from core.ports.history import ConversationHistory  # noqa: E402
+from core.ports.observability import Metrics, Span, Tracer  # noqa: E402
+from core.ports.tools import ApprovalPrompter, ToolCallLog, ToolSettingsStore  # noqa: E402
 
-    async def left(self, scope: WorkspaceScope, *, at: datetime, reason: str) -> bool:
-        """Note that ``scope`` left at ``at``; the first time counts. True if it was not leaving already."""
-        ...
-
-    async def returned(self, scope: WorkspaceScope) -> bool:
-        """It installed the app again: nothing to erase. True if it was leaving."""
-        ...
-
-    async def due(self, *, left_before: datetime, limit: int = 100) -> list[WorkspaceScope]:
-        """Workspaces that left before ``left_before``, oldest first."""
-        ...
-
-    async def erase(self, scope: WorkspaceScope) -> int:
-        """Delete everything stored for the workspace (in batches), its departure last; the rows deleted."""
-        ...
-
-
-class AccessStore(Protocol):
-    """Who may use it (per workspace), how each channel summons it, and the model each person picked in a
-    channel (``core/access/``)."""
-
-    async def rules(self, scope: WorkspaceScope) -> list[AccessRule]:
-        """The workspace's rules, by kind then subject."""
-        ...
-
-    async def put_rule(self, scope: WorkspaceScope, rule: AccessRule) -> AccessRule | None:
-        """Allow or deny a subject (replacing its earlier rule); returns the rule it replaced."""
-        ...
-
-    async def remove_rule(self, scope: WorkspaceScope, *, kind: Kind, subject: str) -> AccessRule | None: ...
-
-    async def clear_rules(self, scope: WorkspaceScope) -> int: ...
-
-    async def summoning(self, scope: ChannelScope) -> Summoning | None:
-        """The channel's own mode; None when no admin has set one."""
-        ...
-
-    async def set_summoning(self, scope: ChannelScope, summoning: Summoning) -> None: ...
-
-    async def model_choice(self, scope: ChannelScope, *, user: str) -> str | None: ...
-
-    async def set_model_choice(self, scope: ChannelScope, *, user: str, model: str | None) -> None:
-        """``model`` None: back to the persona's own."""
-        ...
-
-    async def channel_choices(self, scope: ChannelScope) -> dict[str, str]:
-        """Every person's choice in the channel (user → model), for ``/parley export``."""
-        ...
-
-    async def forget_channel_choices(self, scope: ChannelScope) -> int: ...
-
-    async def forget_user_choices(self, scope: WorkspaceScope, *, user: str) -> int: ...
-
-
-class Metrics(Protocol):
-    """What the core counts for the operator's dashboards (``core/observability``: Prometheus).
-
-    Plain calls, no awaits, a counter or two each; labels are small closed sets (platform, outcome, model,
-    scope, filter, action): never a person, a channel or any text.  ``NoMetrics`` is the default.
-    """
-
-    def message_finished(
-        self, *, platform: str, outcome: str, seconds: float | None = None, first_text_seconds: float | None = None
-    ) -> None:
-        """A message's one outcome (``OutcomeKind`` value); for an answer stream, how long until it and until its
-        first text."""
-        ...
-
-    def llm_request(self, *, model: str, outcome: str) -> None:
-        """One call to the model for an answer: ok | error | busy | stopped (a filter or the reader ended it)."""
-        ...
-
-    def llm_usage(self, *, model: str, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None: ...
-
-    def refused(self, *, kind: str, scope: str) -> None:
-        """A rate-limit or budget refusal (``kind`` rate_limit | budget; ``scope`` user, channel, workspace …)."""
-        ...
-
-    def filter_decision(self, *, filter: str, direction: str, action: str) -> None: ...
-
-    def answers_in_flight(self, change: int) -> None: ...
-
-    def llm_queue_depth(self, waiting: int) -> None: ...
-
-    def inbox_pending(self, messages: int) -> None:
-        """This process's unfinished messages, as counted at its last lease renewal."""
-        ...
-
-
-class Span(Protocol):
-    def set_attribute(self, key: str, value: str | int | float | bool) -> None: ...
-
-
-class Tracer(Protocol):
-    """Traces (OpenTelemetry, ``core/observability/tracing.py``) when OTEL_EXPORTER_OTLP_ENDPOINT is set;
-    ``NoTracer`` otherwise.  Each span is the current one while its block runs, so the database and HTTP
-    spans of the standard instrumentations nest under it."""
-
-    def message_span(self, *, platform: str) -> AbstractContextManager[Span]: ...
-
-    def llm_span(self, *, model: str, max_tokens: int, temperature: float | None) -> AbstractContextManager[Span]:
-        """One call to the model, a child of the message's span (GenAI semantic conventions)."""
-        ...
-
-
-class AttachmentFetcher(Protocol):
-    """The bytes of a file attached to a message, from the platform that holds it (each adapter has one:
-    ``bots/slack/attachments.py``, ``bots/discord/attachments.py``). Only the platform's own host is ever
-    asked; nothing named in a message's text is fetched."""
-
-    async def fetch(self, attachment: Attachment, *, max_bytes: int) -> bytes:
-        """At most ``max_bytes``; raises ``core.files.values.FileTooLarge`` beyond, ``FileUnavailable`` when the
-        platform will not give it (no access, gone, another host)."""
-        ...
-
-
-class ToolSettingsStore(Protocol):
-    """Which MCP servers or single tools each persona may use, and how (``core/tools``)."""
-
-    async def rules(self, scope: WorkspaceScope, *, persona: str | None = None) -> list[ToolRule]:
-        """The workspace's rules (of one persona when given), ordered by persona then target."""
-        ...
-
-    async def set_rule(self, scope: WorkspaceScope, rule: ToolRule) -> None:
-        """Insert or replace the rule for (persona, target)."""
-        ...
-
-
-class ToolCallLog(Protocol):
-    """Every tool call, audited without its arguments or result (``/parley tools log``)."""
-
-    async def record(self, entry: ToolCallEntry) -> None: ...
-
-    async def recent(self, scope: WorkspaceScope, *, limit: int = 20) -> list[ToolCallEntry]:
-        """The workspace's latest calls, newest first."""
-        ...
-
-    async def forget_user(self, scope: WorkspaceScope, *, user: str) -> int:
-        """Delete the calls ``user`` asked for in the workspace (``/parley forget-me``); returns how many."""
-        ...
-
-    async def forget_before(self, before: datetime) -> int: ...
-
-
-class ApprovalPrompter(Protocol):
-    """The adapter's way to ask the asker, in their thread, to approve a tool call (buttons)."""
-
-    async def show(self, prompt: ApprovalPrompt) -> None:
-        """Post the question with Approve / Decline buttons that carry ``prompt.id``."""
-        ...
-
-    async def close(self, prompt: ApprovalPrompt, verdict: ApprovalVerdict) -> None:
-        """Replace the buttons with the verdict (approved by whom, declined, or timed out)."""
-        ...
-
-
-class ConversationHistory(Protocol):
-    """What was said before a message in the thread (or Discord reply chain) it was posted in: each adapter
-    reads its platform (``bots/<platform>/history.py``); nothing outside that thread is read."""
-
-    async def read(
-        self, message: IncomingMessage, *, after: str | None, limit: int, max_chars: int, channel_messages: int = 0
-    ) -> HistoryRead:
-        """At most ``limit`` of the newest messages before ``message`` (only those after the message id
-        ``after``, when given), oldest first; the platform may stop early once ``max_chars`` of text are in.
-        A message that starts its thread has none; with ``channel_messages``, the channel's last that many
-        messages before it instead (the persona's ``channel_context``).
-        A missing scope or permission is ``HistoryRead.unavailable``, never an exception."""
-        ...
-
-    async def recent(
-        self, scope: ChannelScope, *, thread: str, asker: str, since: datetime | None, limit: int, max_chars: int
-    ) -> HistoryRead:
-        """For a summary: the messages of ``thread``, or (``thread`` "") the channel's messages since ``since``;
-        the newest ``limit``, oldest first. Only what ``asker`` can see: otherwise ``unavailable`` is
-        ``NOT_VISIBLE`` and nothing is read."""
-        ...
+__all__ = [  # the ports of the feature modules (those defined above are importable as they are)
+    "AccessStore", "ApprovalPrompter", "AttachmentFetcher", "ConversationHistory", "DepartureStore", "FeedbackStore",
+    "Metrics", "Span", "ToolCallLog", "ToolSettingsStore", "Tracer",
+]
