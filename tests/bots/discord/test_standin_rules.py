@@ -7,6 +7,7 @@ would have taken the same bodies.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from collections.abc import AsyncIterator
@@ -152,3 +153,10 @@ async def test_command_sync_outside_discords_rules_is_refused_naming_the_field(c
     assert (await client.call("PUT", route, COMMANDS))[0] == 200
     assert refused_at(await client.call("PUT", route, with_change(COMMANDS, path, value)), *refused)
     assert [c["name"] for c in client.server.commands["global"]] == ["persona", "parley"]  # the valid set stays
+
+
+async def test_past_fifty_requests_a_second_the_bot_gets_discords_global_429(client):
+    answers = await asyncio.gather(*(client.call("GET", "/users/@me") for _ in range(55)))
+
+    refused = [body for status, body in answers if status == 429]
+    assert 1 <= len(refused) <= 5 and all(body["global"] is True for body in refused)  # 50 a second in all

@@ -1,4 +1,5 @@
-"""Discord's rate limits as the stand-in applies them: a fixed window per bucket, announced in X-RateLimit-* headers."""
+"""Discord's rate limits as the stand-in applies them: a fixed window per bucket, announced in X-RateLimit-* headers,
+and the global limit: a bot may make 50 requests a second in all (interaction and webhook routes aside)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,25 @@ class RouteLimits:
             "X-RateLimit-Bucket": bucket,
         }
         return headers, (reset_after if over else None)
+
+
+GLOBAL_REQUESTS_PER_SECOND = 50  # Discord's documented global limit for a bot
+
+
+class GlobalLimit:
+    """Every request of the bot in a one-second window; past it, a global 429 (``"global": true``)."""
+
+    def __init__(self, requests: int = GLOBAL_REQUESTS_PER_SECOND, seconds: float = 1.0) -> None:
+        self._requests, self._seconds = requests, seconds
+        self._start, self._used = 0.0, 0
+        self.refused = 0  # how many requests it answered 429
+
+    def take(self, *, now: float) -> float | None:
+        """None when the request may go ahead (it is counted); else the seconds to wait."""
+        if now >= self._start + self._seconds:
+            self._start, self._used = now, 0
+        if self._used >= self._requests:
+            self.refused += 1
+            return self._start + self._seconds - now
+        self._used += 1
+        return None

@@ -71,9 +71,16 @@ class Rest(DiscordState):
             params = dict(request.match_info)
             authorization = request.headers.get("Authorization")
             major = params.get("channel_id") or params.get("guild_id") or params.get("token") or ""
-            headers, retry_after = self._limits.take(f"{request.method}-{bucket}", major, now=time.monotonic())
+            now = time.monotonic()
+            exempt = route.startswith(("/interactions", "/webhooks"))  # no global limit on interactions
+            over_global = None if exempt else self.global_limit.take(now=now)
+            headers, retry_after = self._limits.take(f"{request.method}-{bucket}", major, now=now)
             scripted = False
-            if retry_after is not None:
+            if over_global is not None:
+                status, payload = 429, {"message": "You are being rate limited.", "retry_after": over_global, "global": True}
+                headers = {"Retry-After": f"{over_global:.3f}", "X-RateLimit-Global": "true", "X-RateLimit-Scope": "global",
+                           "Via": "1.1 google"}
+            elif retry_after is not None:
                 status, payload = 429, {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
                 headers["Via"] = "1.1 google"
                 headers["Retry-After"] = f"{retry_after:.3f}"

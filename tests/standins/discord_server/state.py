@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiohttp import web
 
 from tests.standins.discord_server import errors, payloads, pings
-from tests.standins.discord_server.rate_limits import RouteLimits
+from tests.standins.discord_server.rate_limits import GlobalLimit, RouteLimits
 from tests.standins.discord_server.world import (
     API_PREFIX, BOT, DISCORD_EPOCH_MS, DM_CHANNELS, FAKE_TOKEN, TEXT_CHANNELS, User,
 )
@@ -76,6 +76,7 @@ class DiscordState(HttpStandIn):
         self.interactions: dict[int, InteractionState] = {}
         self.pings: list[Ping] = []  # sends and edits that would ping someone
         self._limits = RouteLimits(*rate_limit)
+        self.global_limit = GlobalLimit()  # 50 requests a second in all, as Discord allows a bot
         self._denied: dict[int, int] = {}  # channel id → permissions the bot lost there (``Permissions.deny``)
         self._failures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
         self._holds: list[tuple[str, str, Callable[[Any], bool]]] = []  # (method, route, which bodies) never answered
