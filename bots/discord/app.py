@@ -23,6 +23,7 @@ from bots.discord.connection import DiscordOptions, build_client, invite_url
 from bots.discord.conversation import ConversationOptions, DiscordConversation
 from bots.discord.feedback import FeedbackButtons
 from bots.discord.history import DiscordHistory
+from bots.discord.request_pace import RequestPace
 from bots.discord.places import PLATFORM
 from bots.discord.redelivery import DiscordRedelivery
 from core.assembly import Core
@@ -45,13 +46,14 @@ class DiscordBot:
         core.files.serve(PLATFORM, DiscordAttachments(self.client, cdn_url=options.cdn_url))
         if core.thread_context is not None:  # the threads' and reply chains' earlier messages, through this client
             core.thread_context.attach(self.history)
+        self.pace = RequestPace()  # Discord's global limit: 50 requests a second for the bot, in all
         self.conversation = DiscordConversation(
             chat=core.chat, client=self.client, in_flight=self.in_flight, feedback=self.feedback,
             options=ConversationOptions(
                 allow_bot_messages=options.allow_bot_messages, edit_interval=options.edit_interval_seconds,
                 max_answer_messages=options.max_answer_messages,
             ),
-            history=self.history,
+            history=self.history, pace=self.pace,
         )
         self.redelivery = DiscordRedelivery(
             chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds,

@@ -16,6 +16,7 @@ from bots.discord.render import render_reply
 from bots.discord.reply_ref import ReplyNoter
 from bots.discord.texts import DENIED_IN, RENDER_FAILED
 from bots.discord.translate import Delivery, Skip, facts_from_message, translate
+from bots.discord.request_pace import RequestPace
 from bots.discord.typing_indicator import TypingIndicator
 from core.chat.service import ChatService
 from core.messages import OutcomeKind
@@ -45,7 +46,9 @@ class DiscordConversation:
         options: ConversationOptions,
         feedback: FeedbackButtons | None = None,
         history: DiscordHistory | None = None,
+        pace: RequestPace | None = None,
     ) -> None:
+        self._pace = pace  # Discord's global limit, for every request of the answer path
         self._feedback = feedback
         self._history = history
         self._chat = chat
@@ -93,9 +96,11 @@ class DiscordConversation:
             live = LiveMessage(
                 target, reference=reference, interval=self._options.edit_interval,
                 max_messages=self._options.max_answer_messages,
-                on_posted=ReplyNoter(chat=self._chat, message=decision.message, event_log=event_log),
+                on_posted=ReplyNoter(chat=self._chat, message=decision.message, event_log=event_log), pace=self._pace,
             )
-            typing = TypingIndicator(target, delay=0.0 if decision.expects_answer else TYPING_GRACE_SECONDS)
+            typing = TypingIndicator(
+                target, delay=0.0 if decision.expects_answer else TYPING_GRACE_SECONDS, pace=self._pace
+            )
             outcome = await render_reply(
                 self._chat.handle(decision.message), live=live, typing=typing,
                 feedback=self._buttons_for(decision.message.event_id),
@@ -146,6 +151,8 @@ class DiscordConversation:
         if not decision.start_thread:
             return message.channel, None
         try:
+            if self._pace is not None:
+                await self._pace.turn()
             return await message.create_thread(name=decision.thread_name), None
         except discord.Forbidden as error:
             event_log.info("discord.thread_forbidden", code=error.code)

@@ -24,6 +24,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
+from bots.discord.request_pace import RequestPace
+
 from core.access.texts import ANSWER_FILENAME, too_many_messages_notice
 from core.edit_pacer import EditPacer
 from core.text_split import split_markdown
@@ -47,8 +49,10 @@ class LiveMessage:
         clock: Callable[[], float] = time.monotonic,
         on_posted: PostedHook | None = None,
         max_messages: int | None = None,
+        pace: RequestPace | None = None,
     ) -> None:
         self._channel = channel
+        self._pace = pace  # Discord's global limit (request_pace.py)
         self._max_messages = max_messages
         self._on_posted = on_posted
         self._reference = reference.to_reference(fail_if_not_exists=False) if reference is not None else None
@@ -67,8 +71,11 @@ class LiveMessage:
         return tuple(self._sent)
 
     async def show(self, text: str) -> None:
-        """Show ``text`` (a longer version of the last one): the first piece at once, then paced."""
+        """Show ``text`` (a longer version of the last one): the first piece at once, then paced. While Discord's
+        global limit is the bottleneck (a burst), intermediate text waits for the final one: fewer requests."""
         self._wanted = text
+        if self._pace is not None and self._pace.behind():
+            return
         if not self._sent:
             await self._sync(self._pieces(text))
             self._synced = text
@@ -105,6 +112,7 @@ class LiveMessage:
         answer = discord.File(io.BytesIO(text.encode()), filename=ANSWER_FILENAME)
         reference = self._reference if not self._sent else None
         extra = {"view": view} if view is not None else {}
+        await self._turn()
         sent = await self._channel.send(notice, file=answer, reference=reference, **extra)
         self._sent.append(sent)
         self._shown.append(notice)
@@ -141,6 +149,10 @@ class LiveMessage:
     def _all_pieces(self, text: str) -> list[str]:
         return [piece for piece in split_markdown(text, limit=self._limit) if piece.strip()]
 
+    async def _turn(self) -> None:
+        if self._pace is not None:
+            await self._pace.turn()
+
     def _pieces(self, text: str) -> list[str]:
         """What streams: at most ``max_messages - 1`` messages (the last is kept for the notice and the file)."""
         pieces = self._all_pieces(text)
@@ -162,11 +174,13 @@ class LiveMessage:
             extra = {"view": view} if view is not None and index == last else {}
             if index < len(self._sent):
                 if self._shown[index] != piece or extra:
+                    await self._turn()
                     self._sent[index] = await self._sent[index].edit(content=piece, **extra)
                     self._shown[index] = piece
                     changed = True
                 continue
             reference = self._reference if index == 0 else None
+            await self._turn()
             sent = await self._channel.send(piece, reference=reference, **extra)
             self._sent.append(sent)
             self._shown.append(piece)
@@ -175,6 +189,7 @@ class LiveMessage:
                 await self._on_posted(tuple(self._sent))
         if prune:
             while len(self._sent) > len(pieces):
+                await self._turn()
                 await self._sent.pop().delete()
                 self._shown.pop()
                 changed = True

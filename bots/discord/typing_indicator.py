@@ -6,6 +6,8 @@ import asyncio
 from contextlib import suppress
 
 import discord
+
+from bots.discord.request_pace import RequestPace
 import structlog
 
 log = structlog.get_logger(__name__)
@@ -18,8 +20,11 @@ class TypingIndicator:
     may not be part of) end before anyone sees Parley typing.
     """
 
-    def __init__(self, channel: discord.abc.Messageable, *, delay: float = 0.0) -> None:
+    def __init__(
+        self, channel: discord.abc.Messageable, *, delay: float = 0.0, pace: RequestPace | None = None
+    ) -> None:
         self._channel = channel
+        self._pace = pace  # typing is cosmetic: only when a request turn is free at once (a burst goes without)
         self._delay = delay
         self._task: asyncio.Task[None] | None = None
 
@@ -39,6 +44,8 @@ class TypingIndicator:
         try:
             if self._delay:
                 await asyncio.sleep(self._delay)
+            if self._pace is not None and not self._pace.spare():
+                return
             async with self._channel.typing():
                 await asyncio.Event().wait()  # until cancelled by stop()
         except discord.HTTPException as error:  # cosmetic: never worth failing an answer for
