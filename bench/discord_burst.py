@@ -46,6 +46,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,18 +252,11 @@ async def run_burst(discord: DiscordStandIn, pid: int, burst: Burst, *, timeout:
         "whole_answer": summarise_ms([last_write[m] - sent[m] for m in done if m in last_write]),
         "cpu_ms_per_message": round(cpu * 1000 / burst.mentions, 2),
         "discord_calls_per_answer": round(len(calls) / burst.mentions, 2),
-        "discord_calls": dict(sorted(_count(f"{call.method} {call.route}" for call in calls).items())),
+        "discord_calls": dict(sorted(Counter(f"{call.method} {call.route}" for call in calls).items())),
         "discord_429s": sum(1 for call in calls if call.status == 429),
         "discord_calls_peak_per_s": _peak_per_second([call.at for call in calls]),
         "_first_text_at": first_text,
     }
-
-
-def _count(items) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item] = counts.get(item, 0) + 1
-    return counts
 
 
 # -- scenarios ---------------------------------------------------------------------------------------

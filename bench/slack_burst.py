@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+from collections import Counter
 import json
 import multiprocessing
 import os
@@ -158,7 +159,7 @@ async def start_parley(
         env["SLACK_SIGNING_SECRET"] = SIGNING_SECRET
         port = free_port()
         env["PORT"] = str(port)
-    log = open(workdir / f"parley-{index}.log", "wb")  # noqa: SIM115: closed with the process
+    log = open(workdir / f"parley-{index}.log", "wb")  # noqa: SIM115 (closed with the process)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bots.slack", cwd=workdir, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log,
     )
@@ -279,17 +280,10 @@ async def run_burst(
         "whole_answer": summarise_ms([last_call[c] - burst.sent_at[c] for c in done if c in last_call]),
         "cpu_ms_per_message": round(cpu * 1000 / burst.mentions, 2),
         "slack_calls_per_answer": round(len(calls) / burst.mentions, 2),
-        "slack_calls": dict(sorted(_count(call.method for call in calls).items())),
+        "slack_calls": dict(sorted(Counter(call.method for call in calls).items())),
         "slack_429s": sum(1 for call in calls if call.status == 429),
         "_first_text_at": first_text,
     }
-
-
-def _count(items) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item] = counts.get(item, 0) + 1
-    return counts
 
 
 # -- scenarios ---------------------------------------------------------------------------------------
