@@ -28,7 +28,7 @@ class DiscordAttachments:
         self._client = client
         self._origin = cdn_origin(cdn_url)
 
-    async def fetch(self, attachment: Attachment, *, max_bytes: int) -> bytes:
+    async def fetch(self, attachment: Attachment, *, workspace: str, max_bytes: int) -> bytes:
         if cdn_origin(attachment.ref) != self._origin:
             log.warning("discord.file_refused", reason="not_discord_cdn")
             raise FileUnavailable("it is not on Discord's CDN")

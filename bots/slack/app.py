@@ -67,7 +67,7 @@ class SlackBot:
         # One workspace: ``client`` with SLACK_BOT_TOKEN. Many: each workspace's installed token.
         self.clients = SlackClients(client, installations=installs.store if installs is not None else None)
         self.in_flight = InFlight()
-        core.files.serve(PLATFORM, SlackAttachments(token=client.token or "", api_url=client.base_url))
+        core.files.serve(PLATFORM, SlackAttachments(self.clients, api_url=client.base_url))
         self.rests = Rests(clock=clock, shared=tiers)  # with Redis, Slack's tiers are counted for every process
         self.users = UserDirectory(self.clients, rests=self.rests)
         if core.thread_context is not None:  # the threads' earlier messages, read through this client
@@ -89,7 +89,7 @@ class SlackBot:
         self.app = AsyncApp(
             client=client, signing_secret=signing_secret, process_before_response=True, name="parley", **oauth
         )
-        self.approvals = SlackApprovals(client=client, desk=core.approvals)
+        self.approvals = SlackApprovals(clients=self.clients, desk=core.approvals)
         core.approvals.attach(self.approvals)
         self._register()
         if installs is not None:

@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.slack.clients import SlackClients
 from bots.slack.outgoing import mrkdwn
 from core.tools.approvals import GONE_TEXT, NOT_YOURS_TEXT, ApprovalDesk
 from core.tools.values import ApprovalPrompt, ApprovalVerdict
@@ -45,14 +46,15 @@ def approval_blocks(prompt: ApprovalPrompt) -> list[dict[str, Any]]:
 class SlackApprovals:
     """The ``ApprovalPrompter`` port on Slack."""
 
-    def __init__(self, *, client: AsyncWebClient, desk: ApprovalDesk) -> None:
-        self._client = client
+    def __init__(self, *, clients: SlackClients, desk: ApprovalDesk) -> None:
+        self._clients = clients  # the question goes out with the asker's workspace's own token
         self._desk = desk
         self._posted: dict[str, tuple[str, str]] = {}  # prompt id → (channel, ts)
 
     async def show(self, prompt: ApprovalPrompt) -> None:
         key = prompt.key
-        answer = await self._client.chat_postMessage(
+        client = await self._clients.for_team(key.workspace)
+        answer = await client.chat_postMessage(
             channel=key.channel, thread_ts=key.thread or None, text=question(prompt), blocks=approval_blocks(prompt),
         )
         self._posted[prompt.id] = (key.channel, str(answer["ts"]))
@@ -62,7 +64,8 @@ class SlackApprovals:
         if where is None:
             return
         text = _VERDICTS[verdict.outcome].format(tool=mrkdwn(prompt.tool))
-        await self._client.chat_update(channel=where[0], ts=where[1], text=text, blocks=[])
+        client = await self._clients.for_team(prompt.key.workspace)
+        await client.chat_update(channel=where[0], ts=where[1], text=text, blocks=[])
 
     async def on_action(self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], client: AsyncWebClient) -> None:
         """A button was pressed: acknowledge at once, then let the core decide whether it counts. ``client`` is

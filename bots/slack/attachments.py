@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import structlog
 
+from bots.slack.clients import SlackClients
 from core.files.values import FileTooLarge, FileUnavailable
 from core.messages import Attachment
 
@@ -35,8 +36,8 @@ def file_origins(api_url: str) -> frozenset[tuple[str, str]]:
 
 
 class SlackAttachments:
-    def __init__(self, *, token: str, api_url: str, timeout: float = 30.0) -> None:
-        self._token = token
+    def __init__(self, clients: SlackClients, *, api_url: str, timeout: float = 30.0) -> None:
+        self._clients = clients  # the token of the workspace the file was shared in
         self._origins = file_origins(api_url)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
@@ -44,11 +45,16 @@ class SlackAttachments:
         parts = urlsplit(url)
         return (parts.scheme, parts.netloc) in self._origins
 
-    async def fetch(self, attachment: Attachment, *, max_bytes: int) -> bytes:
+    async def fetch(self, attachment: Attachment, *, workspace: str, max_bytes: int) -> bytes:
         if not self.is_slack_file(attachment.ref):
             log.warning("slack.file_refused", reason="not_slack_host")
             raise FileUnavailable("it is not on Slack's file host")
-        headers = {"Authorization": f"Bearer {self._token}"}
+        try:
+            token = (await self._clients.for_team(workspace)).token or ""
+        except Exception as error:  # no installation for the workspace (any more)
+            log.warning("slack.file_failed", error=type(error).__name__, reason="no_token")
+            raise FileUnavailable("I have no access to this workspace's files") from None
+        headers = {"Authorization": f"Bearer {token}"}
         try:  # a session per file: files are few, and nothing is left open when the bot stops
             async with aiohttp.ClientSession(timeout=self._timeout) as session, session.get(
                 attachment.ref, headers=headers, allow_redirects=False

@@ -33,6 +33,7 @@ log = structlog.get_logger(__name__)
 class _Running:
     """The running totals while a message's files are read."""
 
+    workspace: str = ""  # the message's: the fetcher reads its files with that workspace's access
     chars: int = 0
     images: int = 0
     files: int = 0
@@ -62,7 +63,7 @@ class FileIntake:
 
     async def read(self, message: IncomingMessage, *, persona: Persona, event_log=log) -> ReadFiles:
         """The message's files read into text, image parts and footer lines (never raises for a file)."""
-        limits, run = self._limits, _Running()
+        limits, run = self._limits, _Running(workspace=message.key.workspace)
         fetcher = self._fetchers.get(message.key.platform)
         named = [(safe_name(a.name), a, kind_of(a)) for a in message.attachments]
         if fetcher is None:
@@ -158,7 +159,7 @@ class FileIntake:
         self, fetcher: AttachmentFetcher, attachment: Attachment, name: str, *, max_bytes: int, run: _Running
     ) -> bytes | None:
         try:
-            data = await fetcher.fetch(attachment, max_bytes=max_bytes)
+            data = await fetcher.fetch(attachment, workspace=run.workspace, max_bytes=max_bytes)
         except FileTooLarge:
             run.notices.append(texts.too_large_notice(name, size=None, limit=max_bytes))
             return None

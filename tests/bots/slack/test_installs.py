@@ -216,3 +216,22 @@ def test_a_key_that_is_not_a_fernet_key_is_a_one_line_settings_error():
         load_settings(slack_token_encryption_key="not-a-key")
     assert str(caught.value).startswith("Invalid setting SLACK_TOKEN_ENCRYPTION_KEY:") and "\n" not in str(caught.value)
     assert "Fernet.generate_key" in str(caught.value)
+
+
+async def test_a_file_shared_in_one_workspace_is_read_with_that_workspaces_token(installs, slack, llm):
+    assert await installs.install(ACME, name="Acme") == 200
+    assert await installs.install(GLOBEX, name="Globex") == 200
+    (acme_token,), (globex_token,) = slack.tokens_of(ACME), slack.tokens_of(GLOBEX)
+    for token in (acme_token, globex_token):
+        slack.grant(token, "files:read")
+    shared = slack.host_file("plan.txt", b"ship it on friday", mimetype="text/plain")
+    event = payloads.app_mention(f"<@{payloads.BOT_USER}> what does the plan say?", channel=CHANNELS[GLOBEX],
+                                 user=ADMINS[GLOBEX])
+    event["files"] = [shared]
+    slack.add_message(event["channel"], event["ts"], event["text"], user=event["user"])
+
+    assert await installs.event(GLOBEX, event) == 200
+    await installs.bot.in_flight.wait_finished(1, timeout=10)
+
+    assert [(request.token, request.status) for request in slack.file_requests] == [(globex_token, 200)]
+    assert "ship it on friday" in llm.chat_requests[-1].json["messages"][-1]["content"]

@@ -18,7 +18,7 @@ class FakeFetcher:
         self.files[ref] = data
         return Attachment(name=name, mime_type=mime_type, size=len(data) if size is None else size, ref=ref)
 
-    async def fetch(self, attachment: Attachment, *, max_bytes: int) -> bytes:
+    async def fetch(self, attachment: Attachment, *, workspace: str, max_bytes: int) -> bytes:
         self.asked.append(attachment.ref)
         if attachment.ref not in self.files:
             raise FileUnavailable("the platform would not give it to me")
