@@ -276,7 +276,7 @@ def assemble_core(
     summary_admin = SummaryAdmin(
         summaries=summaries, thread_context=thread_context, channel_settings=stores.channel_settings,
         personas=directory, rate_limiter=rate_limiter or request_limiter, content_filter=content_filter or pipeline,
-        accounting=summary_accounting, clock=clock,
+        accounting=summary_accounting, clock=clock, access=gate,
     )
     tools_admin = None
     persona_extras: dict = {}

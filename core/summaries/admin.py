@@ -16,6 +16,8 @@ from datetime import timedelta
 
 import structlog
 
+from core.access.policy import AccessGate
+from core.access.texts import NOT_ALLOWED_HERE_TEXT
 from core.admin import Actor, AdminError, CommandReply
 from core.chat.accounting import UsageAccounting
 from core.chat.history import NOT_VISIBLE
@@ -57,7 +59,9 @@ class SummaryAdmin:
         content_filter: ContentFilter,
         accounting: UsageAccounting,
         clock: Clock,
+        access: AccessGate | None = None,
     ) -> None:
+        self._access = access  # the access rules hold for a summary as for a question: it calls the model
         self._summaries = summaries
         self._thread_context = thread_context
         self._channel_settings = channel_settings
@@ -72,6 +76,9 @@ class SummaryAdmin:
             raise AdminError(NOT_IN_A_DM)
         hours = parse_hours(args) if not actor.thread else DEFAULT_HOURS  # a thread is summarised whole
         request = await self._request(actor)
+        if self._access is not None and (refused := await self._access.refusal(request.message)) is not None:
+            request.log.info("summary.refused", reason=f"access_{refused}")  # before the rate limits, as for a question
+            raise AdminError(NOT_ALLOWED_HERE_TEXT)
         limit = await self._rate_limiter.check(request.message, persona=request.persona)
         if limit is not None:
             raise AdminError(limit.text)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from core.chat.history import EarlierMessage
 from core.messages import OutcomeKind
 from core.summaries.summarizer import COMBINE_PARTS, SUMMARISE_PART
+from core.access.texts import NOT_ALLOWED_HERE_TEXT
 from core.summaries.texts import NOT_IN_A_DM, NOT_VISIBLE_TEXT, NOTHING_TO_SUMMARISE, SUMMARY_UNAVAILABLE
 from core.summaries.thread import SummaryLimits
 from tests.core.conftest import CHANNEL, actor, build_world, msg
@@ -138,3 +139,14 @@ async def test_a_model_failure_after_some_parts_is_a_polite_refusal_and_what_was
 
     assert outcome.kind is OutcomeKind.FAILED and outcome.text == SUMMARY_FAILED
     assert len(world.stores.usage.records) == 1 and world.stores.usage.records[0].completion_tokens > 0
+
+
+async def test_a_person_the_access_rules_deny_gets_no_summary_and_no_model_call():
+    history = ScriptedHistory(channel=[EarlierMessage(id="1", author="U2", author_name="Grace", text="the plan")])
+    world = world_with(history)
+    assert (await world.core.commands.run(actor("U_OWNER"), "parley", "access deny user U1")).ok
+
+    reply = await world.core.commands.run(actor("U1"), "parley", "summarize")
+
+    assert not reply.ok and reply.text == NOT_ALLOWED_HERE_TEXT
+    assert world.llm.requests == [] and history.recent_reads == []  # nothing read, nothing asked
