@@ -36,10 +36,8 @@ first text however fast the model is.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
 import re
 import sys
 import tempfile
@@ -53,8 +51,8 @@ from typing import Any
 
 import aiohttp
 
-from bench import code_version, machine, summarise_ms
-from bench.slack_burst import LLMChild, cpu_seconds, peak_rss_mib
+from bench import summarise_ms
+from bench.slack_burst import LLMChild, burst_arguments, cpu_seconds, peak_rss_mib, run_bursts
 from tests.bots.discord.test_connection import bot_env
 from tests.standins.discord_server import BOT, FAKE_TOKEN, TEXT_CHANNELS, DiscordStandIn, RestCall, User
 
@@ -303,22 +301,6 @@ async def run_scenario(scenario: Scenario, *, mentions: int, warmup: int, timeou
             "database": "sqlite", **result}
 
 
-async def main(args: argparse.Namespace) -> dict[str, Any]:
-    chosen = [s for s in SCENARIOS if not args.only or s.name in args.only]
-    at_start = machine()  # its load average is the one before the bursts
-    results = []
-    for scenario in chosen:
-        results.append(await run_scenario(scenario, mentions=args.mentions, warmup=args.warmup,
-                                          timeout=args.timeout))
-        print(json.dumps(results[-1]), file=sys.stderr)
-    return {"benchmark": "discord_burst", "mentions": args.mentions, **code_version(), "machine": at_start,
-            "loadavg_end": [round(x, 2) for x in os.getloadavg()], "scenarios": results}
-
-
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mentions", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for every answer")
-    parser.add_argument("--only", nargs="*", choices=[s.name for s in SCENARIOS])
-    print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))
+    arguments = burst_arguments(__doc__.split("\n")[0], SCENARIOS)
+    print(json.dumps(asyncio.run(run_bursts("discord_burst", SCENARIOS, run_scenario, arguments)), indent=2))

@@ -377,22 +377,26 @@ async def run_scenario(scenario: Scenario, *, mentions: int, warmup: int, timeou
             "database": "postgresql+redis" if scenario.postgres else "sqlite", **result}
 
 
-async def main(args: argparse.Namespace) -> dict[str, Any]:
+async def run_bursts(benchmark: str, scenarios, run_scenario, args: argparse.Namespace) -> dict[str, Any]:
+    """Each chosen scenario (``--only``) in turn, each result also on stderr as it comes; one JSON object."""
     started_on = machine()  # its load average is the one before the bursts
-    chosen = [s for s in SCENARIOS if not args.only or s.name in args.only]
     results = []
-    for scenario in chosen:
-        results.append(await run_scenario(scenario, mentions=args.mentions, warmup=args.warmup,
-                                          timeout=args.timeout))
+    for scenario in [s for s in scenarios if not args.only or s.name in args.only]:
+        results.append(await run_scenario(scenario, mentions=args.mentions, warmup=args.warmup, timeout=args.timeout))
         print(json.dumps(results[-1]), file=sys.stderr)
-    return {"benchmark": "slack_burst", "mentions": args.mentions, **code_version(), "machine": started_on,
+    return {"benchmark": benchmark, "mentions": args.mentions, **code_version(), "machine": started_on,
             "loadavg_end": [round(x, 2) for x in os.getloadavg()], "scenarios": results}
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def burst_arguments(description: str, scenarios) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--mentions", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for every answer")
-    parser.add_argument("--only", nargs="*", choices=[s.name for s in SCENARIOS])
-    print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))
+    parser.add_argument("--only", nargs="*", choices=[s.name for s in scenarios])
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = burst_arguments(__doc__.split("\n")[0], SCENARIOS)
+    print(json.dumps(asyncio.run(run_bursts("slack_burst", SCENARIOS, run_scenario, arguments)), indent=2))
