@@ -61,13 +61,8 @@ class HistoryMethods(SlackState):
 
     def _m_conversations_replies(self, params, token):
         channel, thread = str(params.get("channel") or ""), str(params.get("ts") or "")
-        if not channel:
-            return {"ok": False, "error": "channel_not_found"}
-        needed = self._history_scope(channel)
-        if needed not in self.scopes:
-            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(sorted(self.scopes))}
-        if channel in self.outside:
-            return {"ok": False, "error": "not_in_channel"}
+        if (refused := self._refusal(channel, self._history_scope(channel), member=True)) is not None:
+            return refused
         if (channel, thread) not in self.messages:
             return {"ok": False, "error": "thread_not_found"}
         latest, oldest = params.get("latest"), params.get("oldest")
@@ -107,13 +102,8 @@ class HistoryMethods(SlackState):
     def _m_conversations_history(self, params, token):
         """A channel's top-level messages (a thread's parent, not its replies), newest first; limit at most 999."""
         channel = str(params.get("channel") or "")
-        if not channel:
-            return {"ok": False, "error": "channel_not_found"}
-        needed = self._history_scope(channel)
-        if needed not in self.scopes:
-            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(sorted(self.scopes))}
-        if channel in self.outside:
-            return {"ok": False, "error": "not_in_channel"}
+        if (refused := self._refusal(channel, self._history_scope(channel), member=True)) is not None:
+            return refused
         latest, oldest = params.get("latest"), params.get("oldest")
         if latest is not None and _ts(latest) is None:
             return {"ok": False, "error": "invalid_ts_latest"}
@@ -146,17 +136,25 @@ class HistoryMethods(SlackState):
         """Who is in ``channel`` (the bot is added); a channel never set has every known user."""
         self.members_of[channel] = [self.bot_user_id, *users]
 
+    def _refusal(self, channel: str, needed: str, *, member: bool) -> dict[str, Any] | None:
+        """What Slack answers before reading ``channel``: no channel, the scope missing, the bot not in it
+        (``member``: for reads of its messages)."""
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if needed not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(sorted(self.scopes))}
+        if member and channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
+        return None
+
     def _read_scope(self, channel: str) -> str:
         return self._history_scope(channel).replace(":history", ":read")
 
     def _m_conversations_members(self, params, token):
         """A channel's members, a page at a time (limit at most 1,000); needs the channel kind's ``:read`` scope."""
         channel = str(params.get("channel") or "")
-        if not channel:
-            return {"ok": False, "error": "channel_not_found"}
-        needed = self._read_scope(channel)
-        if needed not in self.scopes:
-            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(sorted(self.scopes))}
+        if (refused := self._refusal(channel, self._read_scope(channel), member=False)) is not None:
+            return refused
         members = self.members_of.get(channel, list(self.users))
         limit = min(int(params.get("limit") or 100), MAX_LIMIT)
         start = 0
