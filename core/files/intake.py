@@ -103,9 +103,6 @@ class FileIntake:
 
     async def _text(self, fetcher: AttachmentFetcher, attachment: Attachment, name: str, kind: FileKind, run: _Running) -> None:
         limits = self._limits
-        if attachment.size > limits.max_file_bytes:
-            run.notices.append(texts.too_large_notice(name, size=attachment.size, limit=limits.max_file_bytes))
-            return
         data = await self._fetch(fetcher, attachment, name, max_bytes=limits.max_file_bytes, run=run)
         if data is None:
             return
@@ -139,9 +136,6 @@ class FileIntake:
 
     async def _image(self, fetcher: AttachmentFetcher, attachment: Attachment, name: str, run: _Running) -> None:
         limits = self._limits
-        if attachment.size > limits.image_max_bytes:
-            run.notices.append(texts.too_large_notice(name, size=attachment.size, limit=limits.image_max_bytes))
-            return
         data = await self._fetch(fetcher, attachment, name, max_bytes=limits.image_max_bytes, run=run)
         if data is None:
             return
@@ -158,6 +152,10 @@ class FileIntake:
     async def _fetch(
         self, fetcher: AttachmentFetcher, attachment: Attachment, name: str, *, max_bytes: int, run: _Running
     ) -> bytes | None:
+        """The file's bytes, or None with the footer line saying why (too large: said before any download)."""
+        if attachment.size > max_bytes:
+            run.notices.append(texts.too_large_notice(name, size=attachment.size, limit=max_bytes))
+            return None
         try:
             data = await fetcher.fetch(attachment, workspace=run.workspace, max_bytes=max_bytes)
         except FileTooLarge:
