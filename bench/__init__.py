@@ -11,13 +11,16 @@ helpers the scripts share.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import platform
+import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -47,6 +50,39 @@ class InstantLLM:
         for piece in ANSWER_PIECES:
             yield piece
         yield Usage(prompt_tokens=50, completion_tokens=6)
+
+
+@contextlib.contextmanager
+def sampled(pids: Sequence[int], *, label: str) -> Iterator[None]:
+    """py-spy's samples of these processes while the block runs, when BENCH_PROFILE_DIR names a directory.
+
+    Each process's stacks go to ``<dir>/<label>-<pid>.txt`` (py-spy's raw, collapsed format: one stack and
+    its count a line), idle time left out: where the busy time of a burst went, without its start-up.
+    py-spy is not a dependency: ``pip install py-spy`` (or BENCH_PY_SPY=/path/to/py-spy).
+    """
+    directory = os.environ.get("BENCH_PROFILE_DIR")
+    if not directory:
+        yield
+        return
+    py_spy = os.environ.get("BENCH_PY_SPY") or shutil.which("py-spy")
+    if not py_spy:
+        raise SystemExit("BENCH_PROFILE_DIR is set but py-spy is not installed (pip install py-spy)")
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    samplers = [
+        subprocess.Popen(
+            [py_spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw",
+             "-o", str(Path(directory) / f"{label}-{pid}.txt")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for pid in pids
+    ]
+    try:
+        yield
+    finally:
+        for sampler in samplers:
+            sampler.send_signal(signal.SIGINT)  # py-spy writes what it has and exits
+        for sampler in samplers:
+            sampler.wait(timeout=30)
 
 
 def percentile(ordered: Sequence[float], p: float) -> float:

@@ -51,7 +51,7 @@ from typing import Any
 
 import aiohttp
 
-from bench import summarise_ms
+from bench import sampled, summarise_ms
 from bench.slack_burst import LLMChild, burst_arguments, cpu_seconds, peak_rss_mib, run_bursts
 from tests.bots.discord.test_connection import bot_env
 from tests.standins.discord_server import BOT, FAKE_TOKEN, TEXT_CHANNELS, DiscordStandIn, RestCall, User
@@ -219,10 +219,11 @@ async def run_burst(discord: DiscordStandIn, pid: int, burst: Burst, *, timeout:
     calls_before = len(discord.calls)
     cpu_before = cpu_seconds(pid)
     started = time.monotonic()
-    await deliver_all(discord, burst)
-    deadline = started + timeout
-    while len(settled(discord, burst)) < burst.mentions and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    with sampled([pid], label=f"discord-round{burst.round}"):
+        await deliver_all(discord, burst)
+        deadline = started + timeout
+        while len(settled(discord, burst)) < burst.mentions and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
     wall = time.monotonic() - started
     cpu = cpu_seconds(pid) - cpu_before
     calls = discord.calls[calls_before:]

@@ -46,7 +46,7 @@ from typing import Any
 
 import aiohttp
 
-from bench import code_version, machine, summarise_ms
+from bench import code_version, machine, sampled, summarise_ms
 from tests.bots.slack import payloads
 from tests.bots.slack.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET
 from tests.bots.slack.test_main import environment, free_port
@@ -255,10 +255,11 @@ async def run_burst(
     calls_before = len(slack.calls)
     cpu_before = sum(cpu_seconds(p.process.pid) for p in parleys)
     started = time.monotonic()
-    statuses = await deliver_all(slack, parleys, burst, mode=mode)
-    deadline = started + timeout
-    while len(answered(slack, burst)) < burst.mentions and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    with sampled([p.process.pid for p in parleys], label=f"slack-{mode}-round{burst.round}"):
+        statuses = await deliver_all(slack, parleys, burst, mode=mode)
+        deadline = started + timeout
+        while len(answered(slack, burst)) < burst.mentions and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
     wall = time.monotonic() - started
     cpu = sum(cpu_seconds(p.process.pid) for p in parleys) - cpu_before
     calls = slack.calls[calls_before:]

@@ -174,16 +174,25 @@ class OpenAIProvider:
         yield usage
 
     async def _open(self, request: CompletionRequest, started: float) -> Any:
-        """Start the streamed completion (the SDK retries this part); raises LLMError."""
+        """Start the streamed completion (the SDK retries this part); raises LLMError.
+
+        Sent with the SDK's ``post`` (its retries, timeouts, error classes and SSE reading), the body as the
+        wire has it and each chunk kept as parsed JSON: the typed ``chat.completions.create`` checks every
+        request against its types and builds a model object for every chunk, which with 200 streams at once
+        cost three quarters of the SDK's CPU (bench/llm_transport.py, docs/PERFORMANCE.md).
+        """
+        body = {
+            "model": request.model,
+            "messages": [wire_message(m) for m in request.messages],
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            **tool_options(request),
+        }
         try:
-            return await self._client.chat.completions.create(
-                model=request.model,
-                messages=[wire_message(m) for m in request.messages],  # type: ignore[misc]
-                temperature=request.temperature,
-                max_tokens=request.max_tokens,
-                stream=True,
-                stream_options={"include_usage": True},
-                **tool_options(request),
+            return await self._client.post(
+                "/chat/completions", body=body, cast_to=object, stream=True, stream_cls=openai.AsyncStream[object],
             )
         except Exception as exc:
             raise self._failed(exc, request, started, phase="open") from _chain(exc)
@@ -191,7 +200,10 @@ class OpenAIProvider:
     async def _deltas(
         self, chunks: Any, request: CompletionRequest, started: float, received: _Received
     ) -> AsyncIterator[str]:
-        """The text pieces of the stream; usage and finish reason noted in ``received``."""
+        """The text pieces of the stream; usage and finish reason noted in ``received``.
+
+        Chunks are JSON objects; a compatible server's odd shapes (a missing or null field, a list where an
+        object belongs) are passed over, never raised on."""
         iterator = chunks.__aiter__()
         while True:
             try:
@@ -200,19 +212,22 @@ class OpenAIProvider:
                 return
             except Exception as exc:
                 raise self._failed(exc, request, started, phase="stream", received=len(received.parts)) from _chain(exc)
-            if chunk.usage is not None:
-                received.usage = Usage(
-                    prompt_tokens=chunk.usage.prompt_tokens or 0, completion_tokens=chunk.usage.completion_tokens or 0,
-                )
-            if not chunk.choices:  # the include_usage chunk has no choices
+            if not isinstance(chunk, dict):
                 continue
-            choice = chunk.choices[0]
-            if choice.finish_reason:
-                received.finish_reason = choice.finish_reason
-            content = choice.delta.content if choice.delta is not None else None
-            if choice.delta is not None and choice.delta.tool_calls:
-                received.tool_calls.add(choice.delta.tool_calls)
-            if content:
+            if (usage := _usage_of(chunk.get("usage"))) is not None:
+                received.usage = usage
+            choices = chunk.get("choices")
+            if not choices or not isinstance(choices, list) or not isinstance(choice := choices[0], dict):
+                continue  # the include_usage chunk has no choices
+            if finish_reason := choice.get("finish_reason"):
+                received.finish_reason = str(finish_reason)
+            delta = choice.get("delta")
+            if not isinstance(delta, dict):
+                continue
+            if tool_calls := delta.get("tool_calls"):
+                received.tool_calls.add(tool_calls)
+            content = delta.get("content")
+            if content and isinstance(content, str):
                 received.parts.append(content)
                 yield content
 
@@ -315,6 +330,17 @@ def http_client_for(transport: str) -> Any:
     if transport == "httpx":
         return None
     raise ValueError(f"unknown LLM transport {transport!r} (aiohttp or httpx)")
+
+
+def _usage_of(value: object) -> Usage | None:
+    """A chunk's ``usage``, when it has both counts as non-negative whole numbers (else it is estimated, never
+    taken as zero: a budget must not be passed by a server that sends nonsense)."""
+    if not isinstance(value, dict):
+        return None
+    prompt, completion = value.get("prompt_tokens"), value.get("completion_tokens")
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (prompt, completion)):
+        return None
+    return Usage(prompt_tokens=prompt, completion_tokens=completion)
 
 
 def _ms(started: float) -> int:

@@ -49,16 +49,19 @@ class ToolCallDeltas:
     _by_index: dict[int, _Partial] = field(default_factory=dict)
 
     def add(self, deltas: Any) -> None:
-        for delta in deltas:
-            partial = self._by_index.setdefault(delta.index, _Partial())
-            if delta.id:
-                partial.id = delta.id
-            function = delta.function
-            if function is not None:
-                if function.name:
-                    partial.name += function.name
-                if function.arguments:
-                    partial.arguments.append(function.arguments)
+        """A chunk's ``delta.tool_calls`` as the wire has it (a list of JSON objects); anything else is passed over."""
+        for delta in deltas if isinstance(deltas, list) else ():
+            if not isinstance(delta, dict) or not isinstance(index := delta.get("index", 0), int):
+                continue
+            partial = self._by_index.setdefault(index, _Partial())
+            if isinstance(call_id := delta.get("id"), str) and call_id:
+                partial.id = call_id
+            function = delta.get("function")
+            if isinstance(function, dict):
+                if isinstance(name := function.get("name"), str):
+                    partial.name += name
+                if isinstance(arguments := function.get("arguments"), str) and arguments:
+                    partial.arguments.append(arguments)
 
     def calls(self) -> list[ToolCall]:
         return [

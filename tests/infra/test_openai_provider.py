@@ -26,6 +26,7 @@ from tests.standins.openai_server import (
     ContextLengthError,
     Flagged,
     NoUsage,
+    OddChunks,
     OpenAIStandIn,
     Reply,
     Stall,
@@ -159,6 +160,31 @@ async def test_missing_usage_is_estimated_with_the_token_counter(server: OpenAIS
     assert text == "one two three"
     assert usage == Usage(prompt_tokens=3 + 6, completion_tokens=3)
     assert {model for _, model in counter.calls} == {"gpt-test"}
+
+
+async def test_odd_chunks_from_a_compatible_server_are_passed_over_not_raised_on(
+    server: OpenAIStandIn, make_provider: ProviderFactory
+):
+    def chunk(choices, usage=None):
+        return {"id": "c", "object": "chat.completion.chunk", "choices": choices, "usage": usage}
+
+    server.script(OddChunks((
+        chunk([{"index": 0, "delta": {"role": "assistant", "content": None}}]),
+        chunk(None),                                     # null choices
+        chunk([{"index": 0, "delta": None}]),             # null delta
+        chunk([{"index": 0, "delta": {"content": "Hello"}}]),
+        ["not", "an", "object"],                          # a list where a chunk belongs
+        chunk(["not an object"]),                         # a choice that is not an object
+        chunk([{"index": 0, "delta": {"content": 7}}]),   # content that is not text
+        chunk([{"index": 0, "delta": {"content": " there", "tool_calls": "nonsense"}}]),
+        chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]),
+        chunk([], {"prompt_tokens": "many", "completion_tokens": 2}),
+    )))
+
+    items = await collect(make_provider(token_counter=WordCounter()))
+
+    # A usage that is not two counts is estimated (here by words), never taken as zero.
+    assert items == ["Hello", " there", Usage(prompt_tokens=3 + 6, completion_tokens=2)]
 
 
 async def test_usage_from_the_server_is_not_recounted(server: OpenAIStandIn, make_provider: ProviderFactory):

@@ -118,5 +118,13 @@ class CallTools:
     usage: tuple[int, int] = (10, 5)
 
 
-Behaviour = CallTools | Reply | Status | ContextLengthError | Stall | BreakMidStream | NoUsage | Trickle
+@dataclass(frozen=True)
+class OddChunks:
+    """Stream exactly these JSON values as ``data:`` events, then ``[DONE]``: the odd shapes compatible
+    servers send (null fields, a list where an object belongs, a count that is not a number)."""
+
+    events: tuple[Any, ...]
+
+
+Behaviour = CallTools | Reply | Status | ContextLengthError | Stall | BreakMidStream | NoUsage | Trickle | OddChunks
 ModerationBehaviour = Flagged | Status | Stall

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from aiohttp import web
 
 from tests.standins.openai_server.behaviours import (
-    Behaviour, CallTools, ContextLengthError, ModerationBehaviour, Stall, Status,
+    Behaviour, CallTools, ContextLengthError, ModerationBehaviour, OddChunks, Stall, Status,
 )
 from tests.standins.openai_server.chat import Completion, completion_body, plan_answer, stream_answer
 from tests.standins.openai_server.content_parts import content_problem
@@ -228,6 +228,14 @@ class OpenAIStandIn(HttpStandIn):
         if isinstance(behaviour, Stall):
             await self._park(request, behaviour.until)
             self._drop(request)
+        if isinstance(behaviour, OddChunks):
+            response = web.StreamResponse(status=200, headers={"Content-Type": "text/event-stream"})
+            await response.prepare(request)
+            for event in behaviour.events:
+                await response.write(f"data: {json.dumps(event)}\n\n".encode())
+            await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+            return response
         plan = plan_answer(body, behaviour)
         if plan.gate is not None and plan.gate_after == 0:
             await self._park(request, plan.gate)
