@@ -1,7 +1,7 @@
 """The core's own overhead per message: ``python -m bench.core_overhead``.
 
 The real core (``assemble_core`` over the SQL stores on a migrated SQLite file,
-``BpeTokenCounter``, ``SystemClock``, production logging sent to /dev/null) with
+``TiktokenCounter``, ``SystemClock``, production logging sent to /dev/null) with
 an in-process LLM that answers at once (``bench.InstantLLM``), so what is
 timed is the core: gate, inbox claim, persona and channel settings, memory
 window, streaming, persisting turns, accounting usage, logging.
@@ -67,7 +67,7 @@ from core.observability.prometheus import PrometheusMetrics
 from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, Usage
 from core.ports import LLMProvider, TokenCounter
 from core.storage.database import Database
-from core.tokens import BpeTokenCounter
+from core.tokens import TiktokenCounter
 
 MODEL = "gpt-4o-mini"
 STORE_FIELDS = tuple(f.name for f in fields(Stores))
@@ -231,7 +231,7 @@ def build_core(database: Database, llm: LLMProvider, *, stores: Stores | None = 
     return assemble_core(
         stores=stores or sql_stores(database),
         llm=llm,
-        tokens=tokens or BpeTokenCounter(),
+        tokens=tokens or TiktokenCounter(),
         clock=SystemClock(),
         options=CoreOptions(default_model=MODEL),
         metrics=PrometheusMetrics(),  # as every process counts (core/observability)
@@ -275,7 +275,7 @@ async def breakdown(database: Database, messages: int) -> dict[str, Any]:
     calls: dict[str, int] = defaultdict(int)
     plain = sql_stores(database)
     stores = Stores(**{name: Timed(name, getattr(plain, name), totals, calls) for name in STORE_FIELDS})
-    tokens = Timed("tokens", BpeTokenCounter(), totals, calls)
+    tokens = Timed("tokens", TiktokenCounter(), totals, calls)
     driver = Driver(build_core(database, InstantLLM(), stores=stores, tokens=tokens), prefix="breakdown")
     await driver.sequential(20, tag="bd")
     totals.clear()
@@ -319,7 +319,7 @@ async def end_to_end(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         async with OpenAIStandIn() as server:
             llm = OpenAIProvider(
                 api_key="bench", base_url=server.base_url, timeout=30.0, max_retries=0,
-                token_counter=BpeTokenCounter(),
+                token_counter=TiktokenCounter(),
             )
             try:
                 driver = Driver(build_core(database, llm), prefix="e2e")

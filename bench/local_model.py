@@ -1,7 +1,7 @@
 """The bundled local model through the core: ``python -m bench.local_model``.
 
 The real core (``assemble_core`` over the SQL stores on a migrated SQLite file,
-``BpeTokenCounter``, production logging sent to /dev/null) with
+``TiktokenCounter``, production logging sent to /dev/null) with
 ``LocalProvider`` and the bundled SmolLM2-135M-Instruct (or ``--model PATH``).
 Each message is a fresh DM (so every prompt is the persona's system prompt
 plus one question, about 40-60 tokens), answered with the persona's
@@ -42,7 +42,7 @@ from core.llm.local_provider import LocalProvider
 from core.messages import ConversationKey, IncomingMessage, Outcome, OutcomeKind, TextDelta
 from core.personas.values import Persona
 from core.messages import WorkspaceScope
-from core.tokens import BpeTokenCounter
+from core.tokens import TiktokenCounter
 
 WORKSPACE = WorkspaceScope(platform="bench", workspace="T-bench")
 QUESTIONS = (
@@ -112,7 +112,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         database = await migrated_sqlite(Path(folder) / "bench.db")
         try:
             stores = sql_stores(database)
-            core = assemble_core(stores=stores, llm=llm, tokens=BpeTokenCounter(), clock=SystemClock(),
+            core = assemble_core(stores=stores, llm=llm, tokens=TiktokenCounter(), clock=SystemClock(),
                                  options=CoreOptions(default_model=llm.model_name))
             persona = Persona(name="bench", system_prompt="You are a helpful assistant. Answer clearly.",
                               model=llm.model_name, temperature=0.0, max_tokens=args.max_tokens)

@@ -1,7 +1,7 @@
 """Loading the memory window vs stored history: ``python -m bench.memory_window``.
 
 Times ``MemoryWindowBuilder.build()`` (the production builder over
-``SqlConversationStore`` on migrated SQLite files, ``BpeTokenCounter``, the
+``SqlConversationStore`` on migrated SQLite files, ``TiktokenCounter``, the
 built-in persona's 3,000-token budget) with summaries off, so no LLM call is
 made and every build reads the same rows: the running summary (none here) and
 the newest turns (index + ``LIMIT fetch_limit``, 200).
@@ -55,7 +55,7 @@ from core.storage.conversations import SqlConversationStore
 from core.storage.database import Database
 from core.storage.models import ConversationTurnRow
 from core.records import Summary
-from core.tokens import MESSAGE_OVERHEAD_TOKENS, BpeTokenCounter
+from core.tokens import MESSAGE_OVERHEAD_TOKENS, TiktokenCounter
 
 MODEL = "gpt-4o-mini"
 BATCH = 5_000
@@ -90,7 +90,7 @@ class TurnFactory:
     """Rows for ``insert(ConversationTurnRow)``: alternating user/assistant texts, real token counts."""
 
     def __init__(self) -> None:
-        tokens = BpeTokenCounter()
+        tokens = TiktokenCounter()
         self._user = [(t, tokens.count(t, model=MODEL)) for t in USER_TEXTS]
         self._assistant = [(t, tokens.count(t, model=MODEL)) for t in ASSISTANT_TEXTS]
         self._clock = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -154,7 +154,7 @@ async def summarise_all_but(database: Database, key: ConversationKey, *, newest:
     )
     async with database.sessions() as session:
         through = int(await session.scalar(query))
-    tokens = BpeTokenCounter().count(SUMMARY_TEXT, model=MODEL) + MESSAGE_OVERHEAD_TOKENS
+    tokens = TiktokenCounter().count(SUMMARY_TEXT, model=MODEL) + MESSAGE_OVERHEAD_TOKENS
     await SqlConversationStore(database).save_summary(
         key, Summary(text=SUMMARY_TEXT, through_turn_id=through, token_count=tokens)
     )
@@ -167,7 +167,7 @@ class Scenario:
         self.key = key
         self.stored_in_conversation = stored_in_conversation
         self.builder = MemoryWindowBuilder(
-            conversations=SqlConversationStore(database), llm=InstantLLM(), tokens=BpeTokenCounter(),
+            conversations=SqlConversationStore(database), llm=InstantLLM(), tokens=TiktokenCounter(),
             summaries_enabled=False,
         )
         self.persona = builtin_persona(model=MODEL)

@@ -52,7 +52,7 @@ from core.storage.inbox import SqlInbox
 from core.storage.migrate import upgrade_to_head
 from core.storage.personas import SqlPersonaStore
 from core.storage.usage import SqlUsageStore
-from core.tokens import BpeTokenCounter
+from core.tokens import TiktokenCounter
 from core.assembly import ToolOptions
 from core.storage.tools import SqlToolCallLog, SqlToolSettingsStore
 from core.tools.config import ToolConfigError, load_servers
@@ -217,7 +217,7 @@ def openai_provider(settings: Settings) -> OpenAIProvider:
         base_url=settings.openai_base_url,
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
-        token_counter=BpeTokenCounter(),
+        token_counter=TiktokenCounter(),
         transport=settings.llm_http_transport,
     )
 
@@ -303,7 +303,7 @@ async def start_core(
     limits = limit_options(settings)
     if provider == "local":  # in process: it costs nothing (and has no price to warn about)
         limits = replace(limits, prices={**limits.prices, default_model: (0.0, 0.0)})
-    tokens = BpeTokenCounter()
+    tokens = TiktokenCounter()
     await asyncio.to_thread(tokens.count, "warm up", model=default_model)  # loads the tables (~0.5 s) now
     moderator = moderator_for(settings)
     locks = shared_conversation_locks(settings)

@@ -1,8 +1,49 @@
-"""RememberingTokenCounter: the same counts as the counter it wraps, each text counted once."""
+"""Counting tokens: OpenAI's tables, offline and checked; RememberingTokenCounter counts each text once."""
 
 from __future__ import annotations
 
-from core.tokens import RememberingTokenCounter
+import gzip
+
+import pytest
+from structlog.testing import capture_logs
+
+from core import tokens
+from core.tokens import RememberingTokenCounter, TiktokenCounter, estimate_tokens
+from core.tokens import tables
+
+
+@pytest.mark.parametrize(("model", "ids"), [
+    # OpenAI's cookbook, "How to count tokens with tiktoken": the same text in each table.
+    ("gpt-4", [83, 1609, 5963, 374, 2294, 0]),         # cl100k_base
+    ("gpt-4o-mini", [83, 8251, 2488, 382, 2212, 0]),   # o200k_base
+])
+def test_counts_are_openais_own(model, ids):
+    assert tables.encoding(tables.encoding_name_for(model)).encode_ordinary("tiktoken is great!") == ids
+    assert TiktokenCounter().count("tiktoken is great!", model=model) == len(ids)
+
+
+def test_a_model_tiktoken_does_not_know_is_counted_with_o200k():
+    assert tables.encoding_name_for("llama-3.1-8b-instruct") == "o200k_base"
+    assert TiktokenCounter().count("tiktoken is great!", model="llama-3.1-8b-instruct") == 6
+
+
+def test_special_tokens_typed_into_a_message_are_counted_as_text():
+    counted = TiktokenCounter().count("say <|endoftext|> now", model="gpt-4o")
+    assert counted > 3  # the marker is several ordinary tokens, and nothing is refused
+
+
+def test_a_damaged_table_falls_back_to_the_estimate_and_says_so(tmp_path, monkeypatch):
+    (tmp_path / "o200k_base.tiktoken.gz").write_bytes(gzip.compress(b"aGVsbG8= 0\n"))  # not OpenAI's table
+    monkeypatch.setattr(tables, "HERE", tmp_path)
+    tables.encoding.cache_clear()
+    tokens._encoding_for.cache_clear()
+    try:
+        with capture_logs() as logs:
+            assert TiktokenCounter().count("a" * 40, model="gpt-4o") == estimate_tokens("a" * 40) == 10
+        assert any(e["event"] == "tokens.estimating" and "SHA-256" in e["reason"] for e in logs)
+    finally:
+        tables.encoding.cache_clear()
+        tokens._encoding_for.cache_clear()
 
 
 class CountingWords:

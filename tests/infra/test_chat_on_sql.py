@@ -10,7 +10,7 @@ from core.bootstrap import sql_stores
 from core.clock import SystemClock
 from core.messages import ConversationKey, IncomingMessage, OutcomeKind, TextDelta
 from core.storage.database import Database
-from core.tokens import BpeTokenCounter
+from core.tokens import TiktokenCounter
 from tests.core.fakes import FakeLLM
 
 DM = ConversationKey(platform="discord", workspace="dm", channel="D42")
@@ -18,7 +18,7 @@ DM = ConversationKey(platform="discord", workspace="dm", channel="D42")
 
 def core_on(database: Database, llm: FakeLLM):
     return assemble_core(
-        stores=sql_stores(database), llm=llm, tokens=BpeTokenCounter(), clock=SystemClock(),
+        stores=sql_stores(database), llm=llm, tokens=TiktokenCounter(), clock=SystemClock(),
         options=CoreOptions(default_model="gpt-4o-mini"),
     )
 

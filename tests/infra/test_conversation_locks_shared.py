@@ -23,7 +23,7 @@ from core.config import load_settings
 from core.llm.openai_provider import OpenAIProvider
 from core.messages import ConversationKey, IncomingMessage, OutcomeKind
 from core.chat.redis_locks import RedisConversationLocks
-from core.tokens import BpeTokenCounter
+from core.tokens import TiktokenCounter
 from tests.services import REDIS_URL, redis_reachable, require_service
 
 THREAD = ConversationKey(platform="slack", workspace="T1", channel="C1", thread="1700000000.000100")
@@ -129,7 +129,7 @@ async def test_a_follow_up_on_another_process_sees_the_first_answer(database, ll
         provider = OpenAIProvider(api_key="test-key", base_url=llm.base_url, timeout=10, max_retries=0)
         locks = RedisConversationLocks.from_url(REDIS_URL, prefix=prefix)
         core = assemble_core(
-            stores=sql_stores(database), llm=provider, tokens=BpeTokenCounter(), clock=SystemClock(),
+            stores=sql_stores(database), llm=provider, tokens=TiktokenCounter(), clock=SystemClock(),
             options=CoreOptions(default_model="gpt-4o-mini"), conversation_locks=locks,
         )
         cores.append((core, provider, locks))

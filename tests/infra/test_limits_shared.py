@@ -21,7 +21,7 @@ from core.limits.rate import limits_storage
 from core.llm.openai_provider import OpenAIProvider
 from core.messages import ConversationKey, IncomingMessage, OutcomeKind
 from core.storage.database import Database
-from core.tokens import BpeTokenCounter
+from core.tokens import TiktokenCounter
 from tests.services import REDIS_URL, redis_reachable, require_service
 from tests.standins.openai_server import OpenAIStandIn
 
@@ -40,7 +40,7 @@ def make_core(database: Database, server: OpenAIStandIn, *, limits: LimitOptions
     provider = OpenAIProvider(api_key="test-key", base_url=server.base_url, timeout=10, max_retries=0)
     core = assemble_core(
         # no settings cache: B must see A's override at once (the cache's staleness is tested on its own)
-        stores=sql_stores(database, cache_ttl=0), llm=provider, tokens=BpeTokenCounter(), clock=SystemClock(),
+        stores=sql_stores(database, cache_ttl=0), llm=provider, tokens=TiktokenCounter(), clock=SystemClock(),
         options=CoreOptions(default_model="gpt-4o-mini", admins=frozenset({"U_ADMIN"}), limits=limits),
         rate_limit_storage=storage,
     )

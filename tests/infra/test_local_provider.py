@@ -22,7 +22,7 @@ from core.llm_types import ChatMessage, CompletionRequest, ContextTooLong
 from core.messages import OutcomeKind, TextDelta, Usage
 from core.personas.values import Persona
 from core.messages import WorkspaceScope
-from core.tokens import BpeTokenCounter
+from core.tokens import TiktokenCounter
 from tests.bots.test_shell import run_shell
 from tests.core.conftest import DM, build_world, msg
 from tests.services import in_ci
@@ -95,7 +95,7 @@ def test_llm_provider_auto_is_openai_with_a_key_or_url_and_local_otherwise(monke
 async def test_answers_a_streamed_question_through_the_core(local_llm):
     world = build_world()  # fakes at the store ports; the real model as the LLM
     core = assemble_core(
-        stores=world.stores, llm=local_llm, tokens=BpeTokenCounter(), clock=world.clock,
+        stores=world.stores, llm=local_llm, tokens=TiktokenCounter(), clock=world.clock,
         options=CoreOptions(default_model=local_llm.model_name),
     )
     scope = WorkspaceScope(platform=DM.platform, workspace=DM.workspace)

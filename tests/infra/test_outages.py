@@ -13,7 +13,7 @@ from core.clock import SystemClock
 from core.log import configure_logging
 from core.messages import ConversationKey, IncomingMessage, OutcomeKind, TextDelta
 from core.storage.database import Database
-from core.tokens import BpeTokenCounter
+from core.tokens import TiktokenCounter
 from tests.core.fakes import FakeLLM
 
 DM = ConversationKey(platform="discord", workspace="dm", channel="D42")
@@ -22,7 +22,7 @@ SECRET_WORDS = "my diagnosis is cyclothymia"
 
 def core_on(database: Database, llm: FakeLLM):
     return assemble_core(
-        stores=sql_stores(database, cache_ttl=0), llm=llm, tokens=BpeTokenCounter(), clock=SystemClock(),
+        stores=sql_stores(database, cache_ttl=0), llm=llm, tokens=TiktokenCounter(), clock=SystemClock(),
         options=CoreOptions(default_model="gpt-4o-mini"),
     )
 
@@ -99,7 +99,7 @@ async def test_an_answer_that_trickles_forever_ends_at_the_deadline_and_frees_ev
     provider = OpenAIProvider(api_key=None, base_url=llm.base_url, timeout=5.0, max_retries=0)
     caps = BudgetCaps({("user", "daily", "tokens"): 1_000_000})
     core = assemble_core(
-        stores=sql_stores(database, cache_ttl=0), llm=provider, tokens=BpeTokenCounter(), clock=SystemClock(),
+        stores=sql_stores(database, cache_ttl=0), llm=provider, tokens=TiktokenCounter(), clock=SystemClock(),
         options=CoreOptions(
             default_model="gpt-4o-mini",
             limits=LimitOptions(caps=caps, max_in_flight=1, wait_timeout=1.0, llm_total_seconds=0.5),

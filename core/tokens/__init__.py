@@ -1,11 +1,12 @@
 """Counting tokens offline.
 
-We use ``bpe-openai``, which ships OpenAI's cl100k/o200k tables inside its
-wheel (tiktoken would download them at first use, and Parley must not need the
-network at run time).  Models it does not know (Llama, Mistral, ... behind an
-OpenAI-compatible server) are counted with o200k_base, which is close enough
-for budgeting a memory window.  If the tables cannot be loaded at all we fall
-back to the documented estimate: one token per four characters, rounded up.
+We count with tiktoken, OpenAI's own tokenizer, over OpenAI's cl100k/o200k
+tables kept beside this module (``core/tokens/tables.py``: tiktoken would
+download them at first use, and Parley must not need the network at run time).
+Models tiktoken does not know (Llama, Mistral, ... behind an OpenAI-compatible
+server) are counted with o200k_base, which is close enough for budgeting a
+memory window.  If the tables cannot be loaded at all we fall back to the
+documented estimate: one token per four characters, rounded up.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN_ESTIMATE)
 
 
-class BpeTokenCounter:
-    """Exact counts for OpenAI models, a close count for others, never a download."""
+class TiktokenCounter:
+    """Exact counts for OpenAI models, a close count for others, never a download.
+
+    A user's text is counted as text: ``<|endoftext|>`` typed into a message is
+    counted as the characters it is, not as a special token (nor refused)."""
 
     def count(self, text: str, *, model: str) -> int:
         if not text:
@@ -38,20 +42,18 @@ class BpeTokenCounter:
         encoding = _encoding_for(model)
         if encoding is None:
             return estimate_tokens(text)
-        return len(encoding.encode(text))
+        return len(encoding.encode_ordinary(text))
 
 
 @lru_cache(maxsize=32)
 def _encoding_for(model: str):
+    from core.tokens.tables import DamagedTable, encoding, encoding_name_for
+
     try:
-        import bpe_openai
-    except ImportError:  # pragma: no cover - the dependency is declared
-        log.warning("tokens.estimating", reason="bpe-openai not installed")
+        return encoding(encoding_name_for(model))
+    except DamagedTable as exc:
+        log.warning("tokens.estimating", reason=str(exc))
         return None
-    try:
-        return bpe_openai.encoding_for_model(model)
-    except bpe_openai.UnsupportedModelError:
-        return bpe_openai.get_encoding(FALLBACK_ENCODING)
 
 
 class EstimatingTokenCounter:
