@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -33,7 +34,6 @@ from core.llm.openai_provider import OpenAIProvider
 from core.personas.values import ModelPolicy
 from core.filters.setup import filter_defaults, moderator_for, start_moderation
 from core.ports import LLMProvider, Redelivery
-from core.chat.redis_locks import RedisConversationLocks
 from core.storage.access import SqlAccessStore
 from core.observability.checks import RedisCheck, core_checks
 from core.observability.prometheus import PrometheusMetrics
@@ -57,6 +57,9 @@ from core.assembly import ToolOptions
 from core.storage.tools import SqlToolCallLog, SqlToolSettingsStore
 from core.tools.config import ToolConfigError, load_servers
 from core.tools.values import ToolLimits
+
+if TYPE_CHECKING:
+    from core.chat.redis_locks import RedisConversationLocks
 
 log = structlog.get_logger(__name__)
 
@@ -249,6 +252,8 @@ def shared_conversation_locks(settings: Settings) -> RedisConversationLocks | No
     """With rate limits in Redis (several processes), the same Redis keeps each conversation's turn."""
     if settings.rate_limit_storage_url.startswith("memory://"):
         return None
+    from core.chat.redis_locks import RedisConversationLocks  # redis-py only in a process that uses Redis
+
     return RedisConversationLocks.from_url(settings.rate_limit_storage_url)
 
 

@@ -9,8 +9,7 @@ flag day: the first encrypts, any of them decrypts (``MultiFernet``), and
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from types import ModuleType
 
 ENCRYPTED_PREFIX = "fernet:"  # marks an encrypted value, so a plain one is never mistaken for ciphertext
 
@@ -29,12 +28,20 @@ HOW_TO_MAKE_A_KEY = (
 )
 
 
+def _fernet() -> ModuleType:
+    """cryptography's Fernet, loaded by the processes that keep tokens (Slack in OAuth mode) and no other:
+    about 8 MiB of memory."""
+    from cryptography import fernet
+
+    return fernet
+
+
 def parse_keys(text: str) -> tuple[str, ...]:
     """The keys in a comma-separated setting, each checked; raises CipherKeyInvalid."""
     keys = tuple(part.strip() for part in text.split(",") if part.strip())
     for key in keys:
         try:
-            Fernet(key.encode())
+            _fernet().Fernet(key.encode())
         except (ValueError, TypeError):
             raise CipherKeyInvalid(HOW_TO_MAKE_A_KEY) from None
     return keys
@@ -44,7 +51,9 @@ class TokenCipher:
     def __init__(self, keys: Sequence[str]) -> None:
         if not keys:
             raise CipherKeyInvalid(HOW_TO_MAKE_A_KEY)
-        self._fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+        fernet = _fernet()
+        self._fernet = fernet.MultiFernet([fernet.Fernet(key.encode()) for key in keys])
+        self._invalid = fernet.InvalidToken
 
     def encrypt(self, value: str | None) -> str | None:
         if value is None:
@@ -58,5 +67,5 @@ class TokenCipher:
             raise TokenUnreadable("a stored token is not encrypted")
         try:
             return self._fernet.decrypt(stored.removeprefix(ENCRYPTED_PREFIX).encode()).decode()
-        except InvalidToken:
+        except self._invalid:
             raise TokenUnreadable("no key in SLACK_TOKEN_ENCRYPTION_KEY decrypts a stored token") from None

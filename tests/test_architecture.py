@@ -55,3 +55,22 @@ def test_the_checker_sees_imports(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("import slack_sdk\nfrom discord.ext import commands\nfrom .x import y\n")
     assert {top(m) for m in imported_modules(sample)} == {"slack_sdk", "discord"}
+
+
+# What only some deployments use is loaded only by them: each costs every other process memory
+# (redis-py brings OpenTelemetry and cryptography: ~17 MiB; asyncpg ~3; cryptography alone ~8).
+ONLY_WHEN_USED = {"redis": "RATE_LIMIT_STORAGE_URL=redis://…", "asyncpg": "PostgreSQL",
+                  "cryptography": "Slack in OAuth mode", "matplotlib": "/parley usage's chart",
+                  "pypdf": "an attached PDF", "PIL": "an attached image", "mcp": "MCP tools"}
+
+
+def test_a_process_on_sqlite_loads_no_library_it_does_not_use():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, bots.slack.__main__, bots.discord.__main__, bots.shell.__main__; "
+        f"print(','.join(m for m in {sorted(ONLY_WHEN_USED)!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert {name: ONLY_WHEN_USED[name] for name in loaded.stdout.strip().split(",") if name} == {}

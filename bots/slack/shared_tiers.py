@@ -16,10 +16,9 @@ from collections.abc import Sequence
 
 from limits import RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
-from redis.exceptions import RedisError
 
 from core.circuit import ANSWER_WITHIN_SECONDS, Circuit
-from core.limits.rate import limits_storage
+from core.limits.rate import limits_storage, remote_errors
 
 KEY_PREFIX = "parley-slack-tiers"
 
@@ -28,6 +27,7 @@ class SharedTiers:
     def __init__(self, url: str, *, answer_within: float = ANSWER_WITHIN_SECONDS) -> None:
         self._limiter = MovingWindowRateLimiter(limits_storage(url, key_prefix=KEY_PREFIX))
         self._answer_within = answer_within
+        self._errors = remote_errors()
         self._circuit = Circuit(name="slack.tiers")
 
     async def take(self, team: str, calls: Sequence[tuple[str, int]]) -> bool | None:
@@ -43,7 +43,7 @@ class SharedTiers:
                         return False
                 for item, method in items:
                     await self._limiter.hit(item, team, method)
-        except (RedisError, OSError, TimeoutError) as error:
+        except self._errors as error:
             self._circuit.failed(error, fallback="each process counts Slack's tiers alone")
             return None
         self._circuit.succeeded()

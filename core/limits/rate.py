@@ -24,7 +24,6 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from redis.exceptions import RedisError
 
 from core.circuit import ANSWER_WITHIN_SECONDS, Circuit
 from core.limits.parsing import describe, human_duration, parse_limits
@@ -44,6 +43,14 @@ SCOPE_NAMES = {"user": "your personal", "channel": "this channel's", "workspace"
 def override_channel(scope: str, channel: str) -> str:
     """Where an override of ``scope`` lives: the channel limit per channel, the others workspace-wide."""
     return channel if scope == "channel" else WORKSPACE_WIDE
+
+
+def remote_errors() -> tuple[type[BaseException], ...]:
+    """What a Redis storage raises when Redis is down, refuses or is silent; redis-py is imported only by a
+    process that uses Redis (with it come OpenTelemetry and cryptography: about 17 MiB a process)."""
+    from redis.exceptions import RedisError
+
+    return (RedisError, OSError, TimeoutError)
 
 
 def limits_storage(url: str, *, key_prefix: str = "parley"):
@@ -77,6 +84,7 @@ class RequestRateLimiter:
     ) -> None:
         self._limiter = MovingWindowRateLimiter(storage)
         self._remote = not isinstance(storage, MemoryStorage)
+        self._remote_errors = remote_errors() if self._remote else ()
         self._local = MovingWindowRateLimiter(MemoryStorage()) if self._remote else self._limiter
         self._circuit = Circuit(name="limits.storage")
         self._defaults = defaults
@@ -113,7 +121,7 @@ class RequestRateLimiter:
                     decision = await self._check(self._limiter, checks, remote=True)
                 self._circuit.succeeded()
                 return decision
-            except (RedisError, OSError, TimeoutError) as error:
+            except self._remote_errors as error:
                 self._circuit.failed(error, fallback="this process's memory")
         return await self._check(self._local, checks, remote=False)
 

@@ -19,6 +19,7 @@ database file there (a checkpoint: an fsync or two, about 10 ms); every
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -72,16 +73,15 @@ def unavailable(url: str | URL, exc: BaseException) -> DatabaseUnavailable:
     return DatabaseUnavailable(f"{describe(url)} is not reachable: {reason}")
 
 
-# What connecting can raise: refused/unresolvable/timed out sockets, plus the
-# driver's errors (bad password, unknown database, unopenable file) as wrapped
-# by SQLAlchemy.  Anything else is a bug and propagates unchanged.
-CONNECT_ERRORS: tuple[type[BaseException], ...] = (OSError, TimeoutError, SQLAlchemyError)
-try:  # asyncpg raises some connect-time errors (e.g. auth) unwrapped
-    import asyncpg
-
-    CONNECT_ERRORS += (asyncpg.PostgresError, asyncpg.InterfaceError)
-except ImportError:  # pragma: no cover - asyncpg is a dependency
-    pass
+def connect_errors() -> tuple[type[BaseException], ...]:
+    """What connecting can raise: refused/unresolvable/timed out sockets, plus the driver's errors (bad
+    password, unknown database, unopenable file) as wrapped by SQLAlchemy, and asyncpg's own, which it raises
+    unwrapped for some connect-time errors (auth).  asyncpg is looked for only among the loaded modules: a
+    process on SQLite never loads it, and then cannot have had an error from it.  Anything else is a bug."""
+    errors: tuple[type[BaseException], ...] = (OSError, TimeoutError, SQLAlchemyError)
+    if (asyncpg := sys.modules.get("asyncpg")) is not None:
+        errors += (asyncpg.PostgresError, asyncpg.InterfaceError)
+    return errors
 
 
 def create_engine_for(url: str | URL, **kwargs: Any) -> AsyncEngine:
@@ -250,7 +250,7 @@ class Database:
         try:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-        except CONNECT_ERRORS as exc:
+        except connect_errors() as exc:
             raise unavailable(self.engine.url, exc) from None
 
     async def dispose(self) -> None:

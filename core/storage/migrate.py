@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import NullPool
 
-from core.storage.database import CONNECT_ERRORS, DatabaseUnavailable, create_engine_for, describe, unavailable
+from core.storage.database import DatabaseUnavailable, connect_errors, create_engine_for, describe, unavailable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = REPO_ROOT / "alembic.ini"
@@ -79,7 +79,7 @@ async def upgrade_to_head(url: str | URL) -> None:
     try:
         try:
             connection = await engine.connect()
-        except CONNECT_ERRORS as exc:
+        except connect_errors() as exc:
             raise unavailable(url, exc) from None
         try:
             await connection.run_sync(_upgrade, alembic_config())
