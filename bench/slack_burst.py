@@ -124,8 +124,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 def peak_rss_mib(pid: int) -> float:
+    return _status_mib(pid, "VmHWM:")
+
+
+def rss_mib(pid: int) -> float:
+    return _status_mib(pid, "VmRSS:")
+
+
+def _status_mib(pid: int, field_name: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field_name):
             return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
 
@@ -356,8 +364,10 @@ async def run_scenario(scenario: Scenario, *, mentions: int, warmup: int, timeou
                         await run_burst(slack, llm, parleys, Burst(warmup, round=0), mode=scenario.mode,
                                         timeout=timeout)
                         slack.rate_limits = type(slack.rate_limits)(lambda: slack.clock())  # a fresh minute
+                    rss_before = [rss_mib(p.process.pid) for p in parleys]
                     result = await run_burst(slack, llm, parleys, Burst(mentions, round=1), mode=scenario.mode,
                                              timeout=timeout)
+                    result["rss_before_burst_mib"] = rss_before
                     result["peak_rss_mib"] = [peak_rss_mib(p.process.pid) for p in parleys]
                 finally:
                     for parley in parleys:
