@@ -98,6 +98,7 @@ async def main() -> int:
             recovery.cancel()  # the first round, if it still runs; the later ones stop with the core
             with suppress(asyncio.CancelledError):
                 await recovery
+        await bot.aclose()
         await running.aclose()
     return 0
 

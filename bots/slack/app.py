@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
@@ -43,9 +44,21 @@ def api_base_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+WEB_API_TIMEOUT_SECONDS = 30  # slack_sdk's own default, for the whole of one call
+
+
 def web_client(settings: Settings) -> AsyncWebClient:
-    """The one Web API client: SLACK_API_URL as base; a 429's Retry-After waited out (twice at most) when short."""
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=api_base_url(settings.slack_api_url))
+    """The one Web API client: SLACK_API_URL as base; a 429's Retry-After waited out (twice at most) when short.
+
+    Over one aiohttp session for the process's life (``SlackBot.aclose`` closes it): without one, slack_sdk
+    opens a session and a new connection for every call and closes them after it, which under a burst of
+    mentions cost about a quarter of the process's CPU (docs/PERFORMANCE.md). Must be called in the event loop.
+    """
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT_SECONDS))
+    client = AsyncWebClient(
+        token=settings.slack_bot_token, base_url=api_base_url(settings.slack_api_url),
+        timeout=WEB_API_TIMEOUT_SECONDS, session=session,
+    )
     client.retry_handlers.append(ShortWaitRetry())
     return client
 
@@ -94,6 +107,11 @@ class SlackBot:
         self._register()
         if installs is not None:
             installs.attach(self.app, self.clients)
+
+    async def aclose(self) -> None:
+        """Close the Web API client's connections (after the answers in flight are done)."""
+        if self.client.session is not None:
+            await self.client.session.close()
 
     def _register(self) -> None:
         self.app.assistant(AssistantSurface(conversation=self.conversation, in_flight=self.in_flight).build())

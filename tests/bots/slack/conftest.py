@@ -155,4 +155,5 @@ async def parley(tmp_path, slack, llm, clock, settings_overrides) -> AsyncIterat
         yield Parley(bot=bot, running=running, url=url, session=session, slack=slack)
     await bot.in_flight.drain(timeout=5)
     await server.aclose()
+    await bot.aclose()
     await running.aclose()

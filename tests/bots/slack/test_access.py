@@ -93,6 +93,7 @@ async def test_a_persons_model_choice_survives_a_restart_and_a_model_outside_the
         await restarted.handled(1)
     finally:
         await server.aclose()
+        await bot.aclose()
         await again.aclose()
     assert [r.json["model"] for r in llm.chat_requests] == ["gpt-4o"]
 

@@ -140,6 +140,7 @@ async def test_to_the_local_model_an_image_is_not_sent_and_the_footer_says_so(tm
     finally:
         await bot.in_flight.drain(timeout=5)
         await server.aclose()
+        await bot.aclose()
         await running.aclose()
     assert installed.file_requests == [] and llm.chat_requests == []  # not even downloaded
     assert "The local model can't see images: `cat.png` was not shown to it." in footer_of(installed)

@@ -37,6 +37,7 @@ async def parley_with_probes(tmp_path, slack, llm, clock):
         yield Parley(bot=bot, running=running, url=f"http://127.0.0.1:{port}/slack/events", session=session, slack=slack)
     await bot.in_flight.drain(timeout=5)
     await server.aclose()
+    await bot.aclose()
     await running.aclose()
 
 
@@ -76,10 +77,10 @@ async def test_socket_mode_is_ready_once_its_websocket_is_open_and_not_after_it_
     settings = parley_settings(tmp_path, slack, llm, slack_app_token=APP_TOKEN, slack_signing_secret=None)
     running = await start_core(settings)
     readiness: Readiness = running.readiness
+    bot = build_bot(running.core, settings, clock=clock)
     try:
         readiness.add("slack", not_yet("the Slack Socket Mode connection is not open yet"))
         assert (await readiness.run()).down == ["slack"]
-        bot = build_bot(running.core, settings, clock=clock)
         handler = await connect_socket_mode(bot.app, app_token=APP_TOKEN)
         readiness.add("slack", socket_check(handler))
         await slack.wait_for_socket()
@@ -90,6 +91,7 @@ async def test_socket_mode_is_ready_once_its_websocket_is_open_and_not_after_it_
         assert report.down == ["slack"]
         assert report.checks["slack"] == "the Slack Socket Mode connection is not open"
     finally:
+        await bot.aclose()
         await running.aclose()
 
 

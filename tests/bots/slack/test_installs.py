@@ -109,6 +109,7 @@ async def installs(tmp_path, slack, llm, clock) -> AsyncIterator[Installs]:
         yield Installs(bot=bot, running=running, base=f"http://127.0.0.1:{port}", session=session, slack=slack)
     await bot.in_flight.drain(timeout=5)
     await server.aclose()
+    await bot.aclose()
     await running.aclose()
 
 

@@ -22,6 +22,7 @@ async def socket_bot(tmp_path, slack, llm, clock):
     yield bot, running
     await bot.in_flight.drain(timeout=5)
     await handler.close_async()
+    await bot.aclose()
     await running.aclose()
 
 
