@@ -24,9 +24,9 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-
 from core.circuit import ANSWER_WITHIN_SECONDS, Circuit
 from core.limits.parsing import describe, human_duration, parse_limits
+from core.limits.windows import InProcessWindows
 from core.messages import IncomingMessage
 from core.personas.values import Persona
 from core.records import LimitDecision
@@ -56,7 +56,7 @@ def remote_errors() -> tuple[type[BaseException], ...]:
 def limits_storage(url: str, *, key_prefix: str = "parley"):
     """A ``limits`` async storage for ``memory://`` or ``redis://…``."""
     if url.startswith("memory://"):
-        return storage_from_string("async+memory://")
+        return InProcessWindows()
     return storage_from_string("async+" + url, implementation="redispy", key_prefix=key_prefix)
 
 
@@ -85,7 +85,7 @@ class RequestRateLimiter:
         self._limiter = MovingWindowRateLimiter(storage)
         self._remote = not isinstance(storage, MemoryStorage)
         self._remote_errors = remote_errors() if self._remote else ()
-        self._local = MovingWindowRateLimiter(MemoryStorage()) if self._remote else self._limiter
+        self._local = MovingWindowRateLimiter(InProcessWindows()) if self._remote else self._limiter
         self._circuit = Circuit(name="limits.storage")
         self._defaults = defaults
         self._overrides = overrides
