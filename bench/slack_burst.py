@@ -331,6 +331,16 @@ async def postgres_database() -> tuple[str, str]:
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}", name
 
 
+async def flush_redis(url: str) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(url)
+    try:
+        await redis.flushdb()
+    finally:
+        await redis.aclose()
+
+
 async def drop_postgres_database(name: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
@@ -349,6 +359,7 @@ async def run_scenario(scenario: Scenario, *, mentions: int, warmup: int, timeou
         if scenario.postgres:
             database_url, pg_name = await postgres_database()
             redis_url = f"redis://127.0.0.1:6379/{7}"
+            await flush_redis(redis_url)  # no tier counts or windows left from an earlier scenario or run
         try:
             async with SlackStandIn(
                 team_id=payloads.TEAM, bot_user_id=payloads.BOT_USER, bot_id=payloads.BOT_ID,
@@ -364,6 +375,8 @@ async def run_scenario(scenario: Scenario, *, mentions: int, warmup: int, timeou
                         await run_burst(slack, llm, parleys, Burst(warmup, round=0), mode=scenario.mode,
                                         timeout=timeout)
                         slack.rate_limits = type(slack.rate_limits)(lambda: slack.clock())  # a fresh minute
+                        if redis_url:  # for Parley's count of Slack's tiers too
+                            await flush_redis(redis_url)
                     rss_before = [rss_mib(p.process.pid) for p in parleys]
                     result = await run_burst(slack, llm, parleys, Burst(mentions, round=1), mode=scenario.mode,
                                              timeout=timeout)

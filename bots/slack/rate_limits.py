@@ -88,7 +88,8 @@ class Rests:
 
     async def take(self, team: str, *methods: str, spare: int = 0) -> bool:
         """One call of each of ``methods`` fits its tier now, leaving ``spare`` calls of it for callers that
-        cannot wait (and none rests): counted, True; else nothing counted, False."""
+        cannot wait (and none rests): counted, True; else False (counted in this process: nothing; in Redis,
+        the methods before the one that did not fit stay counted, see ``SharedTiers.take``)."""
         if any(self.resting(team, method) for method in methods):
             return False
         tiered = [(m, TIER_CALLS_PER_MINUTE[METHOD_TIERS[m]] - spare) for m in methods if m in METHOD_TIERS]

@@ -31,18 +31,21 @@ class SharedTiers:
         self._circuit = Circuit(name="slack.tiers")
 
     async def take(self, team: str, calls: Sequence[tuple[str, int]]) -> bool | None:
-        """One call of each (method, calls a minute it may have) fits: counted, True; else nothing counted,
-        False; None when Redis cannot say (the caller counts alone)."""
+        """One call of each (method, calls a minute it may have) fits: counted, True; else False; None when
+        Redis cannot say (the caller counts alone).
+
+        Each method is taken with one atomic acquisition (limits' moving window script in Redis), in order:
+        a test first and a hit after let concurrent callers (coroutines, processes) all pass the test for the
+        last call of a minute, and went past a tier under a burst. When a later method does not fit, the
+        earlier ones stay counted: a call of the minute may go unused, none is one too many."""
         if self._circuit.is_open:
             return None
         items = [(RateLimitItemPerMinute(allowed), method) for method, allowed in calls]
         try:
             async with asyncio.timeout(self._answer_within):
                 for item, method in items:
-                    if not await self._limiter.test(item, team, method):
+                    if not await self._limiter.hit(item, team, method):
                         return False
-                for item, method in items:
-                    await self._limiter.hit(item, team, method)
         except self._errors as error:
             self._circuit.failed(error, fallback="each process counts Slack's tiers alone")
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import uuid
 
@@ -24,6 +25,20 @@ async def test_two_processes_share_one_allowance_per_workspace():
     assert not await b.take(team, "chat.startStream", "chat.stopStream")
     assert await a.take(f"{team}X", "chat.startStream", "chat.stopStream")  # another workspace has its own
     assert await b.take(team, "chat.appendStream")  # another method (tier 4) too
+
+
+async def test_a_burst_from_two_processes_at_once_never_passes_the_tier():
+    require_service("Redis", redis_reachable(), REDIS_URL)
+    team = f"T{uuid.uuid4().hex[:10]}"
+    a, b = Rests(shared=SharedTiers(REDIS_URL)), Rests(shared=SharedTiers(REDIS_URL))
+
+    # All asked at once, as 200 answers finishing together ask: each take awaits Redis, so the others run
+    # between one caller's reads and writes.
+    taken = await asyncio.gather(*(
+        (a if n % 2 else b).take(team, "chat.startStream", "chat.stopStream") for n in range(3 * STREAM_TIER)
+    ))
+
+    assert 0 < taken.count(True) <= STREAM_TIER
 
 
 async def test_without_redis_each_process_counts_alone():
