@@ -123,6 +123,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies of every CPU of the machine so far, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """How much of the machine's CPU (all cores, every process) was busy between two readings, 0-1."""
+    total = after[1] - before[1]
+    return round((after[0] - before[0]) / total, 2) if total else float("nan")
+
+
 def peak_rss_mib(pid: int) -> float:
     return _status_mib(pid, "VmHWM:")
 
@@ -262,6 +275,7 @@ async def run_burst(
 ) -> dict[str, Any]:
     calls_before = len(slack.calls)
     cpu_before = sum(cpu_seconds(p.process.pid) for p in parleys)
+    machine_before = machine_busy()
     started = time.monotonic()
     with sampled([p.process.pid for p in parleys], label=f"slack-{mode}-round{burst.round}"):
         statuses = await deliver_all(slack, parleys, burst, mode=mode)
@@ -270,6 +284,7 @@ async def run_burst(
             await asyncio.sleep(0.02)
     wall = time.monotonic() - started
     cpu = sum(cpu_seconds(p.process.pid) for p in parleys) - cpu_before
+    machine_share = busy_share(machine_before, machine_busy())
     calls = slack.calls[calls_before:]
     first_text: dict[str, float] = {}
     last_call: dict[str, float] = {}
@@ -288,6 +303,7 @@ async def run_burst(
         "first_text": summarise_ms([first_text[c] - burst.sent_at[c] for c in done if c in first_text]),
         "whole_answer": summarise_ms([last_call[c] - burst.sent_at[c] for c in done if c in last_call]),
         "cpu_ms_per_message": round(cpu * 1000 / burst.mentions, 2),
+        "machine_cpu_busy": machine_share,  # every core, every process (stand-ins, databases included)
         "slack_calls_per_answer": round(len(calls) / burst.mentions, 2),
         "slack_calls": dict(sorted(Counter(call.method for call in calls).items())),
         "slack_429s": sum(1 for call in calls if call.status == 429),
