@@ -22,6 +22,7 @@ from core.llm_types import (
 )
 from core.messages import Usage
 from tests.standins.openai_server import (
+    CONTEXT_LENGTH_MESSAGE,
     BreakMidStream,
     ContextLengthError,
     Flagged,
@@ -185,6 +186,16 @@ async def test_odd_chunks_from_a_compatible_server_are_passed_over_not_raised_on
 
     # A usage that is not two counts is estimated (here by words), never taken as zero.
     assert items == ["Hello", " there", Usage(prompt_tokens=3 + 6, completion_tokens=2)]
+
+
+async def test_an_error_event_in_the_stream_is_an_llm_error_of_its_kind(
+    server: OpenAIStandIn, make_provider: ProviderFactory
+):
+    error = {"message": CONTEXT_LENGTH_MESSAGE, "type": "invalid_request_error", "code": "context_length_exceeded"}
+    server.script(OddChunks(({"id": "c", "choices": [{"index": 0, "delta": {"content": "Hel"}}]}, {"error": error})))
+
+    with pytest.raises(ContextTooLong):
+        await collect(make_provider())
 
 
 async def test_usage_from_the_server_is_not_recounted(server: OpenAIStandIn, make_provider: ProviderFactory):
