@@ -45,15 +45,16 @@ class CachedAccessStore:
             self._cache.drop(lambda key: key == ("summoning", scope))
 
     async def model_choice(self, scope: ChannelScope, *, user: str) -> str | None:
-        return await self._cache.through(
-            ("model_choice", scope, user), lambda: self._inner.model_choice(scope, user=user)
-        )
+        """From the channel's choices, read once for everybody in the channel and kept: most people never
+        choose a model, and a burst of new people in one channel would otherwise read once each."""
+        choices = await self._cache.through(("model_choices", scope), lambda: self._inner.channel_choices(scope))
+        return choices.get(user)
 
     async def set_model_choice(self, scope: ChannelScope, *, user: str, model: str | None) -> None:
         try:
             await self._inner.set_model_choice(scope, user=user, model=model)
         finally:
-            self._cache.drop(lambda key: key == ("model_choice", scope, user))
+            self._cache.drop(lambda key: key == ("model_choices", scope))
 
     async def channel_choices(self, scope: ChannelScope) -> dict[str, str]:
         return await self._inner.channel_choices(scope)
@@ -62,16 +63,13 @@ class CachedAccessStore:
         try:
             return await self._inner.forget_channel_choices(scope)
         finally:
-            self._cache.drop(lambda key: key[0] == "model_choice" and key[1] == scope)
+            self._cache.drop(lambda key: key == ("model_choices", scope))
 
     async def forget_user_choices(self, scope: WorkspaceScope, *, user: str) -> int:
-        def theirs(key) -> bool:
-            return (
-                key[0] == "model_choice" and key[2] == user
-                and (key[1].platform, key[1].workspace) == (scope.platform, scope.workspace)
-            )
+        def in_workspace(key) -> bool:
+            return key[0] == "model_choices" and (key[1].platform, key[1].workspace) == (scope.platform, scope.workspace)
 
         try:
             return await self._inner.forget_user_choices(scope, user=user)
         finally:
-            self._cache.drop(theirs)
+            self._cache.drop(in_workspace)

@@ -111,7 +111,7 @@ class SqlAccessStore:
 
     async def channel_choices(self, scope: ChannelScope) -> dict[str, str]:
         query = select(M.user, M.model).where(*_in(M, scope)).order_by(M.user)
-        return await self._db.run(lambda session: {user: model for user, model in session.execute(query).all()})
+        return await self._db.run_quick(lambda connection: dict(connection.execute(query).all()))
 
     async def forget_channel_choices(self, scope: ChannelScope) -> int:
         return await self._db.run(lambda session: _deleted(session, delete(M).where(*_in(M, scope))))

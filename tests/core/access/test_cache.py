@@ -25,9 +25,9 @@ class Counting(MemoryAccessStore):
         self.reads += 1
         return await super().summoning(scope)
 
-    async def model_choice(self, scope, *, user):
+    async def channel_choices(self, scope):
         self.reads += 1
-        return await super().model_choice(scope, user=user)
+        return await super().channel_choices(scope)
 
 
 async def test_reads_are_cached_and_writes_through_this_process_are_seen_at_once() -> None:
@@ -52,3 +52,16 @@ async def test_reads_are_cached_and_writes_through_this_process_are_seen_at_once
     assert await cached.model_choice(C1, user="U1") == "gpt-4.1"
     await cached.forget_user_choices(WS, user="U1")
     assert await cached.model_choice(C1, user="U1") is None
+
+
+async def test_one_read_serves_everybody_in_a_channel_and_a_choice_is_seen_by_its_chooser_at_once() -> None:
+    inner = Counting()
+    cached = CachedAccessStore(inner, TtlCache(ttl=30, now=lambda: 0.0))
+    assert [await cached.model_choice(C1, user=f"U{n}") for n in range(50)] == [None] * 50
+    assert inner.reads == 1  # a burst of new people in one channel: one read, not fifty
+
+    await cached.set_model_choice(C1, user="U7", model="gpt-4o")
+    assert await cached.model_choice(C1, user="U7") == "gpt-4o"
+    assert await cached.model_choice(C1, user="U8") is None
+    await cached.forget_channel_choices(C1)
+    assert await cached.model_choice(C1, user="U7") is None
