@@ -157,7 +157,9 @@ class ThreadContext:
         after = self._marks.get(key)
         if after == STARTED_HERE:
             return  # a thread Parley started: every message in it comes to Parley, nothing to catch up on
-        if after is None and await self._conversations.has_assistant_turns(key):
+        # A top-level message has no thread before it (its answer opens one): only a reply chain or the
+        # channel can be read, and asking memory first would cost every mention a query for nothing.
+        if after is None and not message.top_level and await self._conversations.has_assistant_turns(key):
             return  # answered here before (another process, a restart): its memory holds the context
         read = await self._history.read(
             message, after=after, limit=limits.max_messages, max_chars=limits.max_chars,

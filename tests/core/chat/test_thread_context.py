@@ -186,3 +186,22 @@ async def test_a_thread_a_top_level_mention_started_is_not_read_again():
     await world.send(msg("hi", key=top, event_id="100", mentions_bot=True, is_dm=False))
     await world.send(msg("and then?", key=top, event_id="105", is_dm=False))
     assert history.channel_reads == [0] and history.reads == []  # the follow-up costs no platform call
+
+
+async def test_a_mention_at_the_top_of_a_channel_costs_no_memory_lookup():
+    history = ScriptedHistory()
+    world = world_with(history)
+    asked = []
+    has_assistant_turns = world.turns.has_assistant_turns
+
+    async def counted(key):
+        asked.append(key)
+        return await has_assistant_turns(key)
+
+    world.turns.has_assistant_turns = counted
+    top = replace(CHANNEL, thread="100")  # its answer's thread starts with it
+    await world.send(msg("hi", key=top, event_id="100", mentions_bot=True, is_dm=False, top_level=True))
+    assert asked == [] and sent(world) == [("user", "hi")]
+    other = replace(CHANNEL, thread="200")
+    await world.send(msg("more", key=other, event_id="210", mentions_bot=True, is_dm=False))  # in a thread: asked
+    assert asked == [other]
