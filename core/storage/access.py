@@ -7,10 +7,12 @@ from sqlalchemy.orm import Session
 
 from core.access.values import AccessRule, Effect, Kind, Summoning, SummonMode, ThreadMode
 from core.messages import ChannelScope, WorkspaceScope
-from core.storage.database import Database, dialect_insert
+from core.storage.database import Database, channel_values, dialect_insert, in_channel
 from core.storage.models import AccessRuleRow, ChannelSummoningRow, ModelChoiceRow, utcnow
 
 R, S, M = AccessRuleRow, ChannelSummoningRow, ModelChoiceRow
+GET_SUMMONING = select(S.mode, S.threads).where(*in_channel(S))  # read for every message: built once
+CHANNEL_CHOICES = select(M.user, M.model).where(*in_channel(M)).order_by(M.user)
 
 
 def _in(model, scope: WorkspaceScope | ChannelScope) -> tuple:
@@ -67,10 +69,8 @@ class SqlAccessStore:
         return await self._db.run(lambda session: _deleted(session, delete(R).where(*_in(R, scope))))
 
     async def summoning(self, scope: ChannelScope) -> Summoning | None:
-        query = select(S.mode, S.threads).where(*_in(S, scope))
-
         def get(connection: Connection) -> Summoning | None:
-            row = connection.execute(query).first()
+            row = connection.execute(GET_SUMMONING, channel_values(scope)).first()
             return None if row is None else Summoning(mode=SummonMode(row.mode), threads=ThreadMode(row.threads))
 
         return await self._db.run_quick(get)
@@ -110,8 +110,9 @@ class SqlAccessStore:
         await self._db.run(put)
 
     async def channel_choices(self, scope: ChannelScope) -> dict[str, str]:
-        query = select(M.user, M.model).where(*_in(M, scope)).order_by(M.user)
-        return await self._db.run_quick(lambda connection: dict(connection.execute(query).all()))
+        return await self._db.run_quick(
+            lambda connection: dict(connection.execute(CHANNEL_CHOICES, channel_values(scope)).all())
+        )
 
     async def forget_channel_choices(self, scope: ChannelScope) -> int:
         return await self._db.run(lambda session: _deleted(session, delete(M).where(*_in(M, scope))))

@@ -8,11 +8,14 @@ from sqlalchemy.orm import Session
 from core.messages import ChannelScope
 from core.records import ChannelSettings
 from core.messages import WorkspaceScope
-from core.storage.database import Database, dialect_insert
+from core.storage.database import Database, channel_values, dialect_insert, in_channel
 from core.storage.models import WORKSPACE_ROW, ChannelSettingsRow, utcnow
 
 ChannelRow = ChannelSettingsRow
 KEY = ["platform", "workspace", "channel"]
+GET_SETTINGS = select(ChannelRow.persona, ChannelRow.retention_days, ChannelRow.memory_enabled).where(
+    *in_channel(ChannelRow)
+)
 
 
 class SqlChannelSettingsStore:
@@ -23,13 +26,8 @@ class SqlChannelSettingsStore:
 
     async def get(self, scope: ChannelScope) -> ChannelSettings:
         """The channel's settings, or the defaults when it has none."""
-        query = select(ChannelRow.persona, ChannelRow.retention_days, ChannelRow.memory_enabled).where(
-            ChannelRow.platform == scope.platform, ChannelRow.workspace == scope.workspace,
-            ChannelRow.channel == scope.channel,
-        )
-
         def get(connection: Connection) -> ChannelSettings:
-            row = connection.execute(query).first()
+            row = connection.execute(GET_SETTINGS, channel_values(scope)).first()
             if row is None:
                 return ChannelSettings()
             return ChannelSettings(persona=row.persona, retention_days=row.retention_days, memory_enabled=row.memory_enabled)
