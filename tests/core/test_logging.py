@@ -59,3 +59,14 @@ async def test_a_conversation_logs_context_but_never_the_message_text():
         assert "purple-elephant-42" not in stream.getvalue()
     finally:
         structlog.reset_defaults()
+
+
+def test_each_kind_of_secret_is_masked_wherever_it_sits_and_plain_text_is_left_alone():
+    from core.log import mask_secrets_in
+
+    secrets = ["sk-proj-abcdefghijklmnop1234", "xoxb-1234-5678-abcdefgh", "xapp-1-A0123-abcdefgh",
+               "MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbcde.abcdefghijklmnopqrstuvwxyz0123", "Bearer abc.def-ghi", "bot ABCDEFGH"]
+    for secret in secrets:
+        assert mask_secrets_in(f"before {secret} after") == "before *** after", secret
+    plain = "a question about the weather, and a bot that answers"
+    assert mask_secrets_in(plain) is plain and mask_secrets_in("sk-short") == "sk-short"
