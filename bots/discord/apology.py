@@ -6,6 +6,7 @@ import discord
 import structlog
 
 from bots.discord.interaction_reply import THINKING
+from bots.discord.request_pace import RequestPace
 
 log = structlog.get_logger(__name__)
 
@@ -34,10 +35,14 @@ async def apologise(
 
 
 async def apologise_in(
-    channel: discord.abc.Messageable, text: str, *, event_log: structlog.typing.FilteringBoundLogger
+    channel: discord.abc.Messageable, text: str, *, event_log: structlog.typing.FilteringBoundLogger,
+    pace: RequestPace | None = None,
 ) -> None:
-    """Post ``text`` where an answer failed (the failure is already logged); an apology Discord refuses is logged."""
+    """Post ``text`` where an answer failed (the failure is already logged), in its turn under Discord's global
+    limit (``pace``: an outage fails a burst's answers all at once); an apology Discord refuses is logged."""
     try:
+        if pace is not None:
+            await pace.turn()
         await channel.send(text)
     except discord.HTTPException as error:
         event_log.warning("discord.apology_failed", status=error.status, code=error.code)

@@ -58,9 +58,9 @@ class DiscordBot:
         self.redelivery = DiscordRedelivery(
             chat=core.chat, client=self.client, in_flight=self.in_flight, edit_interval=options.edit_interval_seconds,
             feedback=self.feedback,
-            max_answer_messages=options.max_answer_messages,
+            max_answer_messages=options.max_answer_messages, pace=self.pace,
         )
-        self.approvals = DiscordApprovals(client=self.client, desk=core.approvals)
+        self.approvals = DiscordApprovals(client=self.client, desk=core.approvals, pace=self.pace)
         core.approvals.attach(self.approvals)
         self.ready = asyncio.Event()
         self._register_events()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import discord
 import structlog
 
+from bots.discord.request_pace import RequestPace
 from core.tools.approvals import GONE_TEXT, NOT_YOURS_TEXT, ApprovalDesk
 from core.tools.values import ApprovalPrompt, ApprovalVerdict
 
@@ -50,7 +51,8 @@ class ApprovalButtons(discord.ui.View):
 class DiscordApprovals:
     """The ``ApprovalPrompter`` port on Discord."""
 
-    def __init__(self, *, client: discord.Client, desk: ApprovalDesk) -> None:
+    def __init__(self, *, client: discord.Client, desk: ApprovalDesk, pace: RequestPace | None = None) -> None:
+        self._pace = pace  # Discord's global limit: the question and its verdict are requests like any answer's
         self._client = client
         self._desk = desk
         self._posted: dict[str, discord.Message] = {}
@@ -62,6 +64,8 @@ class DiscordApprovals:
         # Listening before the message exists: a click as soon as it shows must find the buttons' view.
         self._client.add_view(view)
         self._views[prompt.id] = view
+        if self._pace is not None:
+            await self._pace.turn()
         self._posted[prompt.id] = await channel.send(
             question(prompt), view=view, allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -72,4 +76,6 @@ class DiscordApprovals:
             view.stop()
         message = self._posted.pop(prompt.id, None)
         if message is not None:
+            if self._pace is not None:
+                await self._pace.turn()
             await message.edit(content=_VERDICTS[verdict.outcome].format(tool=prompt.tool), view=None)

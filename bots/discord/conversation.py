@@ -107,11 +107,11 @@ class DiscordConversation:
             )
         except Exception as error:
             event_log.exception("discord.render_failed", error=type(error).__name__)
-            await apologise_in(target, RENDER_FAILED, event_log=event_log)
+            await apologise_in(target, RENDER_FAILED, event_log=event_log, pace=self._pace)
             return
         if outcome is None:
             event_log.error("discord.render_failed", error="no_outcome")
-            await apologise_in(target, RENDER_FAILED, event_log=event_log)
+            await apologise_in(target, RENDER_FAILED, event_log=event_log, pace=self._pace)
         elif outcome.kind is not OutcomeKind.IGNORED:
             event_log.info("discord.replied", outcome=outcome.kind.value, messages=len(live.messages))
 

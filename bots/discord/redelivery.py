@@ -23,6 +23,7 @@ from bots.discord.feedback import FeedbackButtons
 from bots.discord.live_message import LiveMessage
 from bots.discord.places import DM_WORKSPACE
 from bots.discord.render import render_reply
+from bots.discord.request_pace import RequestPace
 from bots.discord.reply_ref import ReplyNoter, ReplyRef
 from bots.discord.texts import INTERRUPTED, INTERRUPTED_ANSWER
 from bots.discord.typing_indicator import TypingIndicator
@@ -43,7 +44,10 @@ class DiscordRedelivery:
         self, *, chat: ChatService, client: discord.Client, in_flight: InFlight, edit_interval: float,
         feedback: FeedbackButtons | None = None,
         max_answer_messages: int | None = None,
+        pace: RequestPace | None = None,
     ) -> None:
+        # Discord's global limit: a recovery round after a crash in a burst hands over many messages at once.
+        self._pace = pace
         self._feedback = feedback
         self._chat = chat
         self._client = client
@@ -58,11 +62,11 @@ class DiscordRedelivery:
             target, reply_to = await self._place_of(pending, ref, event_log=event_log)
             live = LiveMessage(
                 target, reference=reply_to, interval=self._edit_interval, max_messages=self._max_answer_messages,
-                on_posted=ReplyNoter(chat=self._chat, message=pending.message, event_log=event_log),
+                on_posted=ReplyNoter(chat=self._chat, message=pending.message, event_log=event_log), pace=self._pace,
             )
             feedback = self._feedback
             outcome = await render_reply(
-                replies, live=live, typing=TypingIndicator(target),
+                replies, live=live, typing=TypingIndicator(target, pace=self._pace),
                 feedback=None if feedback is None else lambda: feedback.view(pending.message.event_id),
             )
             if outcome is None:
@@ -76,8 +80,13 @@ class DiscordRedelivery:
             ref = await self._end_half_shown(pending, note=INTERRUPTED, event_log=event_log)
             target, reply_to = await self._place_of(pending, ref, event_log=event_log)
             reference = reply_to.to_reference(fail_if_not_exists=False) if reply_to is not None else None
+            await self._turn()
             await target.send(text, reference=reference)
             event_log.info("discord.apologised")
+
+    async def _turn(self) -> None:
+        if self._pace is not None:
+            await self._pace.turn()
 
     async def _end_half_shown(
         self, pending: PendingMessage, *, note: str, event_log: structlog.typing.FilteringBoundLogger
@@ -92,11 +101,13 @@ class DiscordRedelivery:
         channel = self._client.get_partial_messageable(ref.channel_id, guild_id=_guild_id(pending))
         first, *later = (channel.get_partial_message(message_id) for message_id in ref.message_ids)
         try:
+            await self._turn()
             await first.edit(content=note)
         except discord.HTTPException as error:
             _log_refusal(event_log, "edit", error)
         for page in later:
             try:
+                await self._turn()
                 await page.delete()
             except discord.HTTPException as error:
                 _log_refusal(event_log, "delete", error)

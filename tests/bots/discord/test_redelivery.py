@@ -197,3 +197,37 @@ async def test_once_ready_it_takes_over_what_a_dead_process_left_and_starts_that
 
 def logged(parley, event: str) -> int:
     return sum(entry.get("event") == event for entry in parley.logs)
+
+
+async def test_every_request_of_a_redelivery_takes_its_turn_under_the_global_limit(parley):
+    # A recovery round after a crash in a burst hands many messages over at once: like the answers, each of
+    # their requests must wait its turn under Discord's 50 a second (bots/discord/request_pace.py).
+    server, pace = parley.discord, parley.bot.pace
+    turns = []
+    take_turn, take_spare = pace.turn, pace.spare
+
+    async def turn() -> None:
+        turns.append("turn")
+        await take_turn()
+
+    def spare() -> bool:
+        taken = take_spare()
+        if taken:
+            turns.append("spare")
+        return taken
+
+    pace.turn, pace.spare = turn, spare
+    asked = await server.send_message(ALICE, GENERAL, mention("what is the plan?"))
+    thread_id = int(asked["id"])
+    shown = await answer_in(server, thread_id, "echo: what is the plan?")
+    extra = await parley.bot.client.get_partial_messageable(thread_id).send("a second page")
+    ref = f"{thread_id}:{shown['id']},{extra.id}"
+    turns.clear()
+    calls_before = len(server.calls)
+
+    await parley.bot.redelivery.redeliver(pending_of(asked, thread=str(thread_id), reply_ref=ref), answer("again"))
+    await parley.bot.redelivery.apologise(pending_of(asked, thread=str(thread_id)), "Sorry, too late.")
+
+    made = [c for c in server.calls[calls_before:] if c.method != "GET"]  # reads of the thread are not paced
+    assert len(made) >= 4  # an edit, a delete, the answer, the apology
+    assert len(turns) >= len(made)
