@@ -52,7 +52,7 @@ def web_client(settings: Settings) -> AsyncWebClient:
 
     Over one aiohttp session for the process's life (``SlackBot.aclose`` closes it): without one, slack_sdk
     opens a session and a new connection for every call and closes them after it, which under a burst of
-    mentions cost about a quarter of the process's CPU (docs/PERFORMANCE.md). Must be called in the event loop.
+    mentions cost about a sixth of the process's CPU (docs/PERFORMANCE.md). Must be called in the event loop.
     """
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT_SECONDS))
     client = AsyncWebClient(
