@@ -6,7 +6,7 @@ import discord
 import structlog
 
 from bots.discord.interaction_reply import THINKING
-from bots.discord.request_pace import RequestPace
+from bots.discord.request_pace import RequestPace, take_turn
 
 log = structlog.get_logger(__name__)
 
@@ -41,8 +41,7 @@ async def apologise_in(
     """Post ``text`` where an answer failed (the failure is already logged), in its turn under Discord's global
     limit (``pace``: an outage fails a burst's answers all at once); an apology Discord refuses is logged."""
     try:
-        if pace is not None:
-            await pace.turn()
+        await take_turn(pace)
         await channel.send(text)
     except discord.HTTPException as error:
         event_log.warning("discord.apology_failed", status=error.status, code=error.code)

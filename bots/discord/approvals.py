@@ -7,7 +7,7 @@ from __future__ import annotations
 import discord
 import structlog
 
-from bots.discord.request_pace import RequestPace
+from bots.discord.request_pace import RequestPace, take_turn
 from core.tools.approvals import GONE_TEXT, NOT_YOURS_TEXT, ApprovalDesk
 from core.tools.values import ApprovalPrompt, ApprovalVerdict
 
@@ -64,8 +64,7 @@ class DiscordApprovals:
         # Listening before the message exists: a click as soon as it shows must find the buttons' view.
         self._client.add_view(view)
         self._views[prompt.id] = view
-        if self._pace is not None:
-            await self._pace.turn()
+        await take_turn(self._pace)
         self._posted[prompt.id] = await channel.send(
             question(prompt), view=view, allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -76,6 +75,5 @@ class DiscordApprovals:
             view.stop()
         message = self._posted.pop(prompt.id, None)
         if message is not None:
-            if self._pace is not None:
-                await self._pace.turn()
+            await take_turn(self._pace)
             await message.edit(content=_VERDICTS[verdict.outcome].format(tool=prompt.tool), view=None)

@@ -16,7 +16,7 @@ from bots.discord.render import render_reply
 from bots.discord.reply_ref import ReplyNoter
 from bots.discord.texts import DENIED_IN, RENDER_FAILED
 from bots.discord.translate import Delivery, Skip, facts_from_message, translate
-from bots.discord.request_pace import RequestPace
+from bots.discord.request_pace import RequestPace, take_turn
 from bots.discord.typing_indicator import TypingIndicator
 from core.chat.service import ChatService
 from core.messages import OutcomeKind
@@ -151,8 +151,7 @@ class DiscordConversation:
         if not decision.start_thread:
             return message.channel, None
         try:
-            if self._pace is not None:
-                await self._pace.turn()
+            await take_turn(self._pace)
             return await message.create_thread(name=decision.thread_name), None
         except discord.Forbidden as error:
             event_log.info("discord.thread_forbidden", code=error.code)

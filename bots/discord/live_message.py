@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
-from bots.discord.request_pace import RequestPace
+from bots.discord.request_pace import RequestPace, take_turn
 
 from core.access.texts import ANSWER_FILENAME, too_many_messages_notice
 from core.edit_pacer import EditPacer
@@ -150,8 +150,7 @@ class LiveMessage:
         return [piece for piece in split_markdown(text, limit=self._limit) if piece.strip()]
 
     async def _turn(self) -> None:
-        if self._pace is not None:
-            await self._pace.turn()
+        await take_turn(self._pace)
 
     def _pieces(self, text: str) -> list[str]:
         """What streams: at most ``max_messages - 1`` messages (the last is kept for the notice and the file)."""

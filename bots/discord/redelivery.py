@@ -23,7 +23,7 @@ from bots.discord.feedback import FeedbackButtons
 from bots.discord.live_message import LiveMessage
 from bots.discord.places import DM_WORKSPACE
 from bots.discord.render import render_reply
-from bots.discord.request_pace import RequestPace
+from bots.discord.request_pace import RequestPace, take_turn
 from bots.discord.reply_ref import ReplyNoter, ReplyRef
 from bots.discord.texts import INTERRUPTED, INTERRUPTED_ANSWER
 from bots.discord.typing_indicator import TypingIndicator
@@ -80,13 +80,9 @@ class DiscordRedelivery:
             ref = await self._end_half_shown(pending, note=INTERRUPTED, event_log=event_log)
             target, reply_to = await self._place_of(pending, ref, event_log=event_log)
             reference = reply_to.to_reference(fail_if_not_exists=False) if reply_to is not None else None
-            await self._turn()
+            await take_turn(self._pace)
             await target.send(text, reference=reference)
             event_log.info("discord.apologised")
-
-    async def _turn(self) -> None:
-        if self._pace is not None:
-            await self._pace.turn()
 
     async def _end_half_shown(
         self, pending: PendingMessage, *, note: str, event_log: structlog.typing.FilteringBoundLogger
@@ -101,13 +97,13 @@ class DiscordRedelivery:
         channel = self._client.get_partial_messageable(ref.channel_id, guild_id=_guild_id(pending))
         first, *later = (channel.get_partial_message(message_id) for message_id in ref.message_ids)
         try:
-            await self._turn()
+            await take_turn(self._pace)
             await first.edit(content=note)
         except discord.HTTPException as error:
             _log_refusal(event_log, "edit", error)
         for page in later:
             try:
-                await self._turn()
+                await take_turn(self._pace)
                 await page.delete()
             except discord.HTTPException as error:
                 _log_refusal(event_log, "delete", error)

@@ -63,3 +63,9 @@ class RequestPace:
             self._tokens -= 1.0
             return True
         return False
+
+
+async def take_turn(pace: RequestPace | None) -> None:
+    """``pace.turn()`` before a request; nothing where no pace is kept (a part built alone, as tests do)."""
+    if pace is not None:
+        await pace.turn()
