@@ -3,9 +3,10 @@
 limits' own async memory storage expires old entries in passes over every key,
 each key's search handed to a thread (``asyncio.to_thread``), and starts a new
 pass whenever one ends while entries remain: after a burst of 200 mentions
-(600 keys: a person, a channel and a workspace each) a process spent a
-quarter of its CPU on those passes, and went on spending it for the minute the
-entries lived (docs/PERFORMANCE.md).  Here a key's window is pruned when the
+(600 keys: a person, a channel and a workspace each) the passes went on for
+the whole minute the entries lived: a Discord burst, whose answers are spread
+over 10 s, cost 22 ms of CPU a message with them and 12 without
+(docs/PERFORMANCE.md).  Here a key's window is pruned when the
 key is used, and keys left idle are swept in the event loop itself, at most
 once every SWEEP_SECONDS: no thread, no task.  The rate limiter calls only the
 moving window's two methods (``acquire_entry``, ``get_moving_window``) and
