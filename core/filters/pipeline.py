@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import regex
 import structlog
@@ -34,6 +33,7 @@ from core.messages import IncomingMessage
 from core.ports import Clock, Metrics
 from core.observability.no_metrics import NoMetrics
 from core.records import FilterVerdict
+from core.ttl_cache import TtlCache
 from core.messages import WorkspaceScope
 
 log = structlog.get_logger(__name__)
@@ -70,8 +70,7 @@ class FilterPipeline:
         self._moderator = moderator
         self._defaults = defaults
         self._clock = clock
-        self._cache_for = timedelta(seconds=cache_seconds)
-        self._cache: dict[WorkspaceScope, tuple[object, WorkspaceFilters]] = {}
+        self._cache = TtlCache(ttl=cache_seconds, now=lambda: clock.now().timestamp())
 
     @property
     def moderator(self) -> Moderator:
@@ -82,20 +81,18 @@ class FilterPipeline:
         return self._defaults
 
     async def workspace(self, scope: WorkspaceScope) -> WorkspaceFilters:
-        """The workspace's effective policy and compiled rules (cached a few seconds; see ``forget``)."""
-        now = self._clock.now()
-        cached = self._cache.get(scope)
-        if cached is not None and cached[0] > now:  # type: ignore[operator]
-            return cached[1]
+        """The workspace's effective policy and compiled rules (cached a few seconds, read once however many
+        messages ask at once; see ``forget``)."""
+        return await self._cache.through(scope, lambda: self._load(scope))
+
+    async def _load(self, scope: WorkspaceScope) -> WorkspaceFilters:
         policy = effective(await self._store.get_policy(scope), self._defaults)
         rules = [*self._defaults.rules, *await self._store.rules(scope)]
-        filters = WorkspaceFilters(policy=policy, blocklist=_compile(rules, default_action=policy.blocklist))
-        self._cache[scope] = (now + self._cache_for, filters)
-        return filters
+        return WorkspaceFilters(policy=policy, blocklist=_compile(rules, default_action=policy.blocklist))
 
     def forget(self, scope: WorkspaceScope) -> None:
         """Drop the cached policy after an admin changed it."""
-        self._cache.pop(scope, None)
+        self._cache.drop(lambda key: key == scope)
 
     async def check_input(self, message: IncomingMessage, text: str) -> FilterVerdict:
         filters = await self.workspace(_scope(message))

@@ -3,12 +3,15 @@ and what the user is told; `/parley filter …` for admins, audited."""
 
 from __future__ import annotations
 
+import asyncio
+
+from core.filters.pipeline import FilterPipeline
 from core.filters.policy import FilterDefaults
 from core.filters.values import BlockRule, FilterPolicy
 from core.messages import OutcomeKind
 from core.messages import WorkspaceScope
 from tests.core.conftest import CHANNEL, actor, build_world, msg
-from tests.core.fakes import FakeModerator
+from tests.core.fakes import FakeClock, FakeModerator, MemoryFilterDecisionLog, MemoryFilterSettingsStore
 
 WORKSPACE = WorkspaceScope(platform="slack", workspace="T1")
 SECRET_TEXT = "my card is 4111 1111 1111 1111 and mail ada@example.com"
@@ -159,3 +162,27 @@ async def test_filter_show_lists_the_state_and_rules_for_admins():
     assert "osprey" not in member_view and "Moderation: block" in member_view
     unblock = await world.core.commands.run(actor("U_OWNER"), "parley", "filter unblock falcon")
     assert not unblock.ok and "BLOCKLIST setting" in unblock.text
+
+
+async def test_a_burst_reads_the_workspace_policy_once_and_an_admin_change_at_once():
+    class Counting(MemoryFilterSettingsStore):
+        reads = 0
+
+        async def get_policy(self, scope):
+            self.reads += 1
+            await asyncio.sleep(0)  # a database read: the other messages arrive meanwhile
+            return await super().get_policy(scope)
+
+    store, clock = Counting(), FakeClock()
+    pipeline = FilterPipeline(
+        store=store, decisions=MemoryFilterDecisionLog(), moderator=FakeModerator(), defaults=FilterDefaults(),
+        clock=clock, cache_seconds=10,
+    )
+    verdicts = await asyncio.gather(*(pipeline.check_input(msg(SECRET_TEXT), SECRET_TEXT) for _ in range(30)))
+    assert {v.text for v in verdicts} == {"my card is [card] and mail [email]"} and store.reads == 1
+    clock.advance(seconds=11)  # expired while 30 more messages arrive at once
+    await asyncio.gather(*(pipeline.check_output(msg("hi"), "an answer", final=True) for _ in range(30)))
+    assert store.reads == 2
+    await store.put_policy(WORKSPACE, FilterPolicy(pii="off"))
+    pipeline.forget(WORKSPACE)  # what `/parley filter set` does after writing
+    assert (await pipeline.check_input(msg(SECRET_TEXT), SECRET_TEXT)).text == SECRET_TEXT
