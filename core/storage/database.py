@@ -143,6 +143,7 @@ class Database:
         self._sync_sessions: sessionmaker[Session] | None = None
         self._sync_engine: Engine | None = None
         self._quick_engine: Engine | None = None
+        self._quick_connection: Connection | None = None
         self._quick_calls = 0
         self._worker: ThreadPoolExecutor | None = None
         if _is_sqlite_file(engine.url):
@@ -237,13 +238,25 @@ class Database:
             if self._quick_calls % QUICK_CALLS_PER_CHECKPOINT == 0:
                 self._checkpoint_soon()
             try:
-                return _on_connection(self._quick_engine, fn)
+                return self._on_quick_connection(fn)
             except OperationalError as exc:
                 if not _is_busy(exc):
                     raise
             return await asyncio.get_running_loop().run_in_executor(
                 self._worker_thread(), _on_connection, self._sync_engine, fn
             )
+
+    def _on_quick_connection(self, fn: Callable[[Connection], R]) -> R:
+        """``fn`` in a transaction on run_quick's one connection, kept open between calls (only the loop's thread
+        uses it, one call at a time): no pool checkout, reset and checkin around every statement of a message."""
+        connection = self._quick_connection
+        if connection is None or connection.closed or connection.invalidated:
+            if connection is not None:
+                connection.close()
+            assert self._quick_engine is not None
+            connection = self._quick_connection = self._quick_engine.connect()
+        with connection.begin():
+            return fn(connection)
 
     async def check(self) -> None:
         """Run ``SELECT 1``; raise DatabaseUnavailable (one line) if that fails."""
@@ -262,6 +275,9 @@ class Database:
             # Close the worker's connections on the worker, then let the thread end.
             await asyncio.get_running_loop().run_in_executor(worker, sync_engine.dispose)
             worker.shutdown(wait=True)  # idle by now: the join is immediate
+        if self._quick_connection is not None:
+            self._quick_connection.close()
+            self._quick_connection = None
         if self._quick_engine is not None:
             self._quick_engine.dispose()
         await self.engine.dispose()

@@ -127,3 +127,20 @@ async def test_run_quick_leaves_checkpoints_to_the_worker_thread(sqlite_database
     await sqlite_database.run(lambda _: None)  # the checkpoint queued on the worker has run
 
     assert (tmp_path / "run.db").stat().st_size > size_before  # pages copied in from the WAL
+
+
+async def test_run_quick_rolls_back_a_failed_call_and_its_connection_goes_on(sqlite_database: Database) -> None:
+    """run_quick keeps one connection between calls: a call that raises leaves nothing behind on it."""
+    inbox = SqlInbox(sqlite_database)
+    assert await claim_event(inbox, platform="slack", event_id="Ev-first") is True
+
+    def claim_then_fail(connection) -> None:
+        connection.execute(
+            text("INSERT INTO processed_events (platform, event_id, created_at) VALUES ('slack', 'Ev-lost', '2026-01-01')")
+        )
+        raise RuntimeError("the caller's own bug")
+
+    with pytest.raises(RuntimeError):
+        await sqlite_database.run_quick(claim_then_fail)
+    assert await claim_event(inbox, platform="slack", event_id="Ev-lost") is True  # the failed insert was undone
+    assert await claim_event(inbox, platform="slack", event_id="Ev-first") is False
