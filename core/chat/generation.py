@@ -263,11 +263,12 @@ class Generation:
         ] if self._keeps_turns(request) else []
         notices = request.notices + request.window.notices + final.notices
         stored = self._deliveries.stored(request.message, answer=answer, notices=notices)
-        await self._conversations.add_exchange(
-            turns, usage=self._accounting.usage_record(request, request.usage), stored=stored
+        rated = None if self._feedback is None else self._feedback.rateable(  # its persona and model (no text)
+            request.message, persona=request.persona.name, model=request.persona.model
         )
-        if self._feedback is not None:  # people may rate it: its persona and model noted (no text)
-            await self._feedback.note_answer(request.message, persona=request.persona.name, model=request.persona.model)
+        await self._conversations.add_exchange(
+            turns, usage=self._accounting.usage_record(request, request.usage), stored=stored, rated=rated
+        )
         request.log.info(
             "reply.sent", prompt_tokens=request.usage.prompt_tokens, completion_tokens=request.usage.completion_tokens,
             chars=len(answer), ms=request.elapsed_ms(),

@@ -41,17 +41,13 @@ class FeedbackRecorder:
         self._store = store
         self._clock = clock
 
-    async def note_answer(self, message: IncomingMessage, *, persona: str, model: str) -> None:
-        """Remember the answer to ``message`` as rateable; a failure is logged, the answer goes out anyway."""
+    def rateable(self, message: IncomingMessage, *, persona: str, model: str) -> RatedAnswer:
+        """The note that makes the answer to ``message`` rateable: the answer stores it with the exchange."""
         key = message.key
-        answer = RatedAnswer(
+        return RatedAnswer(
             platform=key.platform, answer_id=message.event_id, workspace=key.workspace, channel=key.channel,
             thread=key.thread, persona=persona, model=model, created_at=self._clock.now(),
         )
-        try:
-            await self._store.note_answer(answer)
-        except Exception:
-            log.exception("feedback.note_failed", platform=key.platform, event_id=message.event_id)
 
     async def rate(self, *, platform: str, answer_id: str, user: str, rating: Rating) -> ClickReply:
         """A click on 👍 or 👎 of the answer ``answer_id``."""

@@ -18,6 +18,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
+from core.feedback.values import RatedAnswer
 from core.filters.values import Availability, BlockRule, FilterDecision, FilterPolicy, ModerationResult
 from core.llm_types import CompletionRequest
 from core.messages import ChannelScope, ConversationKey, IncomingMessage, ReplyEvent, Usage, WorkspaceScope
@@ -50,10 +51,12 @@ class ConversationStore(Protocol):
     async def add_turns(self, turns: Sequence[NewTurn]) -> list[int]: ...
 
     async def add_exchange(
-        self, turns: Sequence[NewTurn], *, usage: UsageRecord, stored: StoredAnswer | None = None
+        self, turns: Sequence[NewTurn], *, usage: UsageRecord, stored: StoredAnswer | None = None,
+        rated: RatedAnswer | None = None,
     ) -> list[int]:
-        """An answered exchange: its turns (may be none), its usage record and (``stored``) its inbox message
-        marked STORED with the answer, atomically."""
+        """An answered exchange: its turns (may be none), its usage record, (``stored``) its inbox message
+        marked STORED with the answer and (``rated``) the answer noted as rateable (FeedbackStore.note_answer),
+        atomically."""
         ...
 
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:

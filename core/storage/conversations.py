@@ -9,9 +9,11 @@ from sqlalchemy import Connection, bindparam, delete, exists, insert, select, tu
 from sqlalchemy.orm import Session
 
 from core.messages import ChannelScope, ConversationKey
+from core.feedback.values import RatedAnswer
 from core.records import NewTurn, StoredAnswer, Summary, Turn, UsageRecord
 from core.messages import WorkspaceScope
 from core.storage.database import DELETE_BATCH_ROWS, Database, dialect_insert
+from core.storage.feedback import insert_rated_answer
 from core.storage.inbox import mark_stored
 from core.storage.usage import insert_usage
 from core.storage.models import ConversationSummaryRow, ConversationTurnRow, utcnow
@@ -92,15 +94,18 @@ class SqlConversationStore:
         return await self._db.run_quick(lambda connection: self._insert(connection, turns))
 
     async def add_exchange(
-        self, turns: Sequence[NewTurn], *, usage: UsageRecord, stored: StoredAnswer | None = None
+        self, turns: Sequence[NewTurn], *, usage: UsageRecord, stored: StoredAnswer | None = None,
+        rated: RatedAnswer | None = None,
     ) -> list[int]:
-        """An answered exchange: its turns (none when memory is off), its usage and (``stored``) its inbox
-        message marked stored with the answer, in one transaction."""
+        """An answered exchange: its turns (none when memory is off), its usage, (``stored``) its inbox
+        message marked stored with the answer and (``rated``) the answer noted for feedback, in one transaction."""
 
         def add(connection: Connection) -> list[int]:
             insert_usage(connection, usage)
             if stored is not None:
                 mark_stored(connection, stored)
+            if rated is not None:
+                insert_rated_answer(connection, rated)
             return self._insert(connection, turns) if turns else []
 
         return await self._db.run_quick(add)

@@ -18,6 +18,15 @@ Vote = FeedbackRow
 NOTE_ANSWER = per_dialect(lambda insert: insert(Answer.__table__).on_conflict_do_nothing())  # once per answer
 
 
+def insert_rated_answer(connection: Connection, answer: RatedAnswer) -> None:
+    """Note the answer as rateable (once; also inside the conversation store's exchange transaction)."""
+    connection.execute(NOTE_ANSWER[connection.dialect.name], {
+        "platform": answer.platform, "answer_id": answer.answer_id, "workspace": answer.workspace,
+        "channel": answer.channel, "thread": answer.thread, "persona": answer.persona, "model": answer.model,
+        "created_at": answer.created_at,
+    })
+
+
 def _answer(row: Answer | Vote, *, created_at: datetime) -> RatedAnswer:
     return RatedAnswer(
         platform=row.platform, answer_id=row.answer_id, workspace=row.workspace, channel=row.channel,
@@ -41,16 +50,7 @@ class SqlFeedbackStore:
         self._db = database
 
     async def note_answer(self, answer: RatedAnswer) -> None:
-        values = {
-            "platform": answer.platform, "answer_id": answer.answer_id, "workspace": answer.workspace,
-            "channel": answer.channel, "thread": answer.thread, "persona": answer.persona, "model": answer.model,
-            "created_at": answer.created_at,
-        }
-
-        def insert_one(connection: Connection) -> None:
-            connection.execute(NOTE_ANSWER[connection.dialect.name], values)
-
-        await self._db.run_quick(insert_one)
+        await self._db.run_quick(lambda connection: insert_rated_answer(connection, answer))
 
     async def find_answer(self, *, platform: str, answer_id: str) -> RatedAnswer | None:
         query = select(Answer).where(Answer.platform == platform, Answer.answer_id == answer_id)

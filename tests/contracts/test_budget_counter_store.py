@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from core.assembly import Stores
 from core.channels.retention import BUDGET_HOLDS_KEPT, RetentionPurger

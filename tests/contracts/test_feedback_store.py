@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from core.feedback.values import FeedbackCount, RatedAnswer, Rating, Recorded
 from core.messages import ChannelScope, WorkspaceScope
 from core.ports import FeedbackStore
+from core.records import UsageRecord
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 WS = WorkspaceScope("slack", "T1")
@@ -100,3 +101,13 @@ async def test_old_answers_are_forgotten_their_ratings_stay(feedback: FeedbackSt
     assert await feedback.find_answer(platform="slack", answer_id="C1:1") is None
     assert await feedback.find_answer(platform="slack", answer_id="C1:2") is not None
     assert len(await feedback.channel_feedback(C1, limit=10)) == 1
+
+
+async def test_an_answer_stored_with_its_exchange_is_rateable(stores) -> None:
+    """The answer's note rides in the exchange's transaction (one write a message, not two)."""
+    usage = UsageRecord(platform="slack", workspace="T1", channel="C1", user="U1", model="gpt-4o-mini",
+                        prompt_tokens=3, completion_tokens=4, created_at=T0)
+    await stores.conversations.add_exchange([], usage=usage, rated=answer("C1:7", persona="pirate"))
+    assert await stores.feedback.find_answer(platform="slack", answer_id="C1:7") == answer("C1:7", persona="pirate")
+    a = answer("C1:7", persona="pirate")
+    assert await stores.feedback.rate(a, user="U1", rating=Rating.UP, at=T0) is Recorded.NEW

@@ -8,20 +8,26 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from core.feedback.values import RatedAnswer
 from core.messages import ChannelScope, ConversationKey, WorkspaceScope
 from core.records import NewTurn, StoredAnswer, Summary, Turn, UsageRecord
 from tests.core.fakes.clock import as_utc, utcnow
 
 if TYPE_CHECKING:
+    from tests.core.fakes.feedback import MemoryFeedbackStore
     from tests.core.fakes.records import MemoryInbox, MemoryUsageStore
 
 
 class MemoryConversationStore:
     """As the SQL store: ids only grow (a deleted turn's id is never given again), times come back aware UTC."""
 
-    def __init__(self, *, usage: "MemoryUsageStore | None" = None, inbox: "MemoryInbox | None" = None) -> None:
+    def __init__(
+        self, *, usage: "MemoryUsageStore | None" = None, inbox: "MemoryInbox | None" = None,
+        feedback: "MemoryFeedbackStore | None" = None,
+    ) -> None:
         self._usage = usage
         self._inbox = inbox
+        self._feedback = feedback
         self._ids = itertools.count(1)
         self.turns: list[Turn] = []
         self.summaries: dict[ConversationKey, Summary] = {}
@@ -41,12 +47,16 @@ class MemoryConversationStore:
         return ids
 
     async def add_exchange(
-        self, turns: Sequence[NewTurn], *, usage: UsageRecord, stored: StoredAnswer | None = None
+        self, turns: Sequence[NewTurn], *, usage: UsageRecord, stored: StoredAnswer | None = None,
+        rated: RatedAnswer | None = None,
     ) -> list[int]:
         assert self._usage is not None, "build it with usage=MemoryUsageStore()"
         await self._usage.record(usage)
         if stored is not None and self._inbox is not None:
             self._inbox.mark_stored(stored)
+        if rated is not None:
+            assert self._feedback is not None, "build it with feedback=MemoryFeedbackStore()"
+            await self._feedback.note_answer(rated)
         return await self.add_turns(turns)
 
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:

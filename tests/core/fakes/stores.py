@@ -17,9 +17,9 @@ from tests.core.fakes.tools import MemoryToolCallLog, MemoryToolSettingsStore
 
 def memory_stores(clock: Clock | None = None) -> Stores:
     """``clock`` stamps the budget holds (the wall clock when None, as in production)."""
-    usage, inbox = MemoryUsageStore(), MemoryInbox()
+    usage, inbox, feedback = MemoryUsageStore(), MemoryInbox(), MemoryFeedbackStore()
     return Stores(
-        conversations=MemoryConversationStore(usage=usage, inbox=inbox),
+        conversations=MemoryConversationStore(usage=usage, inbox=inbox, feedback=feedback),
         personas=MemoryPersonaStore(),
         channel_settings=MemoryChannelSettingsStore(),
         inbox=inbox,
@@ -30,7 +30,7 @@ def memory_stores(clock: Clock | None = None) -> Stores:
         filter_settings=MemoryFilterSettingsStore(),
         filter_decisions=MemoryFilterDecisionLog(),
         departures=MemoryDepartureStore(),
-        feedback=MemoryFeedbackStore(),
+        feedback=feedback,
         access=MemoryAccessStore(),
         tool_settings=MemoryToolSettingsStore(),
         tool_calls=MemoryToolCallLog(),
