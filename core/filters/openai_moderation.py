@@ -9,6 +9,11 @@ a 404 is a *failure* like a timeout, a 5xx or a connection error
 (``ModerationFailed``), for the fail-open/fail-closed settings: one bad answer
 never switches moderation off.
 The text and the server's error message are never logged.
+
+The request goes through the client's own ``post`` (its retries, timeouts and
+error classes) with the wire body, and the answer is read as plain JSON: the
+typed ``moderations.create`` built and dumped pydantic objects of every
+category for every check, most of a check's CPU.
 """
 
 from __future__ import annotations
@@ -122,7 +127,10 @@ class OpenAIModeration:
     async def _ask(self, texts: list[str], *, client: openai.AsyncOpenAI) -> list[ModerationResult]:
         started = time.monotonic()
         try:
-            response = await client.moderations.create(model=self._model, input=texts[0] if len(texts) == 1 else texts)
+            response = await client.post(
+                "/moderations", body={"model": self._model, "input": texts[0] if len(texts) == 1 else texts},
+                cast_to=object,
+            )
         except openai.APIStatusError as error:
             if error.status_code in _ABSENT_STATUSES and not self._answered_once:
                 self._mark_unavailable(error.status_code)
@@ -135,18 +143,22 @@ class OpenAIModeration:
             raise ModerationFailed(f"connection error ({under})") from None
         except openai.OpenAIError as error:
             raise ModerationFailed(f"openai error ({type(error).__name__})") from None
-        results = [self._result(item) for item in response.results or ()]
+        items = response.get("results") if isinstance(response, dict) else None
+        if not isinstance(items, list):
+            raise ModerationFailed("unexpected response shape")
+        results = [self._result(item) for item in items]
         if len(results) != len(texts):
             raise ModerationFailed("unexpected response shape")
         self._answered()
         log.debug("moderation.checked", model=self._model, inputs=len(texts), ms=_ms(started))
         return results
 
-    def _result(self, result) -> ModerationResult:
+    def _result(self, result: object) -> ModerationResult:
+        """One item of ``results`` (as sent: ``categories`` and ``category_scores`` by category name)."""
         try:
-            scores = {k: float(v) for k, v in result.category_scores.model_dump(by_alias=True).items() if v is not None}
-            flags = {k: bool(v) for k, v in result.categories.model_dump(by_alias=True).items() if v is not None}
-        except (AttributeError, TypeError, ValueError):
+            scores = {k: float(v) for k, v in result["category_scores"].items() if v is not None}  # type: ignore[index]
+            flags = {k: bool(v) for k, v in result["categories"].items() if v is not None}  # type: ignore[index]
+        except (AttributeError, KeyError, TypeError, ValueError):
             raise ModerationFailed("unexpected response shape") from None
         return ModerationResult(hits=hits_above(scores, flags, thresholds=self._thresholds))
 

@@ -13,7 +13,7 @@ from core.filters.policy import FilterDefaults
 from core.llm.openai_provider import OpenAIProvider
 from core.messages import OutcomeKind
 from tests.core.conftest import World, actor, build_world, msg
-from tests.standins.openai_server import Flagged, OpenAIStandIn, Reply, Stall, Status
+from tests.standins.openai_server import MODERATION_CATEGORIES, Flagged, OddModeration, OpenAIStandIn, Reply, Stall, Status
 
 CLEAN = Flagged(categories=())  # a moderation answer that flags nothing, to queue before a scripted one
 
@@ -125,6 +125,34 @@ async def test_a_timing_out_endpoint_fails_open_on_output_when_told(server, make
     _, outcome = await world.send(msg("hello"))
     assert outcome.kind is OutcomeKind.ANSWERED
     assert world.decisions.summary() == [("output", "moderation", "error", "failed_open")]
+
+
+ODD_ANSWERS = {
+    "no results": {"id": "modr-1", "model": "m"},
+    "results not a list": {"results": {"flagged": False}},
+    "a result without scores": {"results": [{"flagged": False, "categories": {"hate": False}}]},
+    "a score that is not a number": {"results": [{"categories": {"hate": True}, "category_scores": {"hate": "high"}}]},
+    "no result for the input": {"results": []},
+    "not JSON at all": "<html>moderation</html>",
+}
+
+
+@pytest.mark.parametrize("odd", ODD_ANSWERS.values(), ids=ODD_ANSWERS.keys())
+async def test_an_answer_of_odd_shape_is_a_failure_for_the_failure_policy(server, make_world, odd):
+    world = make_world(server, input_failure="closed")
+    server.script_moderation(OddModeration(odd))
+    _, outcome = await world.send(msg("hello"))
+    assert outcome.kind is OutcomeKind.BLOCKED and outcome.reason == "moderation_failed"
+    assert server.chat_requests == []
+
+
+async def test_null_scores_and_categories_it_does_not_know_are_passed_over(server, make_world):
+    world = make_world(server, input_failure="closed")
+    scores = {**{c: 0.0001 for c in MODERATION_CATEGORIES}, "hate": None, "spam/new": 0.0002}
+    server.script_moderation(OddModeration({"results": [{"categories": {"hate": None, "spam/new": False},
+                                                          "category_scores": scores}]}))
+    _, outcome = await world.send(msg("hello"))
+    assert outcome.kind is OutcomeKind.ANSWERED and len(server.chat_requests) == 1
 
 
 async def test_a_server_without_the_endpoint_is_unavailable_said_once_and_answers_go_out(make_world):

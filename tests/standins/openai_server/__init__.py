@@ -23,7 +23,7 @@ Scripting: ``server.script(*behaviours)`` appends to a FIFO; each chat request
 takes the next one (the default answer when the queue is empty).  Behaviours:
 ``Reply``, ``Status``, ``ContextLengthError``, ``Stall``, ``BreakMidStream``,
 ``NoUsage``.  Moderation requests have their own FIFO
-(``server.script_moderation(Flagged(...), Status(500), ...)``) and
+(``server.script_moderation(Flagged(...), Status(500), OddModeration(body), ...)``) and
 ``server.flag_text(word, category)`` flags any input containing ``word``.
 
 Holding requests open without sleeping: ``gate = server.hold()`` makes every
@@ -55,6 +55,7 @@ from tests.standins.openai_server.behaviours import (
     ModerationBehaviour,
     NoUsage,
     OddChunks,
+    OddModeration,
     Trickle,
     Reply,
     Stall,
@@ -72,6 +73,7 @@ __all__ = [
     "MODERATION_CATEGORIES",
     "NoUsage",
     "OddChunks",
+    "OddModeration",
     "Trickle",
     "OpenAIStandIn",
     "RecordedRequest",

@@ -126,5 +126,13 @@ class OddChunks:
     events: tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class OddModeration:
+    """Answer a moderation request 200 with exactly this JSON value (or, given a string, this text as
+    text/plain): the odd shapes a compatible server may send."""
+
+    body: Any
+
+
 Behaviour = CallTools | Reply | Status | ContextLengthError | Stall | BreakMidStream | NoUsage | Trickle | OddChunks
-ModerationBehaviour = Flagged | Status | Stall
+ModerationBehaviour = Flagged | Status | Stall | OddModeration

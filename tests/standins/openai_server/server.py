@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from aiohttp import web
 
 from tests.standins.openai_server.behaviours import (
-    Behaviour, CallTools, ContextLengthError, ModerationBehaviour, OddChunks, Stall, Status,
+    Behaviour, CallTools, ContextLengthError, ModerationBehaviour, OddChunks, OddModeration, Stall, Status,
 )
 from tests.standins.openai_server.chat import Completion, completion_body, plan_answer, stream_answer
 from tests.standins.openai_server.content_parts import content_problem
@@ -294,6 +294,10 @@ class OpenAIStandIn(HttpStandIn):
         try:
             if isinstance(behaviour, Status):
                 return error_response(behaviour)
+            if isinstance(behaviour, OddModeration):
+                if isinstance(behaviour.body, str):
+                    return web.Response(text=behaviour.body)
+                return web.json_response(behaviour.body)
             if isinstance(behaviour, Stall):
                 await self._park(request, behaviour.until)
                 self._drop(request)
