@@ -58,6 +58,8 @@ def sampled(pids: Sequence[int], *, label: str) -> Iterator[None]:
 
     Each process's stacks go to ``<dir>/<label>-<pid>.txt`` (py-spy's raw, collapsed format: one stack and
     its count a line), idle time left out: where the busy time of a burst went, without its start-up.
+    ``BENCH_PROFILE_RATE``: samples a second (250); ``BENCH_PROFILE_DELAY``: seconds into the block before
+    sampling starts (0), to see one part of a burst alone.
     py-spy is not a dependency: ``pip install py-spy`` (or BENCH_PY_SPY=/path/to/py-spy).
     """
     directory = os.environ.get("BENCH_PROFILE_DIR")
@@ -68,10 +70,13 @@ def sampled(pids: Sequence[int], *, label: str) -> Iterator[None]:
     if not py_spy:
         raise SystemExit("BENCH_PROFILE_DIR is set but py-spy is not installed (pip install py-spy)")
     Path(directory).mkdir(parents=True, exist_ok=True)
+    rate = int(os.environ.get("BENCH_PROFILE_RATE") or 250)  # samples a second
+    delay = float(os.environ.get("BENCH_PROFILE_DELAY") or 0)  # e.g. 2.05: only once the LLM's 2 s are over
     samplers = [
         subprocess.Popen(
-            [py_spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw",
-             "-o", str(Path(directory) / f"{label}-{pid}.txt")],
+            # py-spy starts BENCH_PROFILE_DELAY seconds into the block (sh sleeps, then becomes py-spy)
+            ["sh", "-c", 'sleep "$0" && exec "$@"', str(delay), py_spy, "record", "--pid", str(pid), "--rate", str(rate),
+             "--format", "raw", "-o", str(Path(directory) / f"{label}-{pid}.txt")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         for pid in pids
