@@ -157,7 +157,9 @@ class OpenAIProvider:
 
         Raises core.llm_types.LLMError."""
         started = time.monotonic()
-        log.info(
+        # At DEBUG: every call ends in "llm.done" or "llm.failed", which carry what this says (one INFO event of
+        # three a message; under a burst the three were a tenth of the process's CPU).
+        log.debug(
             "llm.request", model=request.model, messages=len(request.messages),
             temperature=request.temperature, max_tokens=request.max_tokens,
         )
@@ -247,7 +249,8 @@ class OpenAIProvider:
             usage = self._estimate(request, "".join(received.parts))
             log.debug("llm.usage_estimated", model=request.model, counter=self._token_counter is not None)
         log.info(
-            "llm.done", model=request.model, finish_reason=received.finish_reason, prompt_tokens=usage.prompt_tokens,
+            "llm.done", model=request.model, messages=len(request.messages), max_tokens=request.max_tokens,
+            finish_reason=received.finish_reason, prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens, usage_estimated=estimated, duration_ms=_ms(started),
         )
         return usage
@@ -267,6 +270,7 @@ class OpenAIProvider:
         log.warning(
             "llm.failed",
             model=request.model,
+            messages=len(request.messages),
             status=_status_of(exc),
             error=type(exc).__name__,
             error_class=type(err).__name__,
