@@ -55,8 +55,8 @@ class ConversationStore(Protocol):
         rated: RatedAnswer | None = None,
     ) -> list[int]:
         """An answered exchange: its turns (may be none), its usage record, (``stored``) its inbox message
-        marked STORED with the answer and (``rated``) the answer noted as rateable (FeedbackStore.note_answer),
-        atomically."""
+        marked STORED with the answer and (``rated``) the answer noted as rateable (FeedbackStore.find_answer
+        finds it; noting it again changes nothing), atomically."""
         ...
 
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:

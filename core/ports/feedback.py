@@ -10,11 +10,8 @@ from core.messages import ChannelScope, WorkspaceScope
 
 
 class FeedbackStore(Protocol):
-    """Answers people may rate (persona, model, where; no text) and each person's 👍 / 👎 on them."""
-
-    async def note_answer(self, answer: RatedAnswer) -> None:
-        """Remember an answer that can be rated; noting it again changes nothing."""
-        ...
+    """Answers people may rate (persona, model, where; no text) and each person's 👍 / 👎 on them. An answer
+    becomes rateable when it is stored with its exchange (``ConversationStore.add_exchange(rated=...)``)."""
 
     async def find_answer(self, *, platform: str, answer_id: str) -> RatedAnswer | None: ...
 

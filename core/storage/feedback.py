@@ -19,7 +19,8 @@ NOTE_ANSWER = per_dialect(lambda insert: insert(Answer.__table__).on_conflict_do
 
 
 def insert_rated_answer(connection: Connection, answer: RatedAnswer) -> None:
-    """Note the answer as rateable (once; also inside the conversation store's exchange transaction)."""
+    """Note the answer as rateable, in the conversation store's exchange transaction; noting it again changes
+    nothing."""
     connection.execute(NOTE_ANSWER[connection.dialect.name], {
         "platform": answer.platform, "answer_id": answer.answer_id, "workspace": answer.workspace,
         "channel": answer.channel, "thread": answer.thread, "persona": answer.persona, "model": answer.model,
@@ -48,9 +49,6 @@ def _in_channel(table, scope: ChannelScope) -> tuple:
 class SqlFeedbackStore:
     def __init__(self, database: Database):
         self._db = database
-
-    async def note_answer(self, answer: RatedAnswer) -> None:
-        await self._db.run_quick(lambda connection: insert_rated_answer(connection, answer))
 
     async def find_answer(self, *, platform: str, answer_id: str) -> RatedAnswer | None:
         query = select(Answer).where(Answer.platform == platform, Answer.answer_id == answer_id)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from core.feedback.values import FeedbackCount, RatedAnswer, Rating, Recorded
 from core.messages import ChannelScope, WorkspaceScope
+from core.assembly import Stores
 from core.ports import FeedbackStore
 from core.records import UsageRecord
 
@@ -22,9 +23,17 @@ def answer(answer_id: str, *, channel: str = "C1", persona: str = "default", mod
     )
 
 
-async def test_an_answer_noted_is_found_and_noting_again_changes_nothing(feedback: FeedbackStore) -> None:
-    await feedback.note_answer(answer("C1:1"))
-    await feedback.note_answer(answer("C1:1", persona="pirate"))
+async def noted(stores: Stores, *answers: RatedAnswer) -> None:
+    """Answers made rateable as an answer is: stored with its exchange (here without turns)."""
+    for rated in answers:
+        usage = UsageRecord(platform=rated.platform, workspace=rated.workspace, channel=rated.channel, user="U1",
+                            model=rated.model, prompt_tokens=3, completion_tokens=4, created_at=rated.created_at)
+        await stores.conversations.add_exchange([], usage=usage, rated=rated)
+
+
+async def test_an_answer_noted_is_found_and_noting_again_changes_nothing(feedback: FeedbackStore, stores: Stores) -> None:
+    await noted(stores, answer("C1:1"))
+    await noted(stores, answer("C1:1", persona="pirate"))
     assert await feedback.find_answer(platform="slack", answer_id="C1:1") == answer("C1:1")
     assert await feedback.find_answer(platform="discord", answer_id="C1:1") is None
 
@@ -74,9 +83,8 @@ async def test_latest_comments_newest_first_within_the_workspace(feedback: Feedb
     assert [f.comment for f in await feedback.latest_comments(WS, limit=2)] == ["c2", "c1"]
 
 
-async def test_forget_me_reset_and_retention(feedback: FeedbackStore) -> None:
-    await feedback.note_answer(answer("C1:1"))
-    await feedback.note_answer(answer("C2:1", channel="C2", at=T0 - timedelta(days=40)))
+async def test_forget_me_reset_and_retention(feedback: FeedbackStore, stores: Stores) -> None:
+    await noted(stores, answer("C1:1"), answer("C2:1", channel="C2", at=T0 - timedelta(days=40)))
     await feedback.rate(answer("C1:1"), user="U1", rating=Rating.UP, at=T0)
     await feedback.rate(answer("C1:1"), user="U2", rating=Rating.UP, at=T0)
     await feedback.rate(answer("C2:1", channel="C2"), user="U1", rating=Rating.DOWN, at=T0 - timedelta(days=40))
@@ -93,21 +101,11 @@ async def test_forget_me_reset_and_retention(feedback: FeedbackStore) -> None:
     assert await feedback.channel_feedback(C1, limit=10) == []
 
 
-async def test_old_answers_are_forgotten_their_ratings_stay(feedback: FeedbackStore) -> None:
-    await feedback.note_answer(answer("C1:1", at=T0 - timedelta(days=100)))
-    await feedback.note_answer(answer("C1:2"))
+async def test_old_answers_are_forgotten_their_ratings_stay(feedback: FeedbackStore, stores: Stores) -> None:
+    await noted(stores, answer("C1:1", at=T0 - timedelta(days=100)), answer("C1:2"))
     await feedback.rate(answer("C1:1", at=T0 - timedelta(days=100)), user="U1", rating=Rating.UP, at=T0)
     assert await feedback.forget_answers_before(T0 - timedelta(days=90)) == 1
     assert await feedback.find_answer(platform="slack", answer_id="C1:1") is None
     assert await feedback.find_answer(platform="slack", answer_id="C1:2") is not None
     assert len(await feedback.channel_feedback(C1, limit=10)) == 1
 
-
-async def test_an_answer_stored_with_its_exchange_is_rateable(stores) -> None:
-    """The answer's note rides in the exchange's transaction (one write a message, not two)."""
-    usage = UsageRecord(platform="slack", workspace="T1", channel="C1", user="U1", model="gpt-4o-mini",
-                        prompt_tokens=3, completion_tokens=4, created_at=T0)
-    await stores.conversations.add_exchange([], usage=usage, rated=answer("C1:7", persona="pirate"))
-    assert await stores.feedback.find_answer(platform="slack", answer_id="C1:7") == answer("C1:7", persona="pirate")
-    a = answer("C1:7", persona="pirate")
-    assert await stores.feedback.rate(a, user="U1", rating=Rating.UP, at=T0) is Recorded.NEW

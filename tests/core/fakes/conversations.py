@@ -56,7 +56,7 @@ class MemoryConversationStore:
             self._inbox.mark_stored(stored)
         if rated is not None:
             assert self._feedback is not None, "build it with feedback=MemoryFeedbackStore()"
-            await self._feedback.note_answer(rated)
+            self._feedback.remember(rated)
         return await self.add_turns(turns)
 
     async def recent_turns(self, key: ConversationKey, *, limit: int, after_id: int = 0) -> list[Turn]:

@@ -22,7 +22,8 @@ class MemoryFeedbackStore:
         self.answers: dict[tuple[str, str], RatedAnswer] = {}
         self.votes: dict[tuple[str, str, str], Feedback] = {}  # (platform, answer_id, user)
 
-    async def note_answer(self, answer: RatedAnswer) -> None:
+    def remember(self, answer: RatedAnswer) -> None:
+        """An answer stored with its exchange (``MemoryConversationStore.add_exchange(rated=...)``)."""
         self.answers.setdefault((answer.platform, answer.answer_id), replace(answer, created_at=as_utc(answer.created_at)))
 
     async def find_answer(self, *, platform: str, answer_id: str) -> RatedAnswer | None:
